@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Numeric and file-format code must be optimised even in `swift build` and
+// `swift test` (debug): an -Onone build runs these loops ~1000x slower
+// (see ../shared/PLATFORM.md). Unsafe flags are allowed in a root package.
+let optimised: [SwiftSetting] = [.unsafeFlags(["-O", "-enforce-exclusivity=unchecked"])]
+
+/// One executable per stage; each is a shim over a command type in `Stages`.
+let stages: [String] = [
+]
+
+let package = Package(
+  name: "DigitVAE",
+  platforms: [.macOS(.v13)],
+  products: stages.map { .executable(name: $0, targets: [$0]) },
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CZlib", path: "Sources/CZlib",
+      providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(
+      name: "COpenBLAS", path: "Sources/COpenBLAS",
+      providers: [.apt(["libopenblas-dev"])]),
+
+    .target(name: "DataFiles", dependencies: ["CZlib"], swiftSettings: optimised),
+    .target(name: "Compute", dependencies: ["COpenBLAS"], swiftSettings: optimised),
+    .target(name: "Models", dependencies: ["Compute"], swiftSettings: optimised),
+    .target(name: "Checkpoints", dependencies: ["DataFiles", "CZlib"], swiftSettings: optimised),
+    .target(name: "Imaging", dependencies: ["DataFiles"], swiftSettings: optimised),
+    .target(
+      name: "Stages",
+      dependencies: [
+        "DataFiles", "Compute", "Models", "Checkpoints", "Imaging",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: optimised),
+    .target(name: "TestSupport", dependencies: ["DataFiles"], path: "Tests/TestSupport"),
+
+    .testTarget(name: "DataFilesTests", dependencies: ["DataFiles", "TestSupport"]),
+  ]
+    + stages.map { .executableTarget(name: $0, dependencies: ["Stages"]) }
+)

@@ -1,0 +1,1 @@
+// The Compute module: see docs/ARCHITECTURE.md.

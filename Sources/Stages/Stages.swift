@@ -1,0 +1,1 @@
+// The Stages module: see docs/ARCHITECTURE.md.

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what DigitVAE needs from Debian (zlib, OpenBLAS) and PyPI (numpy,
+# for the cross-check tests) when it is missing. As root it installs; as any
+# other user it prints the exact command to run and stops.
+set -euo pipefail
+
+packages=(zlib1g-dev libopenblas-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "setup: installing ${missing[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "setup: missing Debian packages; run: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+if [ "${1:-}" = "--with-numpy" ] && ! python3 -c 'import numpy' 2>/dev/null; then
+  echo "setup: installing numpy for the Python cross-check tests" >&2
+  python3 -m pip install --quiet numpy
+fi

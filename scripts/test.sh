@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The test command: installs missing system packages, then runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --with-numpy
+swift test "$@"
