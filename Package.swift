@@ -12,7 +12,7 @@ let stages: [String] = [
 
 let package = Package(
   name: "DigitVAE",
-  platforms: [.macOS(.v13)],
+  platforms: [.macOS(.v15)],
   products: stages.map { .executable(name: $0, targets: [$0]) },
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
