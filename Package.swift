@@ -40,6 +40,7 @@ let package = Package(
     .target(name: "TestSupport", dependencies: ["DataFiles"], path: "Tests/TestSupport"),
 
     .testTarget(name: "DataFilesTests", dependencies: ["DataFiles", "TestSupport"]),
+    .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"]),
   ]
     + stages.map { .executableTarget(name: $0, dependencies: ["Stages"]) }
 )
