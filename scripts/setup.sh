@@ -21,7 +21,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-if [ "${1:-}" = "--with-numpy" ] && ! python3 -c 'import numpy' 2>/dev/null; then
-  echo "setup: installing numpy for the Python cross-check tests" >&2
-  python3 -m pip install --quiet numpy
+# The cross-check tests read our files with numpy and with the reference
+# safetensors reader; both come from PyPI.
+if [ "${1:-}" = "--with-python" ] && ! python3 -c 'import numpy, safetensors' 2>/dev/null; then
+  echo "setup: installing numpy and safetensors for the Python cross-check tests" >&2
+  python3 -m pip install --quiet numpy safetensors
 fi
