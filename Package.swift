@@ -40,6 +40,7 @@ let package = Package(
     .target(name: "TestSupport", dependencies: ["DataFiles"], path: "Tests/TestSupport"),
 
     .testTarget(name: "DataFilesTests", dependencies: ["DataFiles", "TestSupport"]),
+    .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
   ]
     + stages.map { .executableTarget(name: $0, dependencies: ["Stages"]) }
 )
