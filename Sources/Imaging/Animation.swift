@@ -26,12 +26,12 @@ public struct Animation: Sendable, Equatable {
 
   /// The whole APNG file.
   /// - Throws: `ImagingError.noFrames`, `.frameSizeMismatch`, `.delayOutOfRange`, `.loopCountOutOfRange`.
-  public func pngData(compressionLevel: Int32 = 9) throws -> [UInt8] {
+  public func pngData(compressionLevel: Int32 = 6) throws -> [UInt8] {
     try PNGEncoder.animated(self, compressionLevel: compressionLevel)
   }
 
   /// Writes the APNG atomically to `path`.
-  public func writePNG(to path: String, compressionLevel: Int32 = 9) throws {
+  public func writePNG(to path: String, compressionLevel: Int32 = 6) throws {
     try AtomicFile.write(pngData(compressionLevel: compressionLevel), to: path)
   }
 

@@ -6,8 +6,12 @@
 /// each group gets its own frame of separator lines, and a blank gap of
 /// `groupGap` pixels in `gapValue` stands between groups.
 ///
-/// Layout, with s = `separatorWidth`, w x h = tile size, g = `groupGap`:
-/// tile (row r, column c) starts at x = s + c * (w + s),
+/// `tileScale` draws each tile k times larger (nearest neighbour) while the
+/// separators keep their width; scaling the finished grid instead
+/// (`GreyImage.scaled(by:)`) widens the separators too.
+///
+/// Layout, with s = `separatorWidth`, w x h = tile size times `tileScale`,
+/// g = `groupGap`: tile (row r, column c) starts at x = s + c * (w + s),
 /// y = s + r * (h + s) + (r / rowsPerGroup) * (g + s).
 public struct ImageGrid: Sendable, Equatable {
   public var tileWidth: Int
@@ -25,15 +29,18 @@ public struct ImageGrid: Sendable, Equatable {
   public var groupGap: Int
   /// Grey level of the band between groups.
   public var gapValue: UInt8
+  /// Each tile pixel becomes a `tileScale` x `tileScale` block.
+  public var tileScale: Int
 
   public init(
     tileWidth: Int = 28, tileHeight: Int = 28, columns: Int,
     separatorWidth: Int = 1, separatorValue: UInt8 = 128, emptyValue: UInt8 = 255,
-    rowsPerGroup: Int = 0, groupGap: Int = 6, gapValue: UInt8 = 255
+    rowsPerGroup: Int = 0, groupGap: Int = 6, gapValue: UInt8 = 255, tileScale: Int = 1
   ) {
     precondition(tileWidth >= 1 && tileHeight >= 1, "tiles must be at least 1x1, got \(tileWidth)x\(tileHeight)")
     precondition(columns >= 1, "a grid needs at least one column, got \(columns)")
     precondition(separatorWidth >= 0 && groupGap >= 0 && rowsPerGroup >= 0, "widths and group sizes cannot be negative")
+    precondition(tileScale >= 1, "tile scale must be at least 1, got \(tileScale)")
     self.tileWidth = tileWidth
     self.tileHeight = tileHeight
     self.columns = columns
@@ -43,7 +50,11 @@ public struct ImageGrid: Sendable, Equatable {
     self.rowsPerGroup = rowsPerGroup
     self.groupGap = groupGap
     self.gapValue = gapValue
+    self.tileScale = tileScale
   }
+
+  /// Width and height of a tile as drawn (after `tileScale`).
+  var drawnTile: (width: Int, height: Int) { (tileWidth * tileScale, tileHeight * tileScale) }
 
   /// Number of row groups for `rows` rows.
   public func groupCount(rows: Int) -> Int {
@@ -53,18 +64,20 @@ public struct ImageGrid: Sendable, Equatable {
   /// The size of the image for `rows` rows.
   public func size(rows: Int) -> (width: Int, height: Int) {
     let s = separatorWidth
+    let (w, h) = drawnTile
     let groups = groupCount(rows: rows)
     return (
-      s + columns * (tileWidth + s),
-      rows * (tileHeight + s) + groups * s + max(0, groups - 1) * groupGap
+      s + columns * (w + s),
+      rows * (h + s) + groups * s + max(0, groups - 1) * groupGap
     )
   }
 
   /// The top-left pixel of the tile at `row`, `column`.
   public func tileOrigin(row: Int, column: Int) -> (x: Int, y: Int) {
     let s = separatorWidth
+    let (w, h) = drawnTile
     let group = rowsPerGroup == 0 ? 0 : row / rowsPerGroup
-    return (s + column * (tileWidth + s), s + row * (tileHeight + s) + group * (groupGap + s))
+    return (s + column * (w + s), s + row * (h + s) + group * (groupGap + s))
   }
 
   /// Draws `tiles` row by row, `columns` per row; the last row may be short.
@@ -104,7 +117,7 @@ public struct ImageGrid: Sendable, Equatable {
       let firstRow = rowsPerGroup == 0 ? 0 : group * rowsPerGroup
       let lastRow = rowsPerGroup == 0 ? rows.count - 1 : min(rows.count, firstRow + rowsPerGroup) - 1
       let top = tileOrigin(row: firstRow, column: 0).y - s
-      let bottom = tileOrigin(row: lastRow, column: 0).y + tileHeight + s
+      let bottom = tileOrigin(row: lastRow, column: 0).y + drawnTile.height + s
       for y in top..<bottom {
         for x in 0..<width { pixels[y * width + x] = separatorValue }
       }
@@ -113,9 +126,11 @@ public struct ImageGrid: Sendable, Equatable {
       for c in 0..<columns {
         let (x0, y0) = tileOrigin(row: r, column: c)
         let tile = c < rows[r].count ? rows[r][c] : nil
-        for ty in 0..<tileHeight {
+        let k = tileScale
+        for ty in 0..<(tileHeight * k) {
           let base = (y0 + ty) * width + x0
-          for tx in 0..<tileWidth { pixels[base + tx] = tile?[ty * tileWidth + tx] ?? emptyValue }
+          let source = (ty / k) * tileWidth
+          for tx in 0..<(tileWidth * k) { pixels[base + tx] = tile?[source + tx / k] ?? emptyValue }
         }
       }
     }

