@@ -55,18 +55,24 @@ public struct AxisTicks: Sendable, Equatable {
 
   /// Ticks for positive data from `low` to `high` on a log scale.
   ///
+  /// Over more than eight decades only every k-th power of ten is used, with
+  /// k chosen to keep about eight ticks.
+  ///
   /// Non-positive or non-finite ends give the axis 1...10; equal ends are
   /// widened by a factor of 2 each way.
   public static func logarithmic(from low: Double, to high: Double) -> AxisTicks {
     var (lo, hi) = (Swift.min(low, high), Swift.max(low, high))
     if !(lo > 0) || !hi.isFinite { (lo, hi) = (1, 10) }
     if hi / lo < 1 + 1e-9 { (lo, hi) = (lo / 2, hi * 2) }
-    let eLo = Int(floor(log10(lo) + 1e-9))
+    var eLo = Int(floor(log10(lo) + 1e-9))
     let eHi = Int(ceil(log10(hi) - 1e-9))
+    // Over many decades, label every k-th power only (at most about 8 ticks).
+    let every = Swift.max(1, (eHi - eLo + 7) / 8)
+    eLo -= ((eLo % every) + every) % every
     // (multiple, exponent) candidates, ascending.
     let multiples = eHi - eLo >= 3 ? [1] : [1, 2, 5]
     var candidates: [(Int, Int)] = []
-    for e in eLo...eHi { for m in multiples { candidates.append((m, e)) } }
+    for e in stride(from: eLo, through: eHi + every - 1, by: every) { for m in multiples { candidates.append((m, e)) } }
     let below = candidates.lastIndex { value(Double($0.0), $0.1) <= lo * (1 + 1e-9) } ?? 0
     let above = candidates.firstIndex { value(Double($0.0), $0.1) >= hi * (1 - 1e-9) } ?? candidates.count - 1
     let ticks = Array(candidates[below...above])

@@ -112,6 +112,15 @@ import Testing
     #expect(tiny.labels == ["1e-7", "1e-6", "1e-5", "0.0001", "0.001", "0.01"])
   }
 
+  @Test func logarithmicOverVeryManyDecadesThinsTheTicks() {
+    // 1e-12...1e9 is 21 decades: every third power, aligned to multiples of 3.
+    let ticks = AxisTicks.logarithmic(from: 1e-12, to: 1e9)
+    expectValues(ticks, [1e-12, 1e-9, 1e-6, 1e-3, 1, 1e3, 1e6, 1e9])
+    #expect(ticks.labels == ["1e-12", "1e-9", "1e-6", "0.001", "1", "1000", "1000000", "1e9"])
+    // 3e-5...2e4 with every second power: 1e-6 ... 1e4 (upper end rounded up to the stride).
+    expectValues(AxisTicks.logarithmic(from: 3e-5, to: 2e4), [1e-6, 1e-4, 1e-2, 1, 1e2, 1e4, 1e6])
+  }
+
   @Test func logarithmicFallsBackOnBadInput() {
     expectValues(AxisTicks.logarithmic(from: -5, to: 10), [1, 2, 5, 10])
     expectValues(AxisTicks.logarithmic(from: 100, to: 100), [50, 100, 200])
