@@ -8,6 +8,7 @@ let optimised: [SwiftSetting] = [.unsafeFlags(["-O", "-enforce-exclusivity=unche
 
 /// One executable per stage; each is a shim over a command type in `Stages`.
 let stages: [String] = [
+  "vae-fetch", "vae-decompress",
 ]
 
 let package = Package(
@@ -40,6 +41,7 @@ let package = Package(
     .target(name: "TestSupport", dependencies: ["DataFiles"], path: "Tests/TestSupport"),
 
     .testTarget(name: "DataFilesTests", dependencies: ["DataFiles", "TestSupport"]),
+    .testTarget(name: "StagesTests", dependencies: ["Stages", "TestSupport"] + stages.map { .target(name: $0) }),
   ]
     + stages.map { .executableTarget(name: $0, dependencies: ["Stages"]) }
 )

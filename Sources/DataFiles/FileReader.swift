@@ -68,6 +68,12 @@ public final class FileReader {
     }
   }
 
+  /// Reads a whole (small) file, e.g. a checksum list.
+  public static func contents(of path: String) throws -> [UInt8] {
+    let file = try FileReader(path: path)
+    return try file.readExactly(count: Int(file.size))
+  }
+
   /// Calls `body` with consecutive chunks of at most `chunkSize` bytes until the end.
   public func forEachChunk(size chunkSize: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)

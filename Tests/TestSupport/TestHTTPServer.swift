@@ -20,18 +20,21 @@ public final class TestHTTPServer: @unchecked Sendable {
     public var stallAfter: Int? = nil
     /// Answer every GET with this status code and an HTML body.
     public var status: Int? = nil
+    /// Accept connections but never answer (no status line, no headers).
+    public var silent = false
     /// Seconds after which the server exits by itself.
     public var lifetime = 120
 
     public init(
       garbage: Bool = false, ignoreRange: Bool = false, dropAfter: Int? = nil, stallAfter: Int? = nil,
-      status: Int? = nil
+      status: Int? = nil, silent: Bool = false
     ) {
       self.garbage = garbage
       self.ignoreRange = ignoreRange
       self.dropAfter = dropAfter
       self.stallAfter = stallAfter
       self.status = status
+      self.silent = silent
     }
   }
 
@@ -126,6 +129,9 @@ public final class TestHTTPServer: @unchecked Sendable {
             with lock:
                 with open(log_path, "a") as log:
                     log.write(json.dumps({"path": self.path, "range": requested_range}) + "\n")
+            if options.get("silent"):
+                time.sleep(options.get("lifetime", 120))
+                return
             if options.get("status"):
                 return self.page(options["status"], "status %d" % options["status"])
             if options.get("garbage"):
@@ -180,5 +186,6 @@ public final class TestHTTPServer: @unchecked Sendable {
 /// The test server could not be started.
 public struct ServerFailure: Error, CustomStringConvertible {
   public var message: String
+  public init(message: String) { self.message = message }
   public var description: String { message }
 }
