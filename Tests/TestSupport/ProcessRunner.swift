@@ -59,7 +59,8 @@ public enum ProcessRunner {
     let deadline = Date().addingTimeInterval(timeout)
     while process.isRunning {
       if Date() > deadline {
-        process.terminate()
+        // SIGKILL: children inherit the test thread's blocked signals, SIGTERM among them.
+        kill(process.processIdentifier, SIGKILL)
         break
       }
       Thread.sleep(forTimeInterval: 0.005)

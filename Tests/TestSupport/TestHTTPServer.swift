@@ -92,13 +92,17 @@ public final class TestHTTPServer: @unchecked Sendable {
   /// Stops the server (by its own process id) and waits for it.
   public func stop() {
     if process.isRunning {
-      process.terminate()
+      // SIGKILL: it cannot be blocked, unlike the SIGTERM that `terminate()` sends.
+      kill(process.processIdentifier, SIGKILL)
       process.waitUntilExit()
     }
   }
 
   private static let script = #"""
-    import http.server, json, os, re, socket, sys, threading, time
+    import http.server, json, os, re, signal, socket, sys, threading, time
+
+    # Children of a Swift test inherit the spawning thread's blocked signals; undo that.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, range(1, signal.NSIG))
 
     root, log_path, options = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
     lock = threading.Lock()
