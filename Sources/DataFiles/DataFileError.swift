@@ -68,7 +68,8 @@ public enum DataFileError: Error, Equatable, CustomStringConvertible {
     case let .idxSizeMismatch(path, shape, expectedBytes, foundBytes):
       let dims = shape.map(String.init).joined(separator: " x ")
       let hint = foundBytes < expectedBytes ? " (truncated?)" : " (trailing bytes)"
-      return "\(path): IDX header claims shape \(dims) = \(expectedBytes) bytes with the header, but the file holds \(foundBytes)\(hint)"
+      let claim = shape.isEmpty ? "IDX header needs" : "IDX header claims shape \(dims) ="
+      return "\(path): \(claim) \(expectedBytes) bytes with the header, but the file holds \(foundBytes)\(hint)"
     case let .shapeMismatch(path, expected, found):
       return "\(path): expected shape \(expected), found \(found.map(String.init).joined(separator: " x "))"
     case let .countMismatch(imagesPath, images, labelsPath, labels):

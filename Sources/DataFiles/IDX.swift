@@ -40,6 +40,11 @@ public enum IDX {
     return (header.typeCode, header.shape)
   }
 
+  /// The same as `readHeader(_:)`, spelled like `read(_:from:)`.
+  public static func readHeader(from path: String) throws -> (typeCode: UInt8, shape: [Int]) {
+    try readHeader(path)
+  }
+
   /// Writes `array` to `path` atomically (temporary file, fsync, rename).
   public static func write<S: IDXScalar>(_ array: IDXArray<S>, to path: String) throws {
     precondition(array.shape.count <= 255, "IDX rank is one byte")

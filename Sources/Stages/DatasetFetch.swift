@@ -78,9 +78,9 @@ public struct DatasetFetch {
         }
         console.line("\(file.name): present but its checksum is wrong; fetching it again")
       }
-      if downloader == nil { downloader = Downloader(mirrors: mirrors, settings: settings, console: console) }
-      guard let downloader else { continue }
-      let digests = try downloader.fetch(name: file.name, into: folder, checksum: checksum, expectedSize: file.size)
+      let fetcher = downloader ?? Downloader(mirrors: mirrors, settings: settings, console: console)
+      downloader = fetcher
+      let digests = try fetcher.fetch(name: file.name, into: folder, checksum: checksum, expectedSize: file.size)
       guard var stamp = FileStamp.current(target) else {
         throw StageError.io(path: target, operation: "stat after download", reason: "file vanished")
       }

@@ -54,10 +54,7 @@ public final class Downloader {
     for (index, mirror) in mirrors.enumerated() {
       let reason: String
       do {
-        if let digests = try attempt(mirror, name: name, partPath: partPath, target: target, checksum: checksum, expectedSize: expectedSize) {
-          return digests
-        }
-        continue  // unreachable: attempt returns digests or throws MirrorFault
+        return try attempt(mirror, name: name, partPath: partPath, target: target, checksum: checksum, expectedSize: expectedSize)
       } catch let fault as MirrorFault {
         reason = fault.reason
       }
@@ -80,7 +77,7 @@ public final class Downloader {
   /// Errors writing the local `.part` file are the stage's own fault and propagate as they are.
   private func attempt(
     _ mirror: Mirror, name: String, partPath: String, target: String, checksum: Checksum, expectedSize: Int64?
-  ) throws -> FileDigests? {
+  ) throws -> FileDigests {
     var retry = 0
     var restartedAfter416 = false
     while true {

@@ -47,6 +47,7 @@ public struct FetchCommand: ParsableCommand {
     guard connectTimeout > 0, readTimeout > 0 else { throw ValidationError("Timeouts must be positive.") }
     guard retries >= 0 else { throw ValidationError("--retries must be 0 or more.") }
     guard retryDelay >= 0 else { throw ValidationError("--retry-delay must be 0 or more.") }
+    guard mirrors.allSatisfy({ !$0.isEmpty }) else { throw ValidationError("--mirror needs a URL or a folder.") }
   }
 
   public func run() throws {

@@ -66,6 +66,7 @@ import TestSupport
     let header = try IDX.readHeader(folder.file("h.idx"))
     #expect(header.typeCode == 0x0D)
     #expect(header.shape == [4, 2])
+    #expect(try IDX.readHeader(from: folder.file("h.idx")) == header)
   }
 
   @Test func numpyReadsWhatWeWriteAndWeReadWhatNumpyWrites() throws {

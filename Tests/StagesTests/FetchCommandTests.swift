@@ -193,6 +193,27 @@ import TestSupport
     #expect(Files.exists(fixture.out + "/train-labels-idx1-ubyte.gz"))
   }
 
+  @Test func md5OnlySumsAsFashionMNISTAndKMNISTPublish() throws {
+    let fixture = try Fixture()
+    defer { fixture.folder.remove() }
+    let name = "t10k-labels-idx1-ubyte.gz"
+    var list = Self.names.map { Hex.string(MD5.hash(fixture.files[$0] ?? [])) + "  " + $0 }
+    try list.joined(separator: "\n").write(toFile: fixture.sums, atomically: true, encoding: .utf8)
+    let good = try fixture.fetch(["--mirror", fixture.mirror, "--dataset", "kmnist"])
+    #expect(good.status == 0, "\(good.stderr)")
+    #expect(good.stdout.components(separatedBy: "from \(fixture.mirror), MD5 ok").count == 5, "\(good.stdout)")
+    try fixture.expectAllFetched()
+
+    // A wrong MD5 for one file: removed, and both sums named.
+    try FileManager.default.removeItem(atPath: fixture.out + "/" + name)
+    let wrong = String(repeating: "0", count: 32)
+    list[3] = wrong + "  " + name
+    try list.joined(separator: "\n").write(toFile: fixture.sums, atomically: true, encoding: .utf8)
+    let bad = try fixture.fetch(["--mirror", fixture.mirror, "--dataset", "kmnist"])
+    StageRun.expectOneLineFailure(bad, naming: name, ["MD5 mismatch", wrong, Hex.string(MD5.hash(fixture.files[name] ?? []))])
+    #expect(!Files.exists(fixture.out + "/" + name))
+  }
+
   @Test func aWrongFileAlreadyPresentIsReplaced() throws {
     let fixture = try Fixture()
     defer { fixture.folder.remove() }
