@@ -8,6 +8,7 @@ let optimised: [SwiftSetting] = [.unsafeFlags(["-O", "-enforce-exclusivity=unche
 
 /// One executable per stage; each is a shim over a command type in `Stages`.
 let stages: [String] = [
+  "vae-fetch", "vae-decompress",
 ]
 
 let package = Package(
@@ -42,6 +43,7 @@ let package = Package(
     .testTarget(name: "DataFilesTests", dependencies: ["DataFiles", "TestSupport"]),
     .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+    .testTarget(name: "StagesTests", dependencies: ["Stages", "TestSupport"] + stages.map { .target(name: $0) }),
   ]
     + stages.map { .executableTarget(name: $0, dependencies: ["Stages"]) }
 )

@@ -11,6 +11,30 @@ public enum DataFileError: Error, Equatable, CustomStringConvertible {
   case truncatedCompressed(path: String)
   /// zlib failed for a reason that is not the data's fault (memory, version).
   case zlib(operation: String, code: Int32)
+  /// A file ended before the bytes its size promised were read (it changed under us).
+  case unexpectedEnd(path: String, offset: Int64)
+  /// The file is too short to hold even the fixed part of an IDX header.
+  case idxTooShort(path: String, size: Int64)
+  /// The first two bytes of an IDX file are not zero.
+  case idxBadMagic(path: String, firstBytes: [UInt8])
+  /// The type byte is not one of the IDX types (08 09 0B 0C 0D 0E).
+  case idxUnknownType(path: String, code: UInt8)
+  /// The IDX type is valid but not the one the caller asked for.
+  case idxWrongType(path: String, expected: UInt8, found: UInt8)
+  /// The product of the dimensions exceeds the element limit (or overflows).
+  case idxTooManyElements(path: String, shape: [UInt32], limit: Int)
+  /// The header's shape and the file size disagree.
+  case idxSizeMismatch(path: String, shape: [Int], expectedBytes: Int64, foundBytes: Int64)
+  /// The IDX shape is not the one the data set needs (e.g. N x 28 x 28).
+  case shapeMismatch(path: String, expected: String, found: [Int])
+  /// An image file and its label file disagree on the number of items.
+  case countMismatch(imagesPath: String, images: Int, labelsPath: String, labels: Int)
+  /// A label lies outside 0...9.
+  case labelOutOfRange(path: String, index: Int, value: UInt8)
+  /// A file's digest is not the published one.
+  case checksumMismatch(path: String, algorithm: String, expected: String, found: String)
+  /// A line of a checksum list is not "HEX  NAME".
+  case badChecksumLine(path: String, line: Int, text: String)
 
   public var description: String {
     switch self {
@@ -26,6 +50,36 @@ public enum DataFileError: Error, Equatable, CustomStringConvertible {
       return "\(path): compressed data ends early (truncated download?)"
     case let .zlib(operation, code):
       return "zlib \(operation) failed with code \(code)"
+    case let .unexpectedEnd(path, offset):
+      return "\(path): file ends early at byte \(offset) (was it changed while being read?)"
+    case let .idxTooShort(path, size):
+      return "\(path): not an IDX file (expected at least a 4-byte header, found \(size) bytes)"
+    case let .idxBadMagic(path, firstBytes):
+      let hex = firstBytes.prefix(4).map { String(format2hex: $0) }.joined(separator: " ")
+      let hint = firstBytes.first == 0x1f ? "; it looks gzip-compressed: run vae-decompress" : ""
+      return "\(path): not an IDX file (expected first bytes 00 00, found \(hex))\(hint)"
+    case let .idxUnknownType(path, code):
+      return "\(path): unknown IDX type byte 0x\(String(format2hex: code)) (expected one of 08 09 0b 0c 0d 0e)"
+    case let .idxWrongType(path, expected, found):
+      return "\(path): IDX type 0x\(String(format2hex: found)) (\(IDX.typeName(found))), expected 0x\(String(format2hex: expected)) (\(IDX.typeName(expected)))"
+    case let .idxTooManyElements(path, shape, limit):
+      let dims = shape.map(String.init).joined(separator: " x ")
+      return "\(path): IDX header claims \(dims) elements, more than the limit of \(limit)"
+    case let .idxSizeMismatch(path, shape, expectedBytes, foundBytes):
+      let dims = shape.map(String.init).joined(separator: " x ")
+      let hint = foundBytes < expectedBytes ? " (truncated?)" : " (trailing bytes)"
+      let claim = shape.isEmpty ? "IDX header needs" : "IDX header claims shape \(dims) ="
+      return "\(path): \(claim) \(expectedBytes) bytes with the header, but the file holds \(foundBytes)\(hint)"
+    case let .shapeMismatch(path, expected, found):
+      return "\(path): expected shape \(expected), found \(found.map(String.init).joined(separator: " x "))"
+    case let .countMismatch(imagesPath, images, labelsPath, labels):
+      return "\(labelsPath): holds \(labels) labels but \(imagesPath) holds \(images) images"
+    case let .labelOutOfRange(path, index, value):
+      return "\(path): label \(value) at index \(index) is outside 0...9"
+    case let .checksumMismatch(path, algorithm, expected, found):
+      return "\(path): \(algorithm) mismatch (expected \(expected), found \(found))"
+    case let .badChecksumLine(path, line, text):
+      return "\(path): line \(line) is not \"HEX  NAME\" with 32 or 64 hex digits (found \"\(text)\")"
     }
   }
 }

@@ -1,0 +1,12 @@
+import ArgumentParser
+import DataFiles
+
+/// The `--dataset` option every data stage shares.
+public struct DatasetOptions: ParsableArguments {
+  @Option(help: "Which data set: mnist, fashion-mnist or kmnist.")
+  public var dataset: Dataset = .mnist
+
+  public init() {}
+}
+
+extension Dataset: ExpressibleByArgument {}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import DataFiles
+import Foundation
+
+extension StageError {
+  /// Runs a stage's body so that whatever it throws reaches the user as one line.
+  ///
+  /// swift-argument-parser prints `Error: ` + `String(describing: error)`;
+  /// Foundation errors describe themselves over several lines, so every
+  /// error other than the parser's own is flattened into `StageError`.
+  /// An active progress bar is cleared first so the message starts a line.
+  public static func reporting<T>(console: Console = .standard, _ body: () throws -> T) throws -> T {
+    do {
+      return try body()
+    } catch let error as ExitCode {
+      throw error
+    } catch let error as ValidationError {
+      throw error
+    } catch let error as CleanExit {
+      throw error
+    } catch {
+      console.clearBar()
+      throw StageError.flattening(error)
+    }
+  }
+
+  /// The error as a `StageError` whose description is a single line.
+  public static func flattening(_ error: any Error) -> StageError {
+    let text: String
+    switch error {
+    case let error as StageError:
+      if case .other = error {} else if !error.description.contains("\n") { return error }
+      text = error.description
+    case let error as DataFileError:
+      text = error.description
+    case let error as CustomStringConvertible where !(error is NSError):
+      text = error.description
+    default:
+      text = (error as NSError).localizedDescription
+    }
+    return .other(oneLine(text))
+  }
+
+  /// Collapses whitespace runs (newlines included) into single spaces.
+  public static func oneLine(_ text: String) -> String {
+    text.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\t" || $0 == " " }).joined(separator: " ")
+  }
+}

@@ -1,1 +1,0 @@
-// The Stages module: see docs/ARCHITECTURE.md.

@@ -1,0 +1,2 @@
+import Stages
+FetchCommand.main()

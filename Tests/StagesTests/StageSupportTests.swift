@@ -1,0 +1,79 @@
+import ArgumentParser
+import DataFiles
+import Foundation
+import Testing
+import TestSupport
+@testable import Stages
+
+@Suite struct StageSupportTests {
+  @Test func mirrorsParseURLsFileURLsAndFolders() {
+    #expect(Mirror("https://example.org/mnist") == .http(base: "https://example.org/mnist/"))
+    #expect(Mirror("HTTP://x/") == .http(base: "HTTP://x/"))
+    #expect(Mirror("file:///srv/mnist") == .folder(path: "/srv/mnist"))
+    #expect(Mirror("../shared/data/mnist") == .folder(path: "../shared/data/mnist"))
+    #expect(Mirror("../m/").location(of: "a.gz") == "../m/a.gz")
+    #expect(Mirror("http://h/p").location(of: "a.gz") == "http://h/p/a.gz")
+  }
+
+  @Test func mirrorOrderIsFlagsThenEnvironmentThenBuiltIn() {
+    let env = ["MNIST_MIRROR": "/env"]
+    #expect(DatasetFetch.mirrors(flags: ["/a", "/b"], environment: env, dataset: .mnist) == [.folder(path: "/a"), .folder(path: "/b")])
+    #expect(DatasetFetch.mirrors(flags: [], environment: env, dataset: .mnist) == [.folder(path: "/env")])
+    #expect(DatasetFetch.mirrors(flags: [], environment: [:], dataset: .kmnist) == Dataset.kmnist.mirrors.map(Mirror.init))
+  }
+
+  @Test func contentRangeParsing() {
+    #expect(HTTPTransfer.parseContentRange("bytes 100-199/200")! == (100, 200))
+    #expect(HTTPTransfer.parseContentRange("bytes 5-9/*")! == (5, nil))
+    #expect(HTTPTransfer.parseContentRange("items 1-2/3") == nil)
+    #expect(HTTPTransfer.parseContentRange("bytes */200") == nil)
+  }
+
+  @Test func errorsBecomeOneLine() {
+    let multi = StageError.flattening(NSError(domain: "d", code: 1, userInfo: [NSLocalizedDescriptionKey: "first\nsecond\tthird"]))
+    #expect(multi == .other("first second third"))
+    let data = StageError.flattening(DataFileError.truncatedCompressed(path: "a.gz"))
+    #expect(data.description == "a.gz: compressed data ends early (truncated download?)")
+    let own = StageError.missingInput(path: "p", hint: "h")
+    #expect(StageError.flattening(own) == own)
+  }
+
+  @Test func reportingPassesParserErrorsThroughAndClearsTheBar() throws {
+    let captured = CapturedConsole()
+    let console = captured.console(isTerminal: true)
+    console.bar("half drawn")
+    #expect(throws: StageError.other("x.idx: bad")) {
+      try StageError.reporting(console: console) { throw StageError.other("x.idx: bad") }
+    }
+    #expect(captured.bar.hasSuffix("\r\u{1B}[K"), "the bar is erased before the error is printed")
+    #expect(throws: ValidationError.self) {
+      try StageError.reporting(console: console) { throw ValidationError("bad flag") }
+    }
+    #expect(try StageError.reporting(console: console) { 42 } == 42)
+  }
+
+  @Test func allMirrorsFailedNamesEachMirror() {
+    let error = StageError.allMirrorsFailed(
+      path: "raw/a.gz",
+      failures: [.init(mirror: "http://x/", reason: "HTTP 404 not found"), .init(mirror: "/m", reason: "no such folder")])
+    #expect(error.description == "raw/a.gz: could not be fetched, all 2 mirrors failed: http://x/ (HTTP 404 not found); /m (no such folder)")
+  }
+
+  @Test func foldersAreCreatedWithParentsOrRefusedByName() throws {
+    let folder = try TemporaryFolder()
+    defer { folder.remove() }
+    try Folders.create(folder.file("a/b/c"))
+    try Folders.create(folder.file("a/b/c"))  // existing is fine
+    #expect(Files.list(folder.file("a/b")) == ["c"])
+    try Files.write([1], to: folder.file("f"))
+    #expect(throws: StageError.cannotCreateFolder(path: folder.file("f/g"), reason: "\(folder.file("f")) is not a folder")) {
+      try Folders.create(folder.file("f/g"))
+    }
+  }
+
+  @Test func defaultArtifactPaths() {
+    #expect(ArtifactPaths.raw(.fashionMNIST) == "artifacts/raw/fashion-mnist")
+    #expect(ArtifactPaths.data(.mnist) == "artifacts/data/mnist")
+    #expect(ArtifactPaths.run("denoise") == "artifacts/runs/denoise")
+  }
+}

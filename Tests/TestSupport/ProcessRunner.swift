@@ -1,0 +1,90 @@
+import Foundation
+
+/// What a finished child process did.
+public struct ProcessResult: Sendable {
+  public var status: Int32
+  public var stdout: String
+  public var stderr: String
+  public var seconds: Double
+
+  /// stderr split into non-empty lines.
+  public var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }
+}
+
+/// Runs programs for tests: the package's built executables, or python3.
+public enum ProcessRunner {
+  /// The folder with the built products (the test bundle sits in it).
+  public static var productsFolder: String {
+    // /proc/self/exe is the xctest binary in .build/<triple>/<config>/.
+    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    var folder = URL(fileURLWithPath: exe).deletingLastPathComponent()
+    // On macOS the binary is inside Name.xctest/Contents/MacOS.
+    while folder.path.contains(".xctest") { folder.deleteLastPathComponent() }
+    return folder.path
+  }
+
+  /// Path of the built executable `name` (e.g. "vae-fetch").
+  public static func executable(_ name: String) -> String { productsFolder + "/" + name }
+
+  /// Runs `path` with `arguments` in `folder`, with exactly `environment`
+  /// (PATH and HOME are added), stdin closed, stdout/stderr captured through files.
+  public static func run(
+    _ path: String, _ arguments: [String], in folder: String, environment: [String: String] = [:], timeout: Double = 120
+  ) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: folder)
+    var env = environment
+    let parent = ProcessInfo.processInfo.environment
+    env["PATH"] = env["PATH"] ?? parent["PATH"] ?? "/usr/bin:/bin"
+    env["HOME"] = env["HOME"] ?? parent["HOME"] ?? "/tmp"
+    process.environment = env
+    let id = UUID().uuidString
+    let outPath = NSTemporaryDirectory() + "/out-\(id)"
+    let errPath = NSTemporaryDirectory() + "/err-\(id)"
+    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+    defer {
+      try? FileManager.default.removeItem(atPath: outPath)
+      try? FileManager.default.removeItem(atPath: errPath)
+    }
+    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+    let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    let start = Date()
+    try process.run()
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning {
+      if Date() > deadline {
+        // SIGKILL: children inherit the test thread's blocked signals, SIGTERM among them.
+        kill(process.processIdentifier, SIGKILL)
+        break
+      }
+      Thread.sleep(forTimeInterval: 0.005)
+    }
+    process.waitUntilExit()
+    try out.close()
+    try err.close()
+    return ProcessResult(
+      status: process.terminationStatus,
+      stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+      stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
+      seconds: Date().timeIntervalSince(start))
+  }
+
+  /// Runs `python3 -c script args...` and returns its stdout; throws on failure.
+  public static func python(_ script: String, _ arguments: [String] = [], in folder: String = NSTemporaryDirectory()) throws -> String {
+    let result = try run("/usr/bin/env", ["python3", "-c", script] + arguments, in: folder)
+    guard result.status == 0 else { throw PythonFailure(message: result.stderr) }
+    return result.stdout
+  }
+}
+
+/// python3 exited non-zero.
+public struct PythonFailure: Error, CustomStringConvertible {
+  public var message: String
+  public var description: String { "python3 failed: \(message)" }
+}
