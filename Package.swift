@@ -40,6 +40,8 @@ let package = Package(
     .target(name: "TestSupport", dependencies: ["DataFiles"], path: "Tests/TestSupport"),
 
     .testTarget(name: "DataFilesTests", dependencies: ["DataFiles", "TestSupport"]),
+    .testTarget(name: "ComputeTests", dependencies: ["Compute", "TestSupport"]),
+    .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
   ]
     + stages.map { .executableTarget(name: $0, dependencies: ["Stages"]) }
 )
