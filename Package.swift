@@ -30,20 +30,24 @@ let package = Package(
     .target(name: "Compute", dependencies: ["COpenBLAS"], swiftSettings: optimised),
     .target(name: "Models", dependencies: ["Compute"], swiftSettings: optimised),
     .target(name: "Checkpoints", dependencies: ["DataFiles", "CZlib"], swiftSettings: optimised),
+    .target(name: "Corruptions", dependencies: ["Compute"], swiftSettings: optimised),
     .target(name: "Imaging", dependencies: ["DataFiles"], swiftSettings: optimised),
     .target(
       name: "Stages",
       dependencies: [
-        "DataFiles", "Compute", "Models", "Checkpoints", "Imaging",
+        "DataFiles", "Compute", "Models", "Checkpoints", "Imaging", "Corruptions",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: optimised),
     .target(name: "TestSupport", dependencies: ["DataFiles"], path: "Tests/TestSupport"),
 
+    .testTarget(name: "CorruptionsTests", dependencies: ["Corruptions"]),
     .testTarget(name: "DataFilesTests", dependencies: ["DataFiles", "TestSupport"]),
     .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
     .testTarget(name: "StagesTests", dependencies: ["Stages", "TestSupport"] + stages.map { .target(name: $0) }),
+    .testTarget(name: "ComputeTests", dependencies: ["Compute", "TestSupport"]),
+    .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
   ]
     + stages.map { .executableTarget(name: $0, dependencies: ["Stages"]) }
 )

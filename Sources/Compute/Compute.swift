@@ -1,1 +1,0 @@
-// The Compute module: see docs/ARCHITECTURE.md.

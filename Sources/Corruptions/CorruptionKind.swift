@@ -1,0 +1,96 @@
+/// One way of spoiling an image, with its strength.
+///
+/// Every kind works on square 8-bit images of side `side` (28 for MNIST).
+/// Occluding kinds paint the hidden pixels black (0) and mark them 0 in the
+/// mask; noise kinds change values but leave pixels "observed" unless the
+/// pixel's value was replaced outright (salt-and-pepper, zero).
+public enum CorruptionKind: Equatable, Sendable {
+  /// Additive N(0, sigma^2) noise on intensities in [0, 1], clipped to [0, 1].
+  /// Every pixel stays observed (mask 1): the value is noisy, not missing.
+  case gaussian(sigma: Double)
+  /// Each pixel, with probability `fraction`, replaced by 0 or 255 (even odds).
+  case saltPepper(fraction: Double)
+  /// Each pixel, with probability `fraction`, set to 0 (dropout noise).
+  case zero(fraction: Double)
+  /// A `size` x `size` block set to 0: centred, or at a random place per image.
+  case square(size: Int, centred: Bool)
+  /// `count` rectangles with sides drawn from `sizes`, each at a random place.
+  case rectangles(count: Int, sizes: ClosedRange<Int>)
+  /// One half of the image set to 0.
+  case half(Side)
+  /// A band along one side, `fraction` of the width (or height) wide, set to 0.
+  case band(Side, fraction: Double)
+  /// One of `kinds` drawn at random for each image.
+  case mixed([CorruptionKind])
+
+  public enum Side: String, CaseIterable, Codable, Sendable {
+    case top, bottom, left, right
+  }
+
+  /// The seeds' default mixture: the four occlusion kinds and two noise kinds at middling strength.
+  public static let defaultMixture: [CorruptionKind] = [
+    .gaussian(sigma: 0.3), .saltPepper(fraction: 0.15), .square(size: 10, centred: false),
+    .rectangles(count: 3, sizes: 4...10), .half(.bottom), .band(.right, fraction: 0.3),
+  ]
+
+  /// The kind's name as the command line spells it.
+  public var name: String {
+    switch self {
+    case .gaussian: "gaussian"
+    case .saltPepper: "salt-pepper"
+    case .zero: "zero"
+    case .square: "square"
+    case .rectangles: "rectangles"
+    case .half: "half"
+    case .band: "band"
+    case .mixed: "mixed"
+    }
+  }
+
+  /// A short human description with the parameters, for spec.json and captions.
+  public var summary: String {
+    switch self {
+    case let .gaussian(sigma): "gaussian noise, sigma \(sigma)"
+    case let .saltPepper(fraction): "salt-and-pepper noise on \(fraction) of the pixels"
+    case let .zero(fraction): "\(fraction) of the pixels set to 0"
+    case let .square(size, centred): "\(size)x\(size) square, \(centred ? "centred" : "random place")"
+    case let .rectangles(count, sizes): "\(count) rectangles, sides \(sizes.lowerBound)-\(sizes.upperBound)"
+    case let .half(side): "\(side.rawValue) half hidden"
+    case let .band(side, fraction): "\(side.rawValue) band of \(fraction) of the width hidden"
+    case let .mixed(kinds): "one of: " + kinds.map(\.summary).joined(separator: "; ")
+    }
+  }
+
+  /// Checks the parameters against `side`; the message names the allowed range.
+  public func validate(side: Int) throws(CorruptionError) {
+    func within(_ value: Double, _ range: ClosedRange<Double>, _ what: String) throws(CorruptionError) {
+      guard range.contains(value), value.isFinite else {
+        throw .levelOutOfRange(kind: name, what: what, value: "\(value)", allowed: "\(range.lowerBound)...\(range.upperBound)")
+      }
+    }
+    switch self {
+    case let .gaussian(sigma): try within(sigma, 0...2, "sigma")
+    case let .saltPepper(fraction): try within(fraction, 0...1, "fraction")
+    case let .zero(fraction): try within(fraction, 0...1, "fraction")
+    case let .band(_, fraction): try within(fraction, 0...1, "fraction")
+    case let .square(size, _):
+      guard (1...side).contains(size) else {
+        throw .levelOutOfRange(kind: name, what: "size", value: "\(size)", allowed: "1...\(side)")
+      }
+    case let .rectangles(count, sizes):
+      guard (1...64).contains(count) else {
+        throw .levelOutOfRange(kind: name, what: "count", value: "\(count)", allowed: "1...64")
+      }
+      guard sizes.lowerBound >= 1, sizes.upperBound <= side else {
+        throw .levelOutOfRange(kind: name, what: "sizes", value: "\(sizes.lowerBound)-\(sizes.upperBound)", allowed: "1...\(side)")
+      }
+    case .half: break
+    case let .mixed(kinds):
+      guard !kinds.isEmpty else { throw .emptyMixture }
+      for kind in kinds {
+        if case .mixed = kind { throw .nestedMixture }
+        try kind.validate(side: side)
+      }
+    }
+  }
+}

@@ -1,1 +1,0 @@
-// The Models module: see docs/ARCHITECTURE.md.
