@@ -8,12 +8,14 @@ import Compute
 /// The layer owns no memory: W `[I, O]` and b `[O]` live in a ``ParameterSet``
 /// at ``weight`` and ``bias``; activations and gradients are buffers of the caller.
 public struct Linear: Sendable, Equatable {
-  /// How initial weights are drawn (biases start at zero).
+  /// How initial weights and biases are drawn.
   public enum Initialization: String, Sendable, Codable {
-    /// He (Kaiming) normal: N(0, 2 / I); for layers followed by ReLU-like units.
+    /// He (Kaiming) normal: W ~ N(0, 2 / I), b = 0; for layers followed by ReLU-like units.
     case he
-    /// Xavier (Glorot) uniform: U(-a, a) with a = sqrt(6 / (I + O)); for tanh and linear outputs.
+    /// Xavier (Glorot) uniform: W ~ U(-a, a) with a = sqrt(6 / (I + O)), b = 0; for tanh and linear outputs.
     case xavier
+    /// PyTorch's `nn.Linear` default: W and b ~ U(-a, a) with a = 1 / sqrt(I).
+    case fanInUniform
   }
 
   /// I
@@ -40,7 +42,7 @@ public struct Linear: Sendable, Equatable {
     self.init(inputs: w.shape[0], outputs: w.shape[1], weight: w.offset, bias: b.offset)
   }
 
-  /// Draws W from `initialization` and sets b to zero.
+  /// Draws W and b from `initialization` (W in row-major order, then b).
   public func initialize(_ parameters: ParameterSet, _ initialization: Initialization, generator: inout Xoshiro256) {
     let w = parameters.values.pointer + weight
     let count = inputs * outputs
@@ -52,6 +54,11 @@ public struct Linear: Sendable, Equatable {
     case .xavier:
       let limit = Float((6.0 / Double(inputs + outputs)).squareRoot())
       for i in 0..<count { w[i] = (2 * generator.nextFloat() - 1) * limit }
+    case .fanInUniform:
+      let limit = Float((1.0 / Double(inputs)).squareRoot())
+      for i in 0..<count { w[i] = (2 * generator.nextFloat() - 1) * limit }
+      for i in 0..<outputs { parameters.values.pointer[bias + i] = (2 * generator.nextFloat() - 1) * limit }
+      return
     }
     (parameters.values.pointer + bias).update(repeating: 0, count: outputs)
   }

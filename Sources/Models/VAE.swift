@@ -94,9 +94,8 @@ public final class VAE {
 
   /// A model with freshly initialised weights.
   ///
-  /// Hidden layers get He-normal weights (Xavier-uniform before tanh), the mu,
-  /// logVar and output layers Xavier-uniform, all biases zero; drawn from
-  /// `Xoshiro256(seed: seed, stream: Streams.initialWeights)`.
+  /// Parameters follow `config.initialization` (``WeightInitialization``), drawn
+  /// layer by layer in layout order from `Xoshiro256(seed: seed, stream: Streams.initialWeights)`.
   ///
   /// Throws ``ModelError/invalidConfiguration(field:value:expected:)`` for a bad
   /// config and ``ModelError/blasUnavailable(_:)`` when OpenBLAS cannot be loaded.
@@ -159,12 +158,16 @@ public final class VAE {
     var generator = Xoshiro256(seed: seed, stream: Streams.initialWeights)
     parameters.values.fill(0)
     parameters.grads.fill(0)
-    let hiddenInit: Linear.Initialization = config.activation == .tanh ? .xavier : .he
+    let (hiddenInit, headInit): (Linear.Initialization, Linear.Initialization) =
+      switch config.initialization {
+      case .fanInUniform: (.fanInUniform, .fanInUniform)
+      case .heXavier: (config.activation == .tanh ? .xavier : .he, .xavier)
+      }
     for layer in encoder { layer.linear.initialize(parameters, hiddenInit, generator: &generator) }
-    muHead.initialize(parameters, .xavier, generator: &generator)
-    logVarHead.initialize(parameters, .xavier, generator: &generator)
+    muHead.initialize(parameters, headInit, generator: &generator)
+    logVarHead.initialize(parameters, headInit, generator: &generator)
     for layer in decoder { layer.linear.initialize(parameters, hiddenInit, generator: &generator) }
-    outputLayer.initialize(parameters, .xavier, generator: &generator)
+    outputLayer.initialize(parameters, headInit, generator: &generator)
   }
 
   // MARK: - Training
