@@ -1,3 +1,7 @@
+#if arch(x86_64)
+  import _Builtin_intrinsics.intel
+#endif
+
 /// Vectorised `exp`, `log1p`, `sigmoid` and `tanh` for eight Floats at a time.
 ///
 /// Calling libm per element costs more than everything else in a VAE's
@@ -19,10 +23,14 @@ public enum VectorMath {
   /// that n = 128 and subnormal results need no special case.
   @inlinable @inline(__always)
   public static func exp(_ x: Vector) -> Vector {
-    let clamped = x.clamped(lowerBound: Vector(repeating: -104), upperBound: Vector(repeating: 89))
-    // Round x / ln2 to the nearest integer by adding and removing 1.5 * 2^23.
+    // Clamp with compares and selects (pointwiseMin/Max are not inlined); NaN passes through.
+    var clamped = x.replacing(with: -104, where: x .< -104)
+    clamped = clamped.replacing(with: 89, where: clamped .> 89)
+    // Round x / ln2 to the nearest integer n by adding and removing 1.5 * 2^23;
+    // n is then also the low bits of t's bit pattern (no float-to-int conversion).
     let magic = Vector(repeating: 12_582_912)
-    let n = (clamped * Vector(repeating: 1.442_695_040_888_963_4) + magic) - magic
+    let t = clamped * Vector(repeating: 1.442_695_040_888_963_4) + magic
+    let n = t - magic
     let r1: Vector = clamped - n * Vector(repeating: 0.693_359_375)
     let r: Vector = r1 + n * Vector(repeating: 2.121_944_400_546_905_827_679e-4)
     let r2: Vector = r * r
@@ -33,7 +41,7 @@ public enum VectorMath {
     p = p * r + Vector(repeating: 1.666_666_545_9e-1)
     p = p * r + Vector(repeating: 5.000_000_120_1e-1)
     p = p * r2 + r + Vector(repeating: 1)
-    let k = SIMD8<Int32>(n)
+    let k = bits(t) &- 0x4B40_0000
     let k1 = k &>> 1
     let k2 = k &- k1
     let scale1 = float(bits: (k1 &+ 127) &<< 23)
@@ -59,9 +67,12 @@ public enum VectorMath {
     let k = (bits &>> 23) &- 127
     bits = (bits & 0x007F_FFFF) &+ 0x3F35_04F3
     let m = float(bits: bits)
-    let dk = Vector(k)
-    // The rounding error of u = 1 + x, relative to u.
-    let positive = k .> 0
+    // Float(k) without an int-to-float conversion: k in the low bits of 1.5 * 2^23.
+    let magic = Vector(repeating: 12_582_912)
+    let dk = float(bits: k &+ 0x4B40_0000) - magic
+    // The rounding error of u = 1 + x, relative to u. (A Float compare: integer
+    // vector compares against a scalar are compiled lane by lane.)
+    let positive = dk .> 0
     let cAbove: Vector = one - (u - x)
     let cBelow: Vector = x - (u - one)
     let c: Vector = positive.select(cAbove, cBelow) / u
@@ -93,6 +104,21 @@ public enum VectorMath {
   /// |x|, by clearing the sign bits.
   @inlinable @inline(__always)
   public static func abs(_ x: Vector) -> Vector { float(bits: bits(x) & 0x7FFF_FFFF) }
+
+  /// The square root of each lane (SSE `sqrtps`).
+  ///
+  /// `SIMD8<Float>.squareRoot()` is compiled lane by lane with calls to `sqrtf`
+  /// for negative lanes (errno semantics), several times slower.
+  @inlinable @inline(__always)
+  public static func sqrt(_ x: Vector) -> Vector {
+    #if arch(x86_64)
+      let low = SIMD4<Float>(_mm_sqrt_ps(__m128(x.lowHalf)))
+      let high = SIMD4<Float>(_mm_sqrt_ps(__m128(x.highHalf)))
+      return Vector(lowHalf: low, highHalf: high)
+    #else
+      return x.squareRoot()
+    #endif
+  }
 
   /// 1 / (1 + e^-x), from e = e^-|x| so that it never overflows.
   @inlinable @inline(__always)

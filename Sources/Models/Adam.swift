@@ -1,0 +1,73 @@
+import Compute
+import Foundation
+
+/// Adam (Kingma & Ba, 2015) with bias correction, over a whole ``ParameterSet``.
+///
+/// The moments m and v are flat buffers with the parameter set's layout, so
+/// the update is one loop over every Float, split across threads (it is
+/// element-wise, so the split cannot change the result).
+public final class Adam {
+  /// First-moment estimates, in the parameter layout.
+  public let m: FloatBuffer
+  /// Second-moment estimates, in the parameter layout.
+  public let v: FloatBuffer
+  /// Updates taken so far (t in the paper); the next update uses t + 1.
+  public var step: Int = 0
+  public var learningRate: Float
+  public var beta1: Float
+  public var beta2: Float
+  public var epsilon: Float
+
+  public init(count: Int, learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
+    m = FloatBuffer(count: count)
+    v = FloatBuffer(count: count)
+    self.learningRate = learningRate
+    self.beta1 = beta1
+    self.beta2 = beta2
+    self.epsilon = epsilon
+  }
+
+  /// One update of `parameters.values` from `parameters.grads`; increments ``step``.
+  ///
+  /// Per element, as PyTorch's `torch.optim.Adam` (no weight decay, no amsgrad):
+  ///
+  ///     m = beta1 m + (1 - beta1) g
+  ///     v = beta2 v + (1 - beta2) g^2
+  ///     p -= (lr / (1 - beta1^t)) m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+  public func update(_ parameters: ParameterSet, parallel: Parallel) {
+    precondition(parameters.count == m.count, "Adam state has \(m.count) Floats, parameters \(parameters.count)")
+    step += 1
+    // Bias corrections in Double: beta2^t is close to 1 for thousands of steps.
+    let t = Double(step)
+    let stepSize = Float(Double(learningRate) / (1 - pow(Double(beta1), t)))
+    let correction2 = Float((1 - pow(Double(beta2), t)).squareRoot())
+    let (b1, b2, eps) = (beta1, beta2, epsilon)
+    let (p, g, m, v) = (parameters.values.pointer, UnsafePointer(parameters.grads.pointer), m.pointer, v.pointer)
+    // Parameter sets are padded to multiples of 16 Floats and the ranges are aligned
+    // to 16, so every range is whole vectors.
+    precondition(parameters.count % 16 == 0, "parameter count must be a multiple of 16")
+    // Parameter sets are padded to multiples of 16 Floats and the ranges are aligned
+    // to 16, so every range is whole vectors.
+    precondition(parameters.count % 16 == 0, "parameter count must be a multiple of 16")
+    parallel.forEachRange(count: parameters.count, alignment: 16) { range in
+      var i = range.lowerBound
+      while i < range.upperBound {
+        let gi = load(g + i)
+        let mi = b1 * load(m + i) + (1 - b1) * gi
+        let vi = b2 * load(v + i) + (1 - b2) * (gi * gi)
+        let denominator = VectorMath.sqrt(vi) / correction2 + eps
+        store(mi, m + i)
+        store(vi, v + i)
+        store(load(p + i) - stepSize * mi / denominator, p + i)
+        i += 8
+      }
+    }
+  }
+
+  /// Clears the moments and the step count.
+  public func reset() {
+    m.fill(0)
+    v.fill(0)
+    step = 0
+  }
+}

@@ -1,0 +1,142 @@
+import Compute
+import Dispatch
+
+/// One GEMM shape of a training step and how fast OpenBLAS runs it alone.
+public struct GEMMShape: Codable, Equatable, Sendable {
+  /// C is [m, n]; the inner dimension is k.
+  public var m: Int, n: Int, k: Int
+  public var transposeA: Bool, transposeB: Bool
+  /// How many times one step runs this shape.
+  public var callsPerStep: Int
+  /// 2 m n k.
+  public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
+  /// Median GFLOP/s of cblas_sgemm alone at this shape, with the better of the two
+  /// ways to use the threads (``Parallel/GEMMThreading``).
+  public var referenceGFLOPs: Double = 0
+}
+
+/// What ``Benchmark/run(images:count:config:batch:steps:threads:rounds:)`` measured.
+public struct BenchReport: Codable, Equatable, Sendable {
+  public var config: VAEConfig
+  public var batch: Int
+  public var threads: Int
+  /// OpenBLAS's kernel family (e.g. "SkylakeX").
+  public var coreName: String
+  /// Median over rounds of the time of one training step (seconds).
+  public var stepSeconds: Double
+  /// batch / stepSeconds.
+  public var samplesPerSecond: Double
+  /// Matrix FLOPs of one step (forward and backward GEMMs; the first layer's input gradient is not computed).
+  public var flopsPerStep: Double
+  /// flopsPerStep / stepSeconds, in GFLOP/s.
+  public var achievedGFLOPs: Double
+  /// Each GEMM shape of the step with its reference speed.
+  public var shapes: [GEMMShape]
+  /// The time the step's GEMMs take alone at the reference speeds (seconds).
+  public var gemmSecondsPerStep: Double
+  /// batch / gemmSecondsPerStep: the rate if everything but the GEMMs were free.
+  public var gemmBoundSamplesPerSecond: Double
+  /// gemmSecondsPerStep / stepSeconds (1 = the step costs no more than its GEMMs).
+  public var ratio: Double
+}
+
+/// Measures the training step against the speed of its own GEMMs; does no I/O.
+public enum Benchmark {
+  /// The GEMM shapes of one training step of `config` at batch `batch`, in call order.
+  public static func gemmShapes(config: VAEConfig, batch b: Int) -> [GEMMShape] {
+    var layers: [(inputs: Int, outputs: Int, needsInputGrad: Bool)] = []
+    var width = config.inputSize
+    for (i, h) in config.hidden.enumerated() {
+      layers.append((width, h, i > 0))
+      width = h
+    }
+    layers.append((width, config.latent, true))  // mu head
+    layers.append((width, config.latent, true))  // logVar head
+    width = config.latent
+    for h in config.hidden.reversed() {
+      layers.append((width, h, true))
+      width = h
+    }
+    layers.append((width, config.inputSize, true))
+    var shapes: [GEMMShape] = []
+    func add(_ m: Int, _ n: Int, _ k: Int, _ ta: Bool, _ tb: Bool) {
+      if let i = shapes.firstIndex(where: { $0.m == m && $0.n == n && $0.k == k && $0.transposeA == ta && $0.transposeB == tb }) {
+        shapes[i].callsPerStep += 1
+      } else {
+        shapes.append(GEMMShape(m: m, n: n, k: k, transposeA: ta, transposeB: tb, callsPerStep: 1))
+      }
+    }
+    for layer in layers { add(b, layer.outputs, layer.inputs, false, false) }  // y = x W
+    for layer in layers {
+      add(layer.inputs, layer.outputs, b, true, false)  // dW = x^T dy
+      if layer.needsInputGrad { add(b, layer.inputs, layer.outputs, false, true) }  // dx = dy W^T
+    }
+    return shapes
+  }
+
+  /// Trains on `images` ([count, D] UInt8, e.g. random) for `rounds` rounds of `steps`
+  /// steps (after one warm-up round), and between rounds times every GEMM shape of
+  /// the step alone; reports medians.
+  public static func run(
+    images: [UInt8], count: Int, config: VAEConfig, batch: Int, steps: Int, threads: Int, rounds: Int = 7
+  ) throws(ModelError) -> BenchReport {
+    precondition(steps >= 1 && rounds >= 1, "steps and rounds must be at least 1")
+    let trainer = try Trainer(
+      model: config, training: TrainingConfig(batchSize: batch, threads: threads), images: images, count: count)
+    var shapes = gemmShapes(config: config, batch: batch)
+    let flopsPerStep = shapes.reduce(0) { $0 + $1.flops * Double($1.callsPerStep) }
+    // Operands for the reference GEMMs, as large as the largest shape needs.
+    let largest = shapes.map { max($0.m * $0.k, $0.k * $0.n, $0.m * $0.n) }.max() ?? 1
+    let (a, bm, c) = (FloatBuffer(count: largest), FloatBuffer(count: largest), FloatBuffer(count: largest))
+    var generator = Xoshiro256(seed: 7)
+    for i in 0..<largest {
+      a.pointer[i] = generator.nextFloat() - 0.5
+      bm.pointer[i] = generator.nextFloat() - 0.5
+    }
+    let modes = Parallel.GEMMThreading.allCases.map { Parallel(threads: threads, gemmThreading: $0) }
+    var stepTimes: [Double] = []
+    var shapeRates = [[Double]](repeating: [], count: shapes.count)
+    for _ in 0..<steps { trainer.step() }  // warm-up
+    for _ in 0..<rounds {
+      stepTimes.append(seconds { for _ in 0..<steps { trainer.step() } } / Double(steps))
+      for (i, shape) in shapes.enumerated() {
+        let reps = max(3, Int(2e8 / shape.flops))
+        var best = 0.0
+        for mode in modes {
+          mode.gemm(m: shape.m, n: shape.n, k: shape.k, a: a.pointer, transposeA: shape.transposeA, b: bm.pointer, transposeB: shape.transposeB, c: c.pointer)
+          let time = seconds {
+            for _ in 0..<reps {
+              mode.gemm(
+                m: shape.m, n: shape.n, k: shape.k, a: a.pointer, transposeA: shape.transposeA, b: bm.pointer,
+                transposeB: shape.transposeB, c: c.pointer)
+            }
+          } / Double(reps)
+          best = max(best, shape.flops / time / 1e9)
+        }
+        shapeRates[i].append(best)
+      }
+    }
+    for i in shapes.indices { shapes[i].referenceGFLOPs = median(shapeRates[i]) }
+    // Leave OpenBLAS as the trainer's GEMMs expect it.
+    if threads > 1 { BLAS.setThreads(1) }
+    let stepSeconds = median(stepTimes)
+    let gemmSeconds = shapes.reduce(0) { $0 + $1.flops * Double($1.callsPerStep) / ($1.referenceGFLOPs * 1e9) }
+    return BenchReport(
+      config: config, batch: batch, threads: threads, coreName: BLAS.coreName, stepSeconds: stepSeconds,
+      samplesPerSecond: Double(batch) / stepSeconds, flopsPerStep: flopsPerStep,
+      achievedGFLOPs: flopsPerStep / stepSeconds / 1e9, shapes: shapes, gemmSecondsPerStep: gemmSeconds,
+      gemmBoundSamplesPerSecond: Double(batch) / gemmSeconds, ratio: gemmSeconds / stepSeconds)
+  }
+
+  private static func seconds(_ body: () -> Void) -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+  }
+
+  private static func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return 0 }
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+  }
+}

@@ -1,0 +1,84 @@
+import Compute
+
+// Legend: B = rows in the batch, D = pixels.
+
+/// The Bernoulli negative log-likelihood of targets t in [0, 1] under logits x,
+/// fused with its gradient: the output layer's bias add, loss, dL/dx and dL/db in one pass.
+///
+/// Per pixel: `max(x, 0) - x t + log1p(exp(-|x|))` (binary cross-entropy with
+/// logits in its stable form: no sigmoid-then-log), and `dL/dx = sigmoid(x) - t`.
+/// Targets are intensities (continuous, not binarised), so the loss of a
+/// perfect reconstruction is the targets' entropy, not zero.
+public enum BernoulliLoss {
+  /// Returns the loss summed over all `rows x columns` elements, in Double.
+  ///
+  /// - Parameters:
+  ///   - logits: x `[B, D]` without the bias; read only
+  ///   - bias: b `[D]` added to every row first (x + b are the logits), or nil
+  ///   - targets: t `[B, D]`
+  ///   - gradient: receives `scale * (sigmoid(x + b) - t)` `[B, D]`, or nil to skip
+  ///   - biasGradient: receives the column sums of `gradient` `[D]` (needs `gradient`)
+  ///   - partials: scratch of at least `ceil(D / 8)` Doubles
+  ///
+  /// Columns are cut into 8-wide chunks, each done over rows in row order by one
+  /// thread, and chunk sums are added in chunk order: results do not depend on
+  /// the thread count.
+  public static func lossAndGradient(
+    logits: UnsafePointer<Float>, bias: UnsafePointer<Float>?, targets: UnsafePointer<Float>,
+    gradient: UnsafeMutablePointer<Float>?, biasGradient: UnsafeMutablePointer<Float>?, scale: Float,
+    rows: Int, columns: Int, partials: UnsafeMutablePointer<Double>, parallel: Parallel
+  ) -> Double {
+    let chunks = Parallel.chunks(count: columns, size: 8)
+    @inline(__always)
+    func chunkKernel(_ chunk: Int, _ c: Int, _ width: Int) {
+      let b = bias.map { load($0 + c, width) } ?? Vector()
+      var lossSum = Vector()
+      var gradSum = Vector()
+      for r in 0..<rows {
+        let at = r * columns + c
+        let x = load(logits + at, width) + b
+        let t = load(targets + at, width)
+        let e = VectorMath.exp(-VectorMath.abs(x))
+        let loss = x.replacing(with: 0, where: x .< 0) - x * t + VectorMath.log1p(e)
+        lossSum += loss
+        if let gradient {
+          let sigmoid = (x .>= 0).select(Vector(repeating: 1), e) / (1 + e)
+          let g = (sigmoid - t) * scale
+          store(g, gradient + at, width)
+          gradSum += g
+        }
+      }
+      // Unused lanes of a partial chunk saw x = t = 0, whose loss is log 2: drop them.
+      if width < 8 { lossSum.replace(with: 0, where: laneIndex .>= Int32(width)) }
+      partials[chunk] = laneSum(lossSum)
+      if gradient != nil, let biasGradient { store(gradSum, biasGradient + c, width) }
+    }
+    parallel.forEachChunk(chunks) { chunk in
+      let c = chunk * 8
+      if c + 8 <= columns { chunkKernel(chunk, c, 8) } else { chunkKernel(chunk, c, columns - c) }
+    }
+    var total = 0.0
+    for chunk in 0..<chunks { total += partials[chunk] }
+    return total
+  }
+
+  /// `output = sigmoid(logits + bias)` row by row: the decoder's pixel probabilities.
+  public static func probabilities(
+    logits: UnsafePointer<Float>, bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+    rows: Int, columns: Int
+  ) {
+    for r in 0..<rows {
+      strideVectors(columns) { c, width in
+        let at = r * columns + c
+        store(VectorMath.sigmoid(load(logits + at, width) + load(bias + c, width)), output + at, width)
+      }
+    }
+  }
+}
+
+extension SIMD8 where Scalar == Float {
+  @inline(__always)
+  mutating func replace(with value: Float, where mask: SIMDMask<SIMD8<Int32>>) {
+    self = replacing(with: value, where: mask)
+  }
+}

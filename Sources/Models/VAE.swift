@@ -1,0 +1,429 @@
+import Compute
+
+// Legend:
+//   B  = images in the batch (at most Bm, the maximum batch the buffers are sized for)
+//   D  = pixels per image (config.inputSize, 784 for MNIST)
+//   Hi = width of hidden layer i (config.hidden[i]); H = the last (next to the latent)
+//   Z  = latent units (config.latent)
+// Every buffer is flat, row-major, one image per row: [B, D] is B rows of D Floats.
+
+/// A variational autoencoder (Kingma & Welling, 2014) with MLP encoder and decoder.
+///
+/// Encoder: x [B, D] -> hidden layers -> mu [B, Z] and logVar [B, Z] (two linear
+/// heads). Sampling: z = mu + exp(logVar / 2) * eps with eps ~ N(0, I). Decoder:
+/// z -> hidden layers (mirrored) -> Bernoulli logits [B, D]. Loss per image:
+/// BCE with logits summed over pixels + beta * KL(N(mu, sigma^2) || N(0, I)).
+///
+/// Targets are pixel intensities in [0, 1] (uint8 / 255), continuous and NOT
+/// binarised. The input may differ from the target (denoising: corrupted
+/// input, clean target).
+///
+/// Tensors in ``parameters`` (weights [in, out], y = x @ W + b):
+///
+///     encoder.<i>.weight  [D or H(i-1), Hi]   encoder.<i>.bias  [Hi]
+///     encoder.mu.weight   [H, Z]              encoder.mu.bias   [Z]
+///     encoder.logvar.weight [H, Z]            encoder.logvar.bias [Z]
+///     decoder.<j>.weight  [Z or ..., ...]     decoder.<j>.bias  (hidden widths reversed)
+///     decoder.out.weight  [H0, D]             decoder.out.bias  [D]
+///
+/// All activations and gradients live in buffers allocated once by `init` for
+/// up to ``maxBatch`` images and reused: a training step allocates no memory.
+/// An instance is not thread-safe (its methods share those buffers); it uses
+/// ``parallel``'s threads inside each call.
+///
+/// Gradients are those of the batch MEAN of the loss (what ``LossReport`` reports).
+public final class VAE {
+  public let config: VAEConfig
+  /// Bm: the largest batch any method accepts at once (encode/decode/reconstruct loop over larger inputs).
+  public let maxBatch: Int
+  /// Threads used inside each call.
+  public let parallel: Parallel
+  /// Values and gradients of every tensor (see the type's documentation for names).
+  public let parameters: ParameterSet
+
+  /// One hidden layer with its buffers.
+  struct Hidden {
+    let linear: Linear
+    let output: FloatBuffer  // [Bm, Hi] f(x W + b)
+    let mask: FloatBuffer?  // [Bm, Hi] dropout multipliers (nil without dropout)
+    let dropped: FloatBuffer?  // [Bm, Hi] output * mask
+    let grad: FloatBuffer  // [Bm, Hi] dL/d(this layer's result)
+
+    /// What the next layer reads.
+    func result(training: Bool) -> UnsafeMutablePointer<Float> {
+      training ? (dropped ?? output).pointer : output.pointer
+    }
+  }
+
+  let encoder: [Hidden]
+  let muHead: Linear
+  let logVarHead: Linear
+  let decoder: [Hidden]
+  let outputLayer: Linear
+  let mu: FloatBuffer  // [Bm, Z]
+  let logVar: FloatBuffer  // [Bm, Z]
+  let sigma: FloatBuffer  // [Bm, Z] exp(logVar / 2)
+  let eps: FloatBuffer  // [Bm, Z]
+  let z: FloatBuffer  // [Bm, Z]
+  let dz: FloatBuffer  // [Bm, Z]
+  let dmu: FloatBuffer  // [Bm, Z]
+  let dlogVar: FloatBuffer  // [Bm, Z]
+  let logits: FloatBuffer  // [Bm, D] h @ W_out, bias not added
+  let dlogits: FloatBuffer  // [Bm, D]
+  let partials: UnsafeMutablePointer<Double>  // [ceil(D / 8)] loss per column chunk
+  let flags: FloatBuffer  // [threads * 16] per-thread results of the finiteness check
+
+  /// The names and shapes of the tensors of `config`, in layout order.
+  public static func tensorLayout(_ config: VAEConfig) -> [(name: String, shape: [Int])] {
+    var tensors: [(name: String, shape: [Int])] = []
+    var width = config.inputSize
+    for (i, h) in config.hidden.enumerated() {
+      tensors += [("encoder.\(i).weight", [width, h]), ("encoder.\(i).bias", [h])]
+      width = h
+    }
+    tensors += [("encoder.mu.weight", [width, config.latent]), ("encoder.mu.bias", [config.latent])]
+    tensors += [("encoder.logvar.weight", [width, config.latent]), ("encoder.logvar.bias", [config.latent])]
+    width = config.latent
+    for (j, h) in config.hidden.reversed().enumerated() {
+      tensors += [("decoder.\(j).weight", [width, h]), ("decoder.\(j).bias", [h])]
+      width = h
+    }
+    tensors += [("decoder.out.weight", [width, config.inputSize]), ("decoder.out.bias", [config.inputSize])]
+    return tensors
+  }
+
+  /// A model with freshly initialised weights.
+  ///
+  /// Parameters follow `config.initialization` (``WeightInitialization``), drawn
+  /// layer by layer in layout order from `Xoshiro256(seed: seed, stream: Streams.initialWeights)`.
+  ///
+  /// Throws ``ModelError/invalidConfiguration(field:value:expected:)`` for a bad
+  /// config and ``ModelError/blasUnavailable(_:)`` when OpenBLAS cannot be loaded.
+  public init(config: VAEConfig, maxBatch: Int, seed: UInt64, parallel: Parallel = Parallel(threads: 1)) throws(ModelError) {
+    try config.validate()
+    guard maxBatch >= 1 else {
+      throw .invalidConfiguration(field: "maxBatch", value: "\(maxBatch)", expected: "at least 1")
+    }
+    do { try BLAS.load() } catch { throw .blasUnavailable(error.description) }
+    self.config = config
+    self.maxBatch = maxBatch
+    self.parallel = parallel
+    let parameters = ParameterSet(Self.tensorLayout(config))
+    self.parameters = parameters
+    let withDropout = config.dropout > 0
+    func hidden(_ name: String) -> Hidden {
+      let linear = Linear(name, in: parameters)
+      let size = maxBatch * linear.outputs
+      return Hidden(
+        linear: linear, output: FloatBuffer(count: size), mask: withDropout ? FloatBuffer(count: size) : nil,
+        dropped: withDropout ? FloatBuffer(count: size) : nil, grad: FloatBuffer(count: size))
+    }
+    encoder = config.hidden.indices.map { hidden("encoder.\($0)") }
+    muHead = Linear("encoder.mu", in: parameters)
+    logVarHead = Linear("encoder.logvar", in: parameters)
+    decoder = config.hidden.indices.map { hidden("decoder.\($0)") }
+    outputLayer = Linear("decoder.out", in: parameters)
+    let latentSize = maxBatch * config.latent
+    (mu, logVar, sigma, eps) = (
+      FloatBuffer(count: latentSize), FloatBuffer(count: latentSize), FloatBuffer(count: latentSize),
+      FloatBuffer(count: latentSize)
+    )
+    (z, dz, dmu, dlogVar) = (
+      FloatBuffer(count: latentSize), FloatBuffer(count: latentSize), FloatBuffer(count: latentSize),
+      FloatBuffer(count: latentSize)
+    )
+    logits = FloatBuffer(count: maxBatch * config.inputSize)
+    dlogits = FloatBuffer(count: maxBatch * config.inputSize)
+    let chunks = Parallel.chunks(count: config.inputSize, size: 8)
+    partials = .allocate(capacity: chunks)
+    partials.initialize(repeating: 0, count: chunks)
+    flags = FloatBuffer(count: parallel.threads * 16)
+    initializeParameters(seed: seed)
+  }
+
+  deinit { partials.deallocate() }
+
+  /// Named generator streams derived from one seed.
+  public enum Streams {
+    /// Initial weights.
+    public static let initialWeights: UInt64 = 1 << 40
+    /// The trainer's generator (dropout masks, eps).
+    public static let training: UInt64 = 1 << 41
+    /// Evaluation (eps of evaluate).
+    public static let evaluation: UInt64 = 1 << 42
+  }
+
+  /// Re-draws every weight (see ``init(config:maxBatch:seed:parallel:)``) and zeroes the gradients.
+  public func initializeParameters(seed: UInt64) {
+    var generator = Xoshiro256(seed: seed, stream: Streams.initialWeights)
+    parameters.values.fill(0)
+    parameters.grads.fill(0)
+    let (hiddenInit, headInit): (Linear.Initialization, Linear.Initialization) =
+      switch config.initialization {
+      case .fanInUniform: (.fanInUniform, .fanInUniform)
+      case .heXavier: (config.activation == .tanh ? .xavier : .he, .xavier)
+      }
+    for layer in encoder { layer.linear.initialize(parameters, hiddenInit, generator: &generator) }
+    muHead.initialize(parameters, headInit, generator: &generator)
+    logVarHead.initialize(parameters, headInit, generator: &generator)
+    for layer in decoder { layer.linear.initialize(parameters, hiddenInit, generator: &generator) }
+    outputLayer.initialize(parameters, headInit, generator: &generator)
+  }
+
+  // MARK: - Training
+
+  /// Forward and backward on one batch: fills `parameters.grads` with the gradient of
+  /// the batch-mean loss and returns the loss. Does not change the parameters.
+  ///
+  /// Draws, in this order, from `generator`: the dropout mask of each encoder layer,
+  /// eps [B, Z], the dropout mask of each decoder layer.
+  ///
+  /// - Parameters:
+  ///   - input: x [B, D], what the encoder sees (e.g. a corrupted image)
+  ///   - target: t [B, D], what the decoder should produce, intensities in [0, 1]
+  ///   - count: B, 1...maxBatch
+  ///   - beta: the KL weight
+  public func computeGradients(
+    input: UnsafePointer<Float>, target: UnsafePointer<Float>, count: Int, beta: Float,
+    generator: inout Xoshiro256
+  ) -> LossReport {
+    precondition(count >= 1 && count <= maxBatch, "batch of \(count) outside 1...\(maxBatch)")
+    let klSum = forward(input: input, count: count, training: true, sample: true, generator: &generator)
+    let invB = 1 / Float(count)
+    let reconSum = BernoulliLoss.lossAndGradient(
+      logits: logits.pointer, bias: parameters.values.pointer + outputLayer.bias, targets: target,
+      gradient: dlogits.pointer, biasGradient: parameters.grads.pointer + outputLayer.bias, scale: invB,
+      rows: count, columns: config.inputSize, partials: partials, parallel: parallel)
+    backward(input: input, count: count, klWeight: beta * invB)
+    return report(reconSum: reconSum, klSum: klSum, count: count, beta: beta)
+  }
+
+  /// One training step: ``computeGradients(input:target:count:beta:generator:)``, then
+  /// `optimizer.update` unless the loss or any gradient is NaN or infinite.
+  ///
+  /// When the returned report is not finite (``LossReport/isFinite``), the parameters
+  /// and the optimizer are unchanged (the generator has still advanced).
+  public func trainStep(
+    input: UnsafePointer<Float>, target: UnsafePointer<Float>, count: Int, beta: Float,
+    generator: inout Xoshiro256, optimizer: Adam
+  ) -> LossReport {
+    var report = computeGradients(input: input, target: target, count: count, beta: beta, generator: &generator)
+    guard report.isFinite else { return report }
+    guard gradientsAreFinite() else {
+      // The loss was finite but a gradient overflowed: report it as a non-finite step.
+      report.total = .nan
+      return report
+    }
+    optimizer.update(parameters, parallel: parallel)
+    return report
+  }
+
+  /// True when no gradient is NaN or infinite.
+  public func gradientsAreFinite() -> Bool {
+    let g = UnsafePointer(parameters.grads.pointer)
+    let count = parameters.count
+    let threads = parallel.threads
+    let flags = flags.pointer
+    parallel.run { t in
+      let range = Parallel.part(t, of: threads, count: count, alignment: 16)
+      // g * 0 is 0 for finite g and NaN for NaN or +-inf; the sum keeps any NaN.
+      var probe = Vector()
+      var i = range.lowerBound
+      while i < range.upperBound {
+        probe += load(g + i) * 0
+        i += 8
+      }
+      flags[t * 16] = probe.sum()
+    }
+    for t in 0..<threads where flags[t * 16] != 0 { return false }
+    return true
+  }
+
+  // MARK: - Evaluation and inference
+
+  /// The loss on one batch, with z sampled using `generator` (eps [B, Z] drawn in
+  /// order) and no dropout; no gradients, no update.
+  public func evaluate(
+    input: UnsafePointer<Float>, target: UnsafePointer<Float>, count: Int, beta: Float,
+    generator: inout Xoshiro256
+  ) -> LossReport {
+    precondition(count >= 1 && count <= maxBatch, "batch of \(count) outside 1...\(maxBatch)")
+    let klSum = forward(input: input, count: count, training: false, sample: true, generator: &generator)
+    let reconSum = BernoulliLoss.lossAndGradient(
+      logits: logits.pointer, bias: parameters.values.pointer + outputLayer.bias, targets: target,
+      gradient: nil, biasGradient: nil, scale: 1, rows: count, columns: config.inputSize, partials: partials,
+      parallel: parallel)
+    return report(reconSum: reconSum, klSum: klSum, count: count, beta: beta)
+  }
+
+  /// The posterior parameters of `count` images `input` [count, D]: mu and logVar, each [count, Z].
+  public func encode(_ input: [Float], count: Int) -> (mu: [Float], logVar: [Float]) {
+    precondition(input.count == count * config.inputSize, "input must hold count x inputSize Floats")
+    let zSize = config.latent
+    var muOut = [Float](repeating: 0, count: count * zSize)
+    var logVarOut = [Float](repeating: 0, count: count * zSize)
+    var unused = Xoshiro256(seed: 0)
+    input.withUnsafeBufferPointer { x in
+      muOut.withUnsafeMutableBufferPointer { muOut in
+        logVarOut.withUnsafeMutableBufferPointer { logVarOut in
+          forEachBatch(count) { start, b in
+            encodeBatch(input: x.baseAddress! + start * config.inputSize, count: b, generator: &unused, sample: false)
+            (muOut.baseAddress! + start * zSize).update(from: mu.pointer, count: b * zSize)
+            (logVarOut.baseAddress! + start * zSize).update(from: logVar.pointer, count: b * zSize)
+          }
+        }
+      }
+    }
+    return (muOut, logVarOut)
+  }
+
+  /// Pixel probabilities sigmoid(logits) [count, D] for latent codes `z` [count, Z].
+  public func decode(_ codes: [Float], count: Int) -> [Float] {
+    precondition(codes.count == count * config.latent, "codes must hold count x latent Floats")
+    var out = [Float](repeating: 0, count: count * config.inputSize)
+    codes.withUnsafeBufferPointer { codes in
+      out.withUnsafeMutableBufferPointer { out in
+        forEachBatch(count) { start, b in
+          z.pointer.update(from: codes.baseAddress! + start * config.latent, count: b * config.latent)
+          decodeBatch(count: b, into: out.baseAddress! + start * config.inputSize)
+        }
+      }
+    }
+    return out
+  }
+
+  /// Pixel probabilities [count, D] of the decoded posterior means: decode(mu(input)).
+  public func reconstruct(_ input: [Float], count: Int) -> [Float] {
+    precondition(input.count == count * config.inputSize, "input must hold count x inputSize Floats")
+    var out = [Float](repeating: 0, count: count * config.inputSize)
+    var unused = Xoshiro256(seed: 0)
+    input.withUnsafeBufferPointer { x in
+      out.withUnsafeMutableBufferPointer { out in
+        forEachBatch(count) { start, b in
+          encodeBatch(input: x.baseAddress! + start * config.inputSize, count: b, generator: &unused, sample: false)
+          z.pointer.update(from: mu.pointer, count: b * config.latent)
+          decodeBatch(count: b, into: out.baseAddress! + start * config.inputSize)
+        }
+      }
+    }
+    return out
+  }
+
+  // MARK: - Passes
+
+  private func forEachBatch(_ count: Int, _ body: (_ start: Int, _ count: Int) -> Void) {
+    var start = 0
+    while start < count {
+      let b = min(maxBatch, count - start)
+      body(start, b)
+      start += b
+    }
+  }
+
+  private func report(reconSum: Double, klSum: Double, count: Int, beta: Float) -> LossReport {
+    let recon = reconSum / Double(count)
+    let kl = klSum / Double(count)
+    return LossReport(total: recon + Double(beta) * kl, recon: recon, kl: kl)
+  }
+
+  /// Runs a stack of hidden layers from `input`, drawing dropout masks when training;
+  /// returns the last result.
+  private func forwardHidden(
+    _ layers: [Hidden], input: UnsafePointer<Float>, count: Int, training: Bool, generator: inout Xoshiro256
+  ) -> UnsafeMutablePointer<Float> {
+    var h = input
+    for layer in layers {
+      layer.linear.forward(
+        input: h, output: layer.output.pointer, batch: count, parameters: parameters,
+        activation: config.activation, parallel: parallel)
+      if training, let mask = layer.mask, let dropped = layer.dropped {
+        let size = count * layer.linear.outputs
+        Dropout.makeMask(mask.pointer, count: size, rate: config.dropout, generator: &generator)
+        Dropout.apply(layer.output.pointer, mask: mask.pointer, output: dropped.pointer, count: size)
+      }
+      h = UnsafePointer(layer.result(training: training))
+    }
+    return UnsafeMutablePointer(mutating: h)
+  }
+
+  /// Encoder and heads: fills mu and logVar; with `sample`, eps from the generator and
+  /// z; returns the KL summed over the batch (only meaningful with `sample`).
+  @discardableResult
+  private func encodeBatch(input: UnsafePointer<Float>, count: Int, generator: inout Xoshiro256, sample: Bool, training: Bool = false) -> Double {
+    let h = forwardHidden(encoder, input: input, count: count, training: training, generator: &generator)
+    muHead.forward(input: h, output: mu.pointer, batch: count, parameters: parameters, activation: nil, parallel: parallel)
+    logVarHead.forward(
+      input: h, output: logVar.pointer, batch: count, parameters: parameters, activation: nil, parallel: parallel)
+    guard sample else { return 0 }
+    let size = count * config.latent
+    generator.fillNormal(UnsafeMutableBufferPointer(start: eps.pointer, count: size))
+    return GaussianKL.forward(
+      mu: mu.pointer, logVar: logVar.pointer, eps: eps.pointer, sigma: sigma.pointer, z: z.pointer, count: size)
+  }
+
+  /// Decoder from z to logits (bias not added).
+  private func decodeLogits(count: Int, training: Bool, generator: inout Xoshiro256) {
+    let h = forwardHidden(decoder, input: z.pointer, count: count, training: training, generator: &generator)
+    outputLayer.forward(
+      input: h, output: logits.pointer, batch: count, parameters: parameters, activation: nil, addBias: false,
+      parallel: parallel)
+  }
+
+  private func decodeBatch(count: Int, into output: UnsafeMutablePointer<Float>) {
+    var unused = Xoshiro256(seed: 0)
+    decodeLogits(count: count, training: false, generator: &unused)
+    BernoulliLoss.probabilities(
+      logits: logits.pointer, bias: parameters.values.pointer + outputLayer.bias, output: output, rows: count,
+      columns: config.inputSize)
+  }
+
+  /// The whole forward pass up to the logits; returns the KL sum.
+  private func forward(
+    input: UnsafePointer<Float>, count: Int, training: Bool, sample: Bool, generator: inout Xoshiro256
+  ) -> Double {
+    let klSum = encodeBatch(input: input, count: count, generator: &generator, sample: sample, training: training)
+    decodeLogits(count: count, training: training, generator: &generator)
+    return klSum
+  }
+
+  /// Back-propagates from dlogits (already written by the loss, with the output bias
+  /// gradient) to every parameter gradient.
+  private func backward(input: UnsafePointer<Float>, count: Int, klWeight: Float) {
+    let last = decoder[decoder.count - 1]
+    outputLayer.backwardGEMMs(
+      input: last.result(training: true), outputGrad: dlogits.pointer, inputGrad: last.grad.pointer, batch: count,
+      parameters: parameters, parallel: parallel)
+    backwardHidden(decoder, input: z.pointer, inputGrad: dz.pointer, count: count)
+    let size = count * config.latent
+    GaussianKL.backward(
+      mu: mu.pointer, eps: eps.pointer, sigma: sigma.pointer, dz: dz.pointer, klWeight: klWeight,
+      dmu: dmu.pointer, dlogVar: dlogVar.pointer, count: size)
+    let top = encoder[encoder.count - 1]
+    let h = top.result(training: true)
+    muHead.backward(
+      input: h, output: mu.pointer, outputGrad: dmu.pointer, inputGrad: top.grad.pointer, batch: count,
+      parameters: parameters, activation: nil, parallel: parallel)
+    logVarHead.backward(
+      input: h, output: logVar.pointer, outputGrad: dlogVar.pointer, inputGrad: top.grad.pointer,
+      accumulateInputGrad: true, batch: count, parameters: parameters, activation: nil, parallel: parallel)
+    backwardHidden(encoder, input: input, inputGrad: nil, count: count)
+  }
+
+  /// Back-propagates through a stack whose last layer's `grad` is filled; the first
+  /// layer's input gradient goes to `inputGrad` (skipped when nil).
+  private func backwardHidden(
+    _ layers: [Hidden], input: UnsafePointer<Float>, inputGrad: UnsafeMutablePointer<Float>?, count: Int
+  ) {
+    for i in layers.indices.reversed() {
+      let layer = layers[i]
+      if let mask = layer.mask {
+        Dropout.backward(grad: layer.grad.pointer, mask: mask.pointer, count: count * layer.linear.outputs)
+      }
+      let layerInput = i == 0 ? input : UnsafePointer(layers[i - 1].result(training: true))
+      layer.linear.backward(
+        input: layerInput, output: layer.output.pointer, outputGrad: layer.grad.pointer,
+        inputGrad: i == 0 ? inputGrad : layers[i - 1].grad.pointer, batch: count, parameters: parameters,
+        activation: config.activation, parallel: parallel)
+    }
+  }
+}

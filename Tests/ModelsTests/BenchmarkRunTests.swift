@@ -1,0 +1,49 @@
+import Compute
+import Foundation
+import Models
+import Testing
+
+/// The benchmark on random images, run only with BENCH=1 (use a release build:
+/// `BENCH=1 swift test -c release --filter BenchmarkRunTests`). Prints a table.
+@Suite struct BenchmarkRunTests {
+  @Test func shapesOfTheBenchModel() {
+    let shapes = Benchmark.gemmShapes(config: .bench, batch: 128)
+    let flops = shapes.reduce(0) { $0 + $1.flops * Double($1.callsPerStep) }
+    // By hand: forward 2*128*(784*400 + 2*400*20 + 20*400 + 400*784) = 166,707,200;
+    // backward weight grads the same; input grads without the first layer:
+    // 2*128*(2*20*400 + 400*20 + 784*400) = 86,425,600. Total 419,840,000.
+    #expect(flops == 419_840_000, "seen \(flops)")
+  }
+
+  @Test func benchmark() throws {
+    guard let setting = ProcessInfo.processInfo.environment["BENCH"], setting != "0" else { return }
+    let count = 4096
+    var generator = Xoshiro256(seed: 1)
+    let images = (0..<(count * 784)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+    let configs: [VAEConfig] = [.bench, VAEConfig(hidden: [512, 256])]
+    for config in configs {
+      for threads in [1, 2] {
+        let r = try Benchmark.run(images: images, count: count, config: config, batch: 128, steps: 30, threads: threads)
+        print(
+          String(
+            format: "BENCH %@ threads %d core %@: %.0f samples/s, step %.3f ms, %.1f GF/s; GEMM-bound %.0f samples/s (%.3f ms); ratio %.2f",
+            "\(config.inputSize)-\(config.hidden.map(String.init).joined(separator: "-"))-\(config.latent)", threads,
+            r.coreName, r.samplesPerSecond, r.stepSeconds * 1e3, r.achievedGFLOPs, r.gemmBoundSamplesPerSecond,
+            r.gemmSecondsPerStep * 1e3, r.ratio))
+        for s in r.shapes {
+          print(String(format: "BENCH   [%d,%d,%d] %@%@ x%d: %.1f GF/s", s.m, s.n, s.k, s.transposeA ? "T" : "N", s.transposeB ? "T" : "N", s.callsPerStep, s.referenceGFLOPs))
+        }
+      }
+    }
+  }
+}
+
+/// A loop of training steps for a profiler, run only with PROFILE=<threads>.
+@Test func profileLoop() throws {
+  guard let setting = ProcessInfo.processInfo.environment["PROFILE"], let threads = Int(setting) else { return }
+  let count = 4096
+  var generator = Xoshiro256(seed: 1)
+  let images = (0..<(count * 784)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+  let trainer = try Trainer(model: .bench, training: TrainingConfig(threads: threads), images: images, count: count)
+  for _ in 0..<600 { trainer.step() }
+}

@@ -1,0 +1,208 @@
+import Compute
+import Testing
+@testable import Models
+
+@Suite struct TrainerTests {
+  static let model = VAEConfig(inputSize: 64, hidden: [24], latent: 3, dropout: 0.1)
+
+  /// `count` 8x8 images: a bright horizontal or vertical bar at a random place on a dim noisy field.
+  static func bars(_ count: Int, seed: UInt64) -> [UInt8] {
+    var g = Xoshiro256(seed: seed)
+    var images = [UInt8](repeating: 0, count: count * 64)
+    for n in 0..<count {
+      let vertical = g.nextInt(below: 2) == 1
+      let at = g.nextInt(below: 8)
+      for y in 0..<8 {
+        for x in 0..<8 {
+          let on = vertical ? x == at : y == at
+          images[n * 64 + y * 8 + x] = on ? UInt8(200 + g.nextInt(below: 56)) : UInt8(g.nextInt(below: 30))
+        }
+      }
+    }
+    return images
+  }
+
+  static func training(threads: Int, batch: Int = 16) -> TrainingConfig {
+    TrainingConfig(batchSize: batch, learningRate: 3e-3, klWarmupEpochs: 1.5, seed: 21, threads: threads)
+  }
+
+  /// Every bit a run depends on: parameters, Adam's moments and the state.
+  static func fingerprint(_ trainer: Trainer) -> ([UInt32], TrainingState) {
+    let floats = trainer.parameters.values.array + trainer.optimizer.m.array + trainer.optimizer.v.array
+    return (floats.map(\.bitPattern), trainer.state)
+  }
+
+  @Test(arguments: [1, 2])
+  func resumingIsBitwiseIdentical(threads: Int) throws {
+    let images = Self.bars(50, seed: 1)  // 50 images, batch 16: 4 steps per epoch, the last of 2 images
+    let straight = try Trainer(model: Self.model, training: Self.training(threads: threads), images: images, count: 50)
+    for _ in 0..<7 { straight.step() }
+
+    let first = try Trainer(model: Self.model, training: Self.training(threads: threads), images: images, count: 50)
+    for _ in 0..<3 { first.step() }
+    let saved = (
+      state: first.state, parameters: first.parameters.values.array, m: first.optimizer.m.array,
+      v: first.optimizer.v.array
+    )
+    // A fresh trainer (its own initial weights and generator) takes over the saved run.
+    let resumed = try Trainer(model: Self.model, training: Self.training(threads: threads), images: images, count: 50)
+    try resumed.restore(state: saved.state, parameters: saved.parameters, adamM: saved.m, adamV: saved.v)
+    for _ in 0..<4 { resumed.step() }
+
+    let (a, stateA) = Self.fingerprint(straight)
+    let (b, stateB) = Self.fingerprint(resumed)
+    #expect(stateA == stateB)
+    #expect(stateA.epoch == 1 && stateA.stepInEpoch == 3 && stateA.globalStep == 7)
+    let differing = zip(a, b).filter { $0 != $1 }.count
+    #expect(differing == 0, "\(differing) of \(a.count) Floats differ")
+  }
+
+  @Test(arguments: [1, 2])
+  func repeatedRunsAreBitwiseIdentical(threads: Int) throws {
+    let images = Self.bars(40, seed: 2)
+    var prints: [[UInt32]] = []
+    for _ in 0..<2 {
+      let trainer = try Trainer(model: Self.model, training: Self.training(threads: threads), images: images, count: 40)
+      for _ in 0..<6 { trainer.step() }
+      prints.append(Self.fingerprint(trainer).0)
+    }
+    #expect(prints[0] == prints[1])
+  }
+
+  @Test func lossFallsOnSyntheticData() throws {
+    let images = Self.bars(256, seed: 3)
+    let model = VAEConfig(inputSize: 64, hidden: [32], latent: 2)
+    let trainer = try Trainer(model: model, training: Self.training(threads: 1, batch: 32), images: images, count: 256)
+    let before = try trainer.evaluate(images: images, count: 256)
+    for _ in 0..<(30 * trainer.stepsPerEpoch) { trainer.step() }
+    let after = try trainer.evaluate(images: images, count: 256)
+    #expect(trainer.epoch == 30)
+    // The untrained loss is about 64 ln 2 = 44 nats; the noisy background keeps the
+    // floor near 16 nats (its entropy); 30 epochs reach about 27.
+    #expect(after.total < 0.7 * before.total, "loss before \(before.total) after \(after.total)")
+    #expect(after.kl > 0.5, "the latent should be used: KL \(after.kl)")
+  }
+
+  @Test func epochsRollOverAfterAPartialBatch() throws {
+    let trainer = try Trainer(model: Self.model, training: Self.training(threads: 1), images: Self.bars(50, seed: 4), count: 50)
+    #expect(trainer.stepsPerEpoch == 4)
+    #expect(trainer.isAtEpochEnd && trainer.epoch == 0)
+    var ends: [Bool] = []
+    for _ in 0..<8 {
+      trainer.step()
+      ends.append(trainer.isAtEpochEnd)
+    }
+    #expect(ends == [false, false, false, true, false, false, false, true])
+    #expect(trainer.epoch == 2 && trainer.globalStep == 8 && trainer.optimizer.step == 8)
+  }
+
+  @Test func klWeightRampsOverTheWarmUp() throws {
+    let trainer = try Trainer(model: Self.model, training: Self.training(threads: 1), images: Self.bars(64, seed: 4), count: 64)
+    // 4 steps per epoch, warm-up 1.5 epochs: beta = progress / 1.5.
+    var betas: [Float] = []
+    for _ in 0..<8 {
+      betas.append(trainer.currentBeta)
+      trainer.step()
+    }
+    let expected: [Float] = [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75].map { min(1, $0 / 1.5) }
+    for (seen, wanted) in zip(betas, expected) { #expect(abs(seen - wanted) < 1e-6, "beta expected \(wanted) seen \(seen)") }
+  }
+
+  @Test func nonFiniteStepsLeaveTheParametersAlone() throws {
+    let trainer = try Trainer(model: Self.model, training: Self.training(threads: 1), images: Self.bars(32, seed: 5), count: 32)
+    trainer.step()
+    var bias = try #require(trainer.parameters.value("decoder.out.bias"))
+    bias[3] = .infinity
+    try trainer.parameters.setValue("decoder.out.bias", bias)
+    let before = trainer.parameters.values.array.map(\.bitPattern)
+    let adamStep = trainer.optimizer.step
+    let report = trainer.step()
+    #expect(!report.isFinite, "report \(report)")
+    #expect(trainer.parameters.values.array.map(\.bitPattern) == before)
+    #expect(trainer.optimizer.step == adamStep)
+    #expect(trainer.globalStep == 2)
+  }
+
+  @Test func evaluationIsReproducibleAndSupportsSeparateTargets() throws {
+    let images = Self.bars(40, seed: 6)
+    let noisy = images.map { $0 &+ 17 }
+    let trainer = try Trainer(model: Self.model, training: Self.training(threads: 2), images: noisy, targets: images, count: 40)
+    trainer.step()
+    let a = try trainer.evaluate(images: noisy, targets: images, count: 40)
+    let b = try trainer.evaluate(images: noisy, targets: images, count: 40)
+    #expect(a == b)
+    let plain = try trainer.evaluate(images: images, count: 40)
+    #expect(plain != a)
+    #expect(throws: ModelError.sizeMismatch(what: "evaluation images [3, 64]", expected: 192, found: 191)) {
+      try trainer.evaluate(images: Array(images.prefix(191)), count: 3)
+    }
+    #expect(throws: ModelError.sizeMismatch(what: "evaluation targets [2, 64]", expected: 128, found: 64)) {
+      try trainer.evaluate(images: Array(images.prefix(128)), targets: Array(images.prefix(64)), count: 2)
+    }
+    #expect(throws: ModelError.self) { try trainer.evaluate(images: [], count: 0) }
+  }
+
+  @Test func badDataAndConfigurationsAreRejected() {
+    let images = Self.bars(10, seed: 7)
+    #expect(throws: ModelError.sizeMismatch(what: "training images [11, 64]", expected: 704, found: 640)) {
+      try Trainer(model: Self.model, training: Self.training(threads: 1), images: images, count: 11)
+    }
+    #expect(throws: ModelError.sizeMismatch(what: "training targets [10, 64]", expected: 640, found: 639)) {
+      try Trainer(model: Self.model, training: Self.training(threads: 1), images: images, targets: Array(images.dropLast()), count: 10)
+    }
+    #expect(throws: ModelError.invalidConfiguration(field: "count", value: "0", expected: "at least 1 image")) {
+      try Trainer(model: Self.model, training: Self.training(threads: 1), images: [], count: 0)
+    }
+    let bad: [(TrainingConfig, String)] = [
+      (TrainingConfig(batchSize: 0), "batchSize"), (TrainingConfig(epochs: -1), "epochs"),
+      (TrainingConfig(learningRate: 0), "learningRate"), (TrainingConfig(beta: -1), "beta"),
+      (TrainingConfig(klWarmupEpochs: -1), "klWarmupEpochs"), (TrainingConfig(threads: 0), "threads"),
+      (TrainingConfig(adamBeta1: 1), "adamBeta1"), (TrainingConfig(adamBeta2: -0.5), "adamBeta2"),
+      (TrainingConfig(adamEpsilon: 0), "adamEpsilon"),
+    ]
+    for (config, field) in bad {
+      do {
+        _ = try Trainer(model: Self.model, training: config, images: images, count: 10)
+        Issue.record("\(field): expected a rejection")
+      } catch {
+        guard case .invalidConfiguration(let seen, _, _) = error else { Issue.record("unexpected \(error)"); continue }
+        #expect(seen == field)
+      }
+    }
+  }
+
+  @Test func badStatesAreRejectedWithoutChangingAnything() throws {
+    let trainer = try Trainer(model: Self.model, training: Self.training(threads: 1), images: Self.bars(50, seed: 8), count: 50)
+    trainer.step()
+    let good = trainer.state
+    let (p, m, v) = (trainer.parameters.values.array, trainer.optimizer.m.array, trainer.optimizer.v.array)
+    func rejects(_ state: TrainingState, _ p: [Float], _ m: [Float], _ v: [Float], _ field: String) {
+      do {
+        try trainer.restore(state: state, parameters: p, adamM: m, adamV: v)
+        Issue.record("\(field): expected a rejection")
+      } catch {
+        #expect(error.description.contains(field), "\(field): \(error)")
+      }
+    }
+    var state = good
+    state.stepInEpoch = 4
+    rejects(state, p, m, v, "stepInEpoch")
+    state = good
+    state.epoch = -1
+    rejects(state, p, m, v, "epoch")
+    state = good
+    state.globalStep = 0
+    rejects(state, p, m, v, "globalStep")
+    state = good
+    state.adamStep = 5
+    rejects(state, p, m, v, "adamStep")
+    state = good
+    state.generator = [0, 0, 0, 0]
+    rejects(state, p, m, v, "generator")
+    rejects(good, Array(p.dropLast()), m, v, "restored parameters")
+    rejects(good, p, m + [0], v, "restored adam m")
+    rejects(good, p, m, [], "restored adam v")
+    #expect(trainer.state == good)
+    #expect(trainer.parameters.values.array == p)
+  }
+}

@@ -1,0 +1,204 @@
+import Compute
+import Foundation
+import Testing
+@testable import Models
+
+@Suite struct VAETests {
+  /// The whole VAE loss in Double, from flat Float parameters read by tensor name.
+  struct DoubleVAE {
+    let config: VAEConfig
+    let entries: [String: ParameterSet.Entry]
+
+    init(_ vae: VAE) {
+      config = vae.config
+      entries = Dictionary(uniqueKeysWithValues: vae.parameters.entries.map { ($0.name, $0) })
+    }
+
+    func tensor(_ p: [Double], _ name: String) -> [Double] {
+      guard let e = entries[name] else { return [] }
+      return Array(p[e.offset..<e.offset + e.count])
+    }
+
+    func layer(_ p: [Double], _ name: String, _ x: [Double], _ batch: Int, _ a: Activation?) -> [Double] {
+      guard let e = entries[name + ".weight"] else { return [] }
+      return Reference.linear(
+        x, tensor(p, name + ".weight"), tensor(p, name + ".bias"), batch: batch, inputs: e.shape[0],
+        outputs: e.shape[1], a)
+    }
+
+    /// Mean over the batch of BCE(decoder(z), t) + beta * KL, with the given masks and eps.
+    func loss(
+      _ p: [Double], x: [Float], t: [Float], batch: Int, beta: Double, eps: [Float],
+      encoderMasks: [[Float]], decoderMasks: [[Float]]
+    ) -> Double {
+      var h = x.doubles
+      for i in config.hidden.indices {
+        h = layer(p, "encoder.\(i)", h, batch, config.activation)
+        if !encoderMasks.isEmpty { h = zip(h, encoderMasks[i]).map { $0 * Double($1) } }
+      }
+      let mu = layer(p, "encoder.mu", h, batch, nil)
+      let logVar = layer(p, "encoder.logvar", h, batch, nil)
+      var z = [Double](repeating: 0, count: mu.count)
+      var kl = 0.0
+      for i in mu.indices {
+        z[i] = mu[i] + Foundation.exp(0.5 * logVar[i]) * Double(eps[i])
+        kl += Reference.kl(mu[i], logVar[i])
+      }
+      h = z
+      for j in config.hidden.indices {
+        h = layer(p, "decoder.\(j)", h, batch, config.activation)
+        if !decoderMasks.isEmpty { h = zip(h, decoderMasks[j]).map { $0 * Double($1) } }
+      }
+      let logits = layer(p, "decoder.out", h, batch, nil)
+      let recon = zip(logits, t).reduce(0.0) { $0 + Reference.bce($1.0, Double($1.1)) }
+      return (recon + beta * kl) / Double(batch)
+    }
+  }
+
+  static let gradientCases: [(Activation, Float)] = [(.relu, 0), (.leakyRelu, 0), (.elu, 0), (.tanh, 0), (.relu, 0.25)]
+
+  /// Every parameter's gradient of the whole loss (denoising: input != target) against
+  /// central differences of the Double model with the same eps and dropout masks.
+  /// Tolerance 2e-3 relative (floor 1e-3): Float kernels vs Double, h = 1e-6.
+  @Test(arguments: gradientCases, [1, 2])
+  func wholeLossGradientMatchesFiniteDifferences(testCase: (Activation, Float), threads: Int) throws {
+    let (activation, dropout) = testCase
+    let config = VAEConfig(inputSize: 10, hidden: [7, 5], latent: 3, activation: activation, dropout: dropout)
+    let batch = 4
+    let vae = try VAE(config: config, maxBatch: 6, seed: 11, parallel: Parallel(threads: threads))
+    let x = Reference.randomFloats(batch * 10, seed: 1).map { abs($0) }
+    let t = Reference.randomFloats(batch * 10, seed: 2).map { abs($0) }
+    let beta: Float = 0.8
+    var generator = Xoshiro256(seed: 99)
+    var replay = generator
+    let report = vae.computeGradients(input: x, target: t, count: batch, beta: beta, generator: &generator)
+    let analytic = vae.parameters.grads.array.doubles
+
+    // Replay the draws in the model's order: encoder masks, eps, decoder masks.
+    func masks(_ widths: [Int]) -> [[Float]] {
+      guard dropout > 0 else { return [] }
+      return widths.map { width in
+        var mask = [Float](repeating: 0, count: batch * width)
+        Dropout.makeMask(&mask, count: mask.count, rate: dropout, generator: &replay)
+        return mask
+      }
+    }
+    let encoderMasks = masks(config.hidden)
+    var eps = [Float](repeating: 0, count: batch * 3)
+    eps.withUnsafeMutableBufferPointer { replay.fillNormal($0) }
+    let decoderMasks = masks(config.hidden.reversed())
+    #expect(replay == generator, "the model drew a different number of values than the replay")
+
+    let model = DoubleVAE(vae)
+    let p = vae.parameters.values.array.doubles
+    let f = { (p: [Double]) in
+      model.loss(p, x: x, t: t, batch: batch, beta: Double(beta), eps: eps, encoderMasks: encoderMasks, decoderMasks: decoderMasks)
+    }
+    #expect(abs(report.total / f(p) - 1) < 1e-5, "loss expected \(f(p)) seen \(report.total)")
+    let indices = vae.parameters.entries.flatMap { $0.offset..<$0.offset + $0.count }
+    let numeric = Reference.numericGradient(p, at: indices, f)
+    let worst = Reference.worstRelative(indices.map { analytic[$0] }, numeric)
+    let name = vae.parameters.entries.last { $0.offset <= indices[max(0, worst.index)] }?.name ?? "?"
+    #expect(
+      worst.error < 2e-3,
+      "\(activation) dropout \(dropout): worst relative error \(worst.error) in \(name): analytic \(analytic[indices[max(0, worst.index)]]) numeric \(numeric[max(0, worst.index)])")
+  }
+
+  @Test func tensorNamesAndShapes() throws {
+    let vae = try VAE(config: VAEConfig(hidden: [512, 256]), maxBatch: 2, seed: 1)
+    let layout = vae.parameters.entries.map { "\($0.name) \($0.shape)" }
+    #expect(
+      layout == [
+        "encoder.0.weight [784, 512]", "encoder.0.bias [512]", "encoder.1.weight [512, 256]", "encoder.1.bias [256]",
+        "encoder.mu.weight [256, 20]", "encoder.mu.bias [20]", "encoder.logvar.weight [256, 20]",
+        "encoder.logvar.bias [20]", "decoder.0.weight [20, 256]", "decoder.0.bias [256]",
+        "decoder.1.weight [256, 512]", "decoder.1.bias [512]", "decoder.out.weight [512, 784]",
+        "decoder.out.bias [784]",
+      ])
+    for entry in vae.parameters.entries { #expect(entry.offset % 16 == 0) }
+    let last = try #require(vae.parameters.entries.last)
+    #expect(vae.parameters.count == last.offset + (last.count + 15) / 16 * 16)
+  }
+
+  @Test func inferenceIsConsistentAndMatchesTheReference() throws {
+    let config = VAEConfig(inputSize: 12, hidden: [8], latent: 2, activation: .elu)
+    let vae = try VAE(config: config, maxBatch: 3, seed: 5)
+    let count = 7  // more than maxBatch: three passes
+    let x = Reference.randomFloats(count * 12, seed: 3).map { abs($0) }
+    let (mu, logVar) = vae.encode(x, count: count)
+    #expect(mu.count == count * 2 && logVar.count == count * 2)
+    let reconstruction = vae.reconstruct(x, count: count)
+    #expect(reconstruction == vae.decode(mu, count: count))
+    #expect(reconstruction.allSatisfy { $0 > 0 && $0 < 1 })
+
+    let model = DoubleVAE(vae)
+    let p = vae.parameters.values.array.doubles
+    let h = model.layer(p, "encoder.0", x.doubles, count, .elu)
+    let expectedMu = model.layer(p, "encoder.mu", h, count, nil)
+    let expectedLogVar = model.layer(p, "encoder.logvar", h, count, nil)
+    let logits = model.layer(p, "decoder.out", model.layer(p, "decoder.0", expectedMu, count, .elu), count, nil)
+    let worstMu = zip(mu + logVar, expectedMu + expectedLogVar).map { abs(Double($0) - $1) }.max() ?? 0
+    let worstPixel = zip(reconstruction, logits).map { abs(Double($0) - 1 / (1 + Foundation.exp(-$1))) }.max() ?? 0
+    // Tolerance 1e-5 absolute.
+    #expect(worstMu < 1e-5, "mu/logVar max difference \(worstMu)")
+    #expect(worstPixel < 1e-5, "probability max difference \(worstPixel)")
+  }
+
+  @Test func evaluateUsesNoDropoutAndTheGivenGenerator() throws {
+    let config = VAEConfig(inputSize: 16, hidden: [8], latent: 2, dropout: 0.5)
+    let vae = try VAE(config: config, maxBatch: 4, seed: 5)
+    let x = Reference.randomFloats(4 * 16, seed: 3).map { abs($0) }
+    var a = Xoshiro256(seed: 1)
+    var b = Xoshiro256(seed: 1)
+    let first = vae.evaluate(input: x, target: x, count: 4, beta: 1, generator: &a)
+    let second = vae.evaluate(input: x, target: x, count: 4, beta: 1, generator: &b)
+    #expect(first == second)
+    // Only eps is drawn (4 x 2 normals = 4 pairs = 8 outputs), no masks.
+    var expected = Xoshiro256(seed: 1)
+    for _ in 0..<8 { _ = expected.next() }
+    #expect(a == expected)
+    #expect(abs(first.total - (first.recon + first.kl)) < 1e-9)
+  }
+
+  @Test func badConfigurationsAreRejected() {
+    let cases: [(VAEConfig, String)] = [
+      (VAEConfig(inputSize: 0), "inputSize"), (VAEConfig(hidden: []), "hidden"), (VAEConfig(hidden: [4, 0]), "hidden"),
+      (VAEConfig(latent: 0), "latent"), (VAEConfig(dropout: 1), "dropout"), (VAEConfig(dropout: -0.1), "dropout"),
+      (VAEConfig(dropout: .nan), "dropout"),
+    ]
+    for (config, field) in cases {
+      do {
+        _ = try VAE(config: config, maxBatch: 1, seed: 0)
+        Issue.record("\(field): expected a rejection")
+      } catch {
+        guard case .invalidConfiguration(let seen, _, _) = error else { Issue.record("unexpected \(error)"); continue }
+        #expect(seen == field)
+        #expect(error.description.contains("expected"))
+      }
+    }
+    #expect(throws: ModelError.invalidConfiguration(field: "maxBatch", value: "0", expected: "at least 1")) {
+      try VAE(config: .bench, maxBatch: 0, seed: 0)
+    }
+  }
+
+  @Test func configurationsRoundTripAndDefaultMissingKeys() throws {
+    let config = VAEConfig(hidden: [512, 256], latent: 8, activation: .leakyRelu, dropout: 0.1, initialization: .heXavier)
+    let data = try JSONEncoder().encode(config)
+    #expect(try JSONDecoder().decode(VAEConfig.self, from: data) == config)
+    #expect(try JSONDecoder().decode(VAEConfig.self, from: Data("{\"latent\": 2}".utf8)) == VAEConfig(latent: 2))
+    let training = TrainingConfig(batchSize: 64, klWarmupEpochs: 2, seed: 9, threads: 2)
+    #expect(try JSONDecoder().decode(TrainingConfig.self, from: JSONEncoder().encode(training)) == training)
+    #expect(try JSONDecoder().decode(TrainingConfig.self, from: Data("{}".utf8)) == TrainingConfig())
+  }
+
+  @Test func parameterSetRejectsUnknownNamesAndWrongSizes() throws {
+    let parameters = ParameterSet([("a", [2, 3])])
+    #expect(throws: ModelError.sizeMismatch(what: "tensor a [2, 3]", expected: 6, found: 5)) {
+      try parameters.setValue("a", [1, 2, 3, 4, 5])
+    }
+    #expect(throws: ModelError.self) { try parameters.setValue("b", [1]) }
+    try parameters.setValue("a", [1, 2, 3, 4, 5, 6])
+    #expect(parameters.value("a") == [1, 2, 3, 4, 5, 6])
+    #expect(parameters.value("b") == nil)
+  }
+}
