@@ -16,6 +16,20 @@ public enum StageError: Error, Equatable, CustomStringConvertible {
   case io(path: String, operation: String, reason: String)
   /// A checksum list does not mention a file that must be verified.
   case noChecksum(file: String, list: String)
+  /// A run config (config.json or a checkpoint's metadata) cannot be used.
+  case badConfig(path: String, reason: String)
+  /// A checkpoint does not hold what its config says it should.
+  case badCheckpoint(path: String, reason: String)
+  /// A run's log.csv cannot be parsed.
+  case badLog(path: String, line: Int, reason: String)
+  /// Two inputs that must agree (images and corrupted images, data and model) do not.
+  case dataMismatch(path: String, reason: String)
+  /// `--run` names a folder that already holds a run, and neither --resume nor --force was given.
+  case runExists(path: String)
+  /// Options given with --resume contradict the checkpoint's config.
+  case conflictingOptions(path: String, conflicts: [String])
+  /// Training produced a NaN or infinite loss; parameters were not updated with it.
+  case nonFiniteLoss(step: Int, epoch: Int, loss: Double, lastGood: String?)
   /// Any other error, already flattened to one line.
   case other(String)
 
@@ -46,6 +60,21 @@ public enum StageError: Error, Equatable, CustomStringConvertible {
       return "\(path): cannot \(operation): \(reason)"
     case let .noChecksum(file, list):
       return "\(list): no checksum listed for \(file)"
+    case let .badConfig(path, reason):
+      return "\(path): bad run config: \(reason)"
+    case let .badCheckpoint(path, reason):
+      return "\(path): unusable checkpoint: \(reason)"
+    case let .badLog(path, line, reason):
+      return "\(path):\(line): bad training log: \(reason)"
+    case let .dataMismatch(path, reason):
+      return "\(path): \(reason)"
+    case let .runExists(path):
+      return "\(path): already holds a run; pass --resume to continue it or --force to start over"
+    case let .conflictingOptions(path, conflicts):
+      return "\(path): options conflict with the checkpoint: \(conflicts.joined(separator: "; ")); drop them or use --force to start over"
+    case let .nonFiniteLoss(step, epoch, loss, lastGood):
+      let keep = lastGood.map { "the last good checkpoint is \($0)" } ?? "no checkpoint had been written yet"
+      return "training loss became \(loss) at step \(step) (epoch \(epoch)); parameters were not updated with it; \(keep)"
     case let .other(message):
       return message
     }

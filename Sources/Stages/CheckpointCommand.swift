@@ -1,0 +1,115 @@
+import ArgumentParser
+import Checkpoints
+import DataFiles
+import Foundation
+import Models
+
+/// `vae-checkpoint`: look into, verify and export checkpoints.
+public struct CheckpointCommand: ParsableCommand {
+  public static let configuration = CommandConfiguration(
+    commandName: "vae-checkpoint",
+    abstract: "Show, verify or export a vae-train checkpoint (a safetensors file).",
+    discussion: "Example: vae-checkpoint verify artifacts/runs/vae/checkpoints/step-00004690.safetensors",
+    subcommands: [Info.self, Verify.self, Export.self])
+
+  public init() {}
+
+  /// A checkpoint read, CRC-checked and matched against the model its config describes.
+  struct Loaded {
+    var file: SafeTensorsFile
+    var config: RunConfig
+    var layout: ParameterSet
+    var parameters: [Float]
+
+    init(path: String) throws {
+      file = try SafeTensorsFile.read(from: path, requireChecksum: true)
+      config = try TrainingCheckpoint.config(of: file, source: path)
+      do { try config.model.validate() } catch {
+        throw StageError.badConfig(path: path, reason: "\(error)")
+      }
+      layout = ParameterSet(VAE.tensorLayout(config.model))
+      parameters = try TrainingCheckpoint.flatten(file, layout: layout.entries, count: layout.count, source: path)
+      if file.metadata["content"] == "training" {
+        _ = try TrainingCheckpoint.decode(file, layout: layout.entries, count: layout.count, source: path)
+      }
+    }
+  }
+
+  public struct Info: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+      abstract: "Print a checkpoint's config, position in training, tensors and size.")
+
+    @Argument(help: "The checkpoint file.") public var path: String
+
+    public init() {}
+
+    public func run() throws {
+      try StageError.reporting {
+        let file = try SafeTensorsFile.read(from: path)
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        var lines = ["\(path): \(Progress.bytes(Int64(size))), \(file.tensors.count) tensors, content \(file.metadata["content"] ?? "unknown")"]
+        if let epoch = file["train.epoch"].flatMap({ try? $0.int64s().first }),
+          let step = file["train.global_step"].flatMap({ try? $0.int64s().first }),
+          let inEpoch = file["train.step_in_epoch"].flatMap({ try? $0.int64s().first })
+        {
+          lines.append("position: \(epoch) epochs done, step \(step) (\(inEpoch) into the next epoch)")
+        }
+        if let crc = file.metadata[SafeTensorsFile.checksumKey] { lines.append("data CRC-32: \(crc)") }
+        lines.append("tensors:")
+        let width = file.tensors.map(\.name.count).max() ?? 0
+        for tensor in file.tensors {
+          let shape = "[" + tensor.shape.map(String.init).joined(separator: ", ") + "]"
+          lines.append("  " + tensor.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  \(tensor.dtype.rawValue) \(shape)")
+        }
+        lines.append("config:")
+        lines.append(file.metadata["config"]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "(none)")
+        print(lines.joined(separator: "\n"))
+      }
+    }
+  }
+
+  public struct Verify: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+      abstract: "Check a checkpoint's CRC-32, header and tensor shapes against its config; exit 1 on any fault.")
+
+    @Argument(help: "The checkpoint file.") public var path: String
+
+    public init() {}
+
+    public func run() throws {
+      try StageError.reporting {
+        let loaded = try Loaded(path: path)
+        let nonFinite = loaded.parameters.filter { !$0.isFinite }.count
+        guard nonFinite == 0 else {
+          throw StageError.badCheckpoint(path: path, reason: "\(nonFinite) parameter values are NaN or infinite")
+        }
+        print("\(path): ok (CRC-32 \(loaded.file.metadata[SafeTensorsFile.checksumKey] ?? "?"), \(loaded.file.tensors.count) tensors match the config)")
+      }
+    }
+  }
+
+  public struct Export: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+      abstract: "Write the model's weights and config only (no optimiser or training state) for inference.",
+      discussion: """
+        The export holds one F32 tensor per layer, weights stored [in, out] so that a layer is \
+        y = x @ W + b, and the run config in __metadata__["config"]. See docs/FORMATS.md for the names; \
+        in Python: safetensors.numpy.load_file(path).
+        """)
+
+    @Argument(help: "The checkpoint file.") public var path: String
+    @Option(help: "Where to write the weights-only safetensors file.") public var out: String
+
+    public init() {}
+
+    public func run() throws {
+      try StageError.reporting {
+        let loaded = try Loaded(path: path)
+        let weights = TrainingCheckpoint.file(
+          config: loaded.config, layout: loaded.layout.entries, parameters: loaded.parameters)
+        try weights.write(to: out)
+        print("vae-checkpoint: wrote \(out) (\(weights.tensors.count) tensors, weights only)")
+      }
+    }
+  }
+}

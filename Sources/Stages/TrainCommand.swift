@@ -1,0 +1,177 @@
+import ArgumentParser
+import Checkpoints
+import DataFiles
+import Foundation
+import Models
+
+extension Activation: ExpressibleByArgument {}
+
+/// `vae-train`: train a VAE on IDX images and write checkpoints.
+public struct TrainCommand: ParsableCommand {
+  public static let configuration = CommandConfiguration(
+    commandName: "vae-train",
+    abstract: "Train a VAE on IDX images and write config.json, log.csv and checkpoints to a run folder.",
+    discussion: """
+      The model is an MLP VAE with Bernoulli (BCE) pixel likelihood on intensities in [0, 1] and a \
+      standard normal prior; losses are nats per image. With --input, the encoder sees a corrupted \
+      copy of the training images (from vae-corrupt) while the decoder must reproduce the clean ones.
+
+      A checkpoint is written every --checkpoint-every steps, at every epoch end, and when SIGINT or \
+      SIGTERM arrives (then the stage exits with 130 or 143). --resume continues bitwise exactly from \
+      the newest valid checkpoint; options not given are taken from it, options that conflict with it \
+      are refused, and --epochs may be raised to train further.
+
+      Example: vae-train --data artifacts/data/mnist --run artifacts/runs/vae --epochs 10
+      """)
+
+  @Option(help: "Folder with train-images.idx and test-images.idx (from vae-decompress).")
+  public var data: String = ArtifactPaths.data(.mnist)
+
+  @Option(help: "Corrupted copy of the training images to feed the encoder (denoising); targets stay clean.")
+  public var input: String?
+
+  @Option(help: "Corrupted copy of the test images for the test loss (denoising).")
+  public var testInput: String?
+
+  @Option(name: .customLong("run"), help: "Run folder for config.json, log.csv and checkpoints/.")
+  public var runFolder: String = ArtifactPaths.run("vae")
+
+  @Option(help: "Hidden layer sizes of the encoder, comma-separated; the decoder mirrors them (default 400).")
+  public var hidden: String?
+
+  @Option(help: "Size of the latent code z (default 20).")
+  public var latent: Int?
+
+  @Option(help: "Hidden activation: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")) (default relu).")
+  public var activation: Activation?
+
+  @Option(help: "Dropout rate on hidden layers, 0 to below 1 (default 0).")
+  public var dropout: Float?
+
+  @Option(help: "Images per training step (default 128).")
+  public var batch: Int?
+
+  @Option(help: "Epochs to train in all, counting those already done when resuming (default 10).")
+  public var epochs: Int?
+
+  @Option(help: "Adam's learning rate (default 0.001).")
+  public var learningRate: Float?
+
+  @Option(help: "Weight of the KL term; 1 gives the ELBO (default 1).")
+  public var beta: Float?
+
+  @Option(help: "Epochs over which the KL weight ramps up from 0 (default 0: no warm-up).")
+  public var klWarmup: Float?
+
+  @Option(help: "Seed for initial weights, data order, dropout and sampling (default 1).")
+  public var seed: UInt64?
+
+  @Option(help: "Threads for BLAS and the kernels; results are bitwise reproducible per count (default: all cores).")
+  public var threads: Int?
+
+  @Option(help: "Train on the first N training images only (quick runs).")
+  public var limit: Int?
+
+  @Option(help: "Write a checkpoint every N steps as well as at each epoch end (0: epoch ends only).")
+  public var checkpointEvery: Int = 500
+
+  @Option(help: "How many checkpoints to keep; older ones are deleted.")
+  public var keep: Int = 3
+
+  @Flag(help: "Continue from the newest valid checkpoint in --run.")
+  public var resume = false
+
+  @Flag(help: "Start afresh in a --run folder that already holds a run, deleting its checkpoints and log.")
+  public var force = false
+
+  public init() {}
+
+  public func validate() throws {
+    if resume && force { throw ValidationError("--resume and --force contradict each other: pick one") }
+    if let latent, !(1...1024).contains(latent) { throw ValidationError("--latent must be 1...1024, got \(latent)") }
+    if let dropout, !(0..<1).contains(dropout) { throw ValidationError("--dropout must be in [0, 1), got \(dropout)") }
+    if let batch, !(1...65536).contains(batch) { throw ValidationError("--batch must be 1...65536, got \(batch)") }
+    if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+    if let learningRate, !(learningRate > 0 && learningRate < 10) { throw ValidationError("--learning-rate must be in (0, 10), got \(learningRate)") }
+    if let beta, !(beta >= 0 && beta.isFinite) { throw ValidationError("--beta must be 0 or more, got \(beta)") }
+    if let klWarmup, !(klWarmup >= 0 && klWarmup.isFinite) { throw ValidationError("--kl-warmup must be 0 or more, got \(klWarmup)") }
+    if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256, got \(threads)") }
+    if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit)") }
+    if checkpointEvery < 0 { throw ValidationError("--checkpoint-every must be 0 or more, got \(checkpointEvery)") }
+    if keep < 1 { throw ValidationError("--keep must be at least 1, got \(keep)") }
+    _ = try hiddenSizes()
+  }
+
+  func hiddenSizes() throws -> [Int]? {
+    guard let hidden else { return nil }
+    let sizes = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !sizes.isEmpty, sizes.allSatisfy({ $0 != nil && (1...8192).contains($0!) }) else {
+      throw ValidationError("--hidden must be comma-separated sizes 1...8192, e.g. 512,256; got \"\(hidden)\"")
+    }
+    return sizes.compactMap { $0 }
+  }
+
+  /// The run config these flags ask for, on top of `base` (defaults, or the checkpoint's when resuming).
+  func config(over base: RunConfig) throws -> RunConfig {
+    var config = base
+    if let sizes = try hiddenSizes() { config.model.hidden = sizes }
+    if let latent { config.model.latent = latent }
+    if let activation { config.model.activation = activation }
+    if let dropout { config.model.dropout = dropout }
+    if let batch { config.training.batchSize = batch }
+    if let epochs { config.training.epochs = epochs }
+    if let learningRate { config.training.learningRate = learningRate }
+    if let beta { config.training.beta = beta }
+    if let klWarmup { config.training.klWarmupEpochs = klWarmup }
+    if let seed { config.training.seed = seed }
+    if let threads { config.training.threads = threads }
+    if let limit { config.limit = limit }
+    if let input { config.input = input }
+    if let testInput { config.testInput = testInput }
+    return config
+  }
+
+  public func run() throws {
+    try StageError.reporting {
+      let folder = TrainingSession.Folder(path: runFolder)
+      let defaults = RunConfig(
+        model: VAEConfig(), training: TrainingConfig(threads: ProcessInfo.processInfo.activeProcessorCount), data: data)
+      var config = try config(over: defaults)
+      var resumeFrom: (checkpoint: TrainingCheckpoint, path: String)?
+      if resume {
+        let found = try folder.checkpoints.newestValid()
+        for rejected in found.rejected {
+          Console.standard.line("vae-train: warning: skipping \(rejected.path): \(rejected.reason)")
+        }
+        let stored = try TrainingCheckpoint.config(of: found.file, source: found.path)
+        var wanted = try self.config(over: stored)
+        if data != stored.data, data != ArtifactPaths.data(.mnist) { wanted.data = data }
+        let conflicts = stored.conflicts(with: wanted)
+        guard conflicts.isEmpty else {
+          throw StageError.conflictingOptions(path: found.path, conflicts: conflicts)
+        }
+        config = wanted
+        let layout = ParameterSet(VAE.tensorLayout(config.model))
+        let checkpoint = try TrainingCheckpoint.decode(found.file, layout: layout.entries, count: layout.count, source: found.path)
+        resumeFrom = (checkpoint, found.path)
+      } else if folder.holdsRun {
+        guard force else { throw StageError.runExists(path: runFolder) }
+        for (_, path) in try folder.checkpoints.list() { try? FileManager.default.removeItem(atPath: path) }
+        try? FileManager.default.removeItem(atPath: folder.log)
+      }
+      try Folders.create(runFolder)
+      let trap = SignalTrap()
+      let session = TrainingSession(config: config, folder: folder, checkpointEvery: checkpointEvery, keep: keep, trap: trap)
+      switch try session.run(resume: resumeFrom) {
+      case let .finished(checkpoint):
+        Console.standard.line("vae-train: trained \(runFolder) to \(config.training.epochs) epochs; checkpoint \(checkpoint)")
+      case let .alreadyDone(checkpoint):
+        Console.standard.line("vae-train: \(runFolder) already has \(config.training.epochs) epochs (\(checkpoint)); nothing to do (skipped)")
+      case let .interrupted(signal, checkpoint):
+        Console.standard.line(
+          "vae-train: stopped by \(signal == SIGINT ? "SIGINT" : "SIGTERM"); state saved to \(checkpoint); continue with --resume")
+        throw ExitCode(SignalTrap.exitStatus(for: signal))
+      }
+    }
+  }
+}

@@ -1,0 +1,169 @@
+import Checkpoints
+import Models
+
+/// How a run's state maps to safetensors tensors (see docs/FORMATS.md, "Checkpoints").
+///
+/// Tensor names:
+/// - every model tensor under its own name ("encoder.0.weight" [in, out], ...), F32;
+/// - "adam.m.<name>", "adam.v.<name>": Adam's moments, same shapes, F32;
+/// - "train.epoch", "train.step_in_epoch", "train.global_step", "adam.step": I64 scalars;
+/// - "train.generator": U64 [4], the xoshiro256** state;
+/// - "train.epoch_sums": F64 [5], the running sums of the epoch in progress
+///   (total, recon, kl, images, seconds), so a resumed epoch reports the same loss.
+/// Metadata: "format", "kind", "content" ("training" or "weights") and "config" (RunConfig JSON).
+public struct TrainingCheckpoint {
+  public static let format = "digitvae.checkpoint/1"
+
+  /// The running sums of the epoch in progress.
+  public struct EpochSums: Equatable, Sendable {
+    public var total = 0.0, recon = 0.0, kl = 0.0, images = 0.0, seconds = 0.0
+    public init() {}
+
+    public mutating func add(_ report: LossReport, images count: Int) {
+      total += report.total * Double(count)
+      recon += report.recon * Double(count)
+      kl += report.kl * Double(count)
+      images += Double(count)
+    }
+
+    /// The mean loss per image so far.
+    public var mean: LossReport {
+      let n = max(images, 1)
+      return LossReport(total: total / n, recon: recon / n, kl: kl / n)
+    }
+  }
+
+  public var config: RunConfig
+  public var state: TrainingState
+  public var epochSums: EpochSums
+  public var parameters: [Float]
+  public var adamM: [Float]
+  public var adamV: [Float]
+
+  /// Captures the trainer's whole state.
+  public init(trainer: Trainer, config: RunConfig, epochSums: EpochSums) {
+    self.config = config
+    state = trainer.state
+    self.epochSums = epochSums
+    parameters = trainer.parameters.values.array
+    adamM = trainer.optimizer.m.array
+    adamV = trainer.optimizer.v.array
+  }
+
+  /// The file holding all of it; with `weightsOnly`, just the model tensors and config.
+  public static func file(
+    config: RunConfig, layout: [ParameterSet.Entry], parameters: [Float], adamM: [Float]? = nil, adamV: [Float]? = nil,
+    state: TrainingState? = nil, epochSums: EpochSums? = nil
+  ) -> SafeTensorsFile {
+    var tensors: [Tensor] = []
+    // 8-byte types first so every tensor stays aligned for zero-copy readers.
+    if let state, let epochSums {
+      tensors += [
+        Tensor(name: "train.epoch", int64s: [Int64(state.epoch)], shape: []),
+        Tensor(name: "train.step_in_epoch", int64s: [Int64(state.stepInEpoch)], shape: []),
+        Tensor(name: "train.global_step", int64s: [Int64(state.globalStep)], shape: []),
+        Tensor(name: "adam.step", int64s: [Int64(state.adamStep)], shape: []),
+        Tensor(name: "train.generator", uint64s: state.generator, shape: [state.generator.count]),
+        Tensor(
+          name: "train.epoch_sums",
+          doubles: [epochSums.total, epochSums.recon, epochSums.kl, epochSums.images, epochSums.seconds], shape: [5]),
+      ]
+    }
+    func slice(_ flat: [Float], _ entry: ParameterSet.Entry) -> [Float] {
+      Array(flat[entry.offset..<entry.offset + entry.count])
+    }
+    for entry in layout {
+      tensors.append(Tensor(name: entry.name, floats: slice(parameters, entry), shape: entry.shape))
+    }
+    if let adamM, let adamV {
+      for entry in layout { tensors.append(Tensor(name: "adam.m." + entry.name, floats: slice(adamM, entry), shape: entry.shape)) }
+      for entry in layout { tensors.append(Tensor(name: "adam.v." + entry.name, floats: slice(adamV, entry), shape: entry.shape)) }
+    }
+    let content = state == nil ? "weights" : "training"
+    return SafeTensorsFile(
+      tensors: tensors,
+      metadata: ["format": format, "kind": config.kind, "content": content, "config": config.json()])
+  }
+
+  /// This checkpoint as a file.
+  public func file(layout: [ParameterSet.Entry]) -> SafeTensorsFile {
+    Self.file(
+      config: config, layout: layout, parameters: parameters, adamM: adamM, adamV: adamV, state: state,
+      epochSums: epochSums)
+  }
+
+  /// The run config stored in a checkpoint's metadata; `source` names the file in errors.
+  public static func config(of file: SafeTensorsFile, source: String) throws -> RunConfig {
+    guard file.metadata["format"] == format else {
+      throw StageError.badCheckpoint(
+        path: source, reason: "metadata format is \(file.metadata["format"].map { "\"\($0)\"" } ?? "missing"), expected \"\(format)\"")
+    }
+    guard let text = file.metadata["config"] else {
+      throw StageError.badCheckpoint(path: source, reason: "no \"config\" in the metadata")
+    }
+    return try RunConfig.parse(text, source: source + " (metadata config)")
+  }
+
+  /// The model tensors of `file` laid out flat for `layout`, checking every name and shape.
+  public static func flatten(
+    _ file: SafeTensorsFile, prefix: String = "", layout: [ParameterSet.Entry], count: Int, source: String
+  ) throws -> [Float] {
+    var flat = [Float](repeating: 0, count: count)
+    for entry in layout {
+      let name = prefix + entry.name
+      guard let tensor = file[name] else {
+        throw StageError.badCheckpoint(path: source, reason: "tensor \"\(name)\" is missing")
+      }
+      guard tensor.dtype == .f32, tensor.shape == entry.shape else {
+        throw StageError.badCheckpoint(
+          path: source,
+          reason: "tensor \"\(name)\" is \(tensor.dtype.rawValue) \(tensor.shape), the config needs F32 \(entry.shape)")
+      }
+      let values = try tensor.floats()
+      flat.replaceSubrange(entry.offset..<entry.offset + entry.count, with: values)
+    }
+    return flat
+  }
+
+  /// Reads a training checkpoint back, validating it against `layout` (the model its config describes).
+  public static func decode(
+    _ file: SafeTensorsFile, layout: [ParameterSet.Entry], count: Int, source: String
+  ) throws -> TrainingCheckpoint {
+    let config = try config(of: file, source: source)
+    guard file.metadata["content"] == "training" else {
+      throw StageError.badCheckpoint(path: source, reason: "holds weights only (an export); training cannot resume from it")
+    }
+    func scalar(_ name: String) throws -> Int {
+      guard let tensor = file[name], tensor.dtype == .i64, tensor.shape == [], let value = try tensor.int64s().first else {
+        throw StageError.badCheckpoint(path: source, reason: "tensor \"\(name)\" is missing or not an I64 scalar")
+      }
+      return Int(value)
+    }
+    guard let generator = file["train.generator"], generator.dtype == .u64, generator.shape == [4] else {
+      throw StageError.badCheckpoint(path: source, reason: "tensor \"train.generator\" is missing or not U64 [4]")
+    }
+    guard let sums = file["train.epoch_sums"], sums.dtype == .f64, sums.shape == [5] else {
+      throw StageError.badCheckpoint(path: source, reason: "tensor \"train.epoch_sums\" is missing or not F64 [5]")
+    }
+    let s = try sums.doubles()
+    var epochSums = EpochSums()
+    (epochSums.total, epochSums.recon, epochSums.kl, epochSums.images, epochSums.seconds) = (s[0], s[1], s[2], s[3], s[4])
+    let state = TrainingState(
+      epoch: try scalar("train.epoch"), stepInEpoch: try scalar("train.step_in_epoch"),
+      globalStep: try scalar("train.global_step"), adamStep: try scalar("adam.step"), generator: try generator.uint64s())
+    return TrainingCheckpoint(
+      config: config, state: state, epochSums: epochSums,
+      parameters: try flatten(file, layout: layout, count: count, source: source),
+      adamM: try flatten(file, prefix: "adam.m.", layout: layout, count: count, source: source),
+      adamV: try flatten(file, prefix: "adam.v.", layout: layout, count: count, source: source))
+  }
+
+  init(config: RunConfig, state: TrainingState, epochSums: EpochSums, parameters: [Float], adamM: [Float], adamV: [Float]) {
+    self.config = config
+    self.state = state
+    self.epochSums = epochSums
+    self.parameters = parameters
+    self.adamM = adamM
+    self.adamV = adamV
+  }
+}

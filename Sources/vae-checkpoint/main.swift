@@ -1,0 +1,3 @@
+import Stages
+
+CheckpointCommand.main()
