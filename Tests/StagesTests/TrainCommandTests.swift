@@ -1,0 +1,190 @@
+import Checkpoints
+import Foundation
+import Models
+import Stages
+import Testing
+import TestSupport
+
+/// A data folder in the layout vae-decompress writes, with synthetic digits.
+func makeDataFolder(in folder: TemporaryFolder, train: Int, test: Int) throws -> String {
+  let data = folder.file("data")
+  try Files.makeFolder(data)
+  try Files.write(SyntheticIDX.images(count: train), to: data + "/train-images.idx")
+  try Files.write(SyntheticIDX.labels(count: train), to: data + "/train-labels.idx")
+  try Files.write(SyntheticIDX.images(count: test), to: data + "/test-images.idx")
+  try Files.write(SyntheticIDX.labels(count: test), to: data + "/test-labels.idx")
+  return data
+}
+
+/// Small, fast model options shared by these tests.
+let smallModel = ["--hidden", "48", "--latent", "4", "--batch", "32", "--threads", "1"]
+
+/// Every tensor of a checkpoint by name, as raw bytes.
+func tensorBytes(_ path: String) throws -> [String: [UInt8]] {
+  let file = try SafeTensorsFile.read(from: path)
+  return Dictionary(uniqueKeysWithValues: file.tensors.map { ($0.name, $0.bytes) })
+}
+
+func newestCheckpoint(_ run: String) throws -> String {
+  let list = try CheckpointFolder(path: run + "/checkpoints").list()
+  return try #require(list.last).path
+}
+
+@Suite struct TrainCommandTests {
+  @Test func trainsAndWritesTheRunFolder() throws {
+    let folder = try TemporaryFolder("train")
+    defer { folder.remove() }
+    let data = try makeDataFolder(in: folder, train: 600, test: 100)
+    let run = folder.file("run")
+    let result = try StageRun.run("vae-train", ["--data", data, "--run", run, "--epochs", "3"] + smallModel, in: folder.path)
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.contains("epoch 3/3"))
+    let config = try RunConfig.parse(String(contentsOfFile: run + "/config.json", encoding: .utf8), source: "config.json")
+    #expect(config.model.hidden == [48] && config.model.latent == 4 && config.training.epochs == 3)
+    let log = try TrainingLog.read(from: run + "/log.csv")
+    #expect(log.rows.map(\.epoch) == [1, 2, 3])
+    #expect(log.rows.map(\.step) == [19, 38, 57])  // 600 / 32 rounded up = 19 steps an epoch
+    let first = log.rows[0].test.total, last = log.rows[2].test.total
+    #expect(last < first, "test loss should fall: \(first) -> \(last)")
+    for row in log.rows {
+      #expect(abs(row.test.total - row.test.recon - row.test.kl) < 1e-3, "total = recon + KL")
+    }
+    let verify = try StageRun.run("vae-checkpoint", ["verify", try newestCheckpoint(run)], in: folder.path)
+    #expect(verify.status == 0, "\(verify.stderr)")
+    // Training again with the same options is refused rather than overwriting the run.
+    let again = try StageRun.run("vae-train", ["--data", data, "--run", run, "--epochs", "3"] + smallModel, in: folder.path)
+    StageRun.expectOneLineFailure(again, naming: run, ["--resume", "--force"])
+    let forced = try StageRun.run("vae-train", ["--data", data, "--run", run, "--epochs", "1", "--force"] + smallModel, in: folder.path)
+    #expect(forced.status == 0, "\(forced.stderr)")
+    #expect(try TrainingLog.read(from: run + "/log.csv").rows.count == 1)
+  }
+
+  @Test func sigtermMidEpochThenResumeEndsBitwiseIdentical() throws {
+    let folder = try TemporaryFolder("sigterm")
+    defer { folder.remove() }
+    let data = try makeDataFolder(in: folder, train: 4000, test: 200)
+    let options = ["--data", data, "--epochs", "3", "--hidden", "256", "--latent", "8", "--batch", "32", "--threads", "2", "--checkpoint-every", "20", "--keep", "2"]
+    let reference = try StageRun.run("vae-train", options + ["--run", folder.file("reference")], in: folder.path)
+    #expect(reference.status == 0, "\(reference.stderr)")
+
+    // The interrupted run: SIGTERM once its first periodic checkpoint exists (step 20 of 375).
+    let run = folder.file("interrupted")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: ProcessRunner.executable("vae-train"))
+    process.arguments = options + ["--run", run]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let deadline = Date().addingTimeInterval(60)
+    while process.isRunning, (try? CheckpointFolder(path: run + "/checkpoints").list().isEmpty) ?? true, Date() < deadline {
+      Thread.sleep(forTimeInterval: 0.002)
+    }
+    kill(process.processIdentifier, SIGTERM)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 143, "vae-train should exit 128 + SIGTERM after saving")
+    let saved = try CheckpointFolder(path: run + "/checkpoints").list()
+    let stoppedAt = try #require(saved.last).step
+    #expect(stoppedAt < 375, "the signal should have arrived before the end (step \(stoppedAt))")
+    #expect(stoppedAt % 125 != 0, "mid-epoch, not at an epoch end (step \(stoppedAt))")
+
+    let resumed = try StageRun.run("vae-train", ["--run", run, "--resume"], in: folder.path)
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    #expect(resumed.stdout.contains("resuming"))
+
+    let a = try tensorBytes(try newestCheckpoint(folder.file("reference")))
+    let b = try tensorBytes(try newestCheckpoint(run))
+    #expect(a.keys.sorted() == b.keys.sorted())
+    // Everything but the wall-clock seconds in the epoch sums must match to the bit.
+    for name in a.keys.sorted() where name != "train.epoch_sums" {
+      #expect(a[name] == b[name], "tensor \(name) differs after resume")
+    }
+    let logA = try TrainingLog.read(from: folder.file("reference") + "/log.csv")
+    let logB = try TrainingLog.read(from: run + "/log.csv")
+    #expect(logA.rows.map(\.train) == logB.rows.map(\.train) && logA.rows.map(\.test) == logB.rows.map(\.test))
+  }
+
+  @Test func resumeRefusesConflictsAndSkipsACorruptNewestCheckpoint() throws {
+    let folder = try TemporaryFolder("resume")
+    defer { folder.remove() }
+    let data = try makeDataFolder(in: folder, train: 300, test: 50)
+    let run = folder.file("run")
+    let first = try StageRun.run(
+      "vae-train", ["--data", data, "--run", run, "--epochs", "2", "--checkpoint-every", "0", "--keep", "5"] + smallModel,
+      in: folder.path)
+    #expect(first.status == 0, "\(first.stderr)")
+
+    let conflict = try StageRun.run("vae-train", ["--run", run, "--resume", "--latent", "6", "--epochs", "3"], in: folder.path)
+    StageRun.expectOneLineFailure(conflict, naming: "step-00000020.safetensors", ["--latent 4 in the checkpoint vs 6"])
+
+    // Flip one bit in the newest checkpoint's data: resume warns and continues from the one before.
+    let newest = try newestCheckpoint(run)
+    var bytes = try Files.read(newest)
+    bytes[bytes.count - 100] ^= 0x10
+    try Files.write(bytes, to: newest)
+    let resumed = try StageRun.run("vae-train", ["--run", run, "--resume", "--epochs", "3"], in: folder.path)
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    #expect(resumed.stdout.contains("skipping \(newest)") && resumed.stdout.contains("CRC-32"))
+    #expect(resumed.stdout.contains("from \(run)/checkpoints/step-00000010.safetensors"))
+    #expect(try TrainingLog.read(from: run + "/log.csv").rows.map(\.epoch) == [1, 2, 3])
+
+    // Already at its epochs: nothing to do.
+    let done = try StageRun.run("vae-train", ["--run", run, "--resume", "--epochs", "3"], in: folder.path)
+    #expect(done.status == 0 && done.stdout.contains("skipped"), "\(done.stdout)")
+  }
+
+  @Test func resumeWithNoValidCheckpointFails() throws {
+    let folder = try TemporaryFolder("novalid")
+    defer { folder.remove() }
+    let run = folder.file("empty-run")
+    try Files.makeFolder(run + "/checkpoints")
+    let none = try StageRun.run("vae-train", ["--run", run, "--resume"], in: folder.path)
+    StageRun.expectOneLineFailure(none, naming: run + "/checkpoints")
+    try Files.write(Array(repeating: 7, count: 64), to: run + "/checkpoints/step-00000005.safetensors")
+    let corrupt = try StageRun.run("vae-train", ["--run", run, "--resume"], in: folder.path)
+    StageRun.expectOneLineFailure(corrupt, naming: run + "/checkpoints")
+  }
+
+  @Test func badDataIsReportedInOneLine() throws {
+    let folder = try TemporaryFolder("baddata")
+    defer { folder.remove() }
+    let missing = try StageRun.run("vae-train", ["--data", folder.file("nowhere"), "--run", folder.file("r1")], in: folder.path)
+    StageRun.expectOneLineFailure(missing, naming: folder.file("nowhere") + "/train-images.idx")
+
+    let data = try makeDataFolder(in: folder, train: 100, test: 20)
+    let shortInput = folder.file("noisy.idx")
+    try Files.write(SyntheticIDX.images(count: 99), to: shortInput)
+    let mismatch = try StageRun.run(
+      "vae-train", ["--data", data, "--input", shortInput, "--run", folder.file("r2")] + smallModel, in: folder.path)
+    StageRun.expectOneLineFailure(mismatch, naming: shortInput, ["99x28x28", "100x28x28"])
+
+    let notImages = folder.file("labels-as-input.idx")
+    try Files.write(SyntheticIDX.labels(count: 100), to: notImages)
+    let wrongKind = try StageRun.run(
+      "vae-train", ["--data", data, "--input", notImages, "--run", folder.file("r3")] + smallModel, in: folder.path)
+    StageRun.expectOneLineFailure(wrongKind, naming: notImages)
+
+    let badFlag = try StageRun.run("vae-train", ["--data", data, "--dropout", "1.5"], in: folder.path)
+    #expect(badFlag.status == 64, "a flag out of range is a usage error: \(badFlag.stderr)")
+    #expect(badFlag.stderr.contains("--dropout must be in [0, 1)"))
+  }
+
+  @Test func aNonFiniteLossStopsTrainingAndKeepsTheLastGoodCheckpoint() throws {
+    let folder = try TemporaryFolder("nan")
+    defer { folder.remove() }
+    let data = try makeDataFolder(in: folder, train: 200, test: 20)
+    let run = folder.file("run")
+    let first = try StageRun.run("vae-train", ["--data", data, "--run", run, "--epochs", "1"] + smallModel, in: folder.path)
+    #expect(first.status == 0, "\(first.stderr)")
+    // Poison one decoder weight (re-saved with a valid CRC): the next step's loss is NaN.
+    let path = try newestCheckpoint(run)
+    var file = try SafeTensorsFile.read(from: path)
+    let index = try #require(file.tensors.firstIndex { $0.name == "decoder.out.bias" })
+    var bias = try file.tensors[index].floats()
+    bias[3] = .nan
+    file.tensors[index] = Tensor(name: "decoder.out.bias", floats: bias, shape: file.tensors[index].shape)
+    try file.write(to: path)
+    let resumed = try StageRun.run("vae-train", ["--run", run, "--resume", "--epochs", "2"], in: folder.path)
+    StageRun.expectOneLineFailure(resumed, naming: path, ["became nan at step 8", "epoch 2"])
+    #expect(try CheckpointFolder(path: run + "/checkpoints").list().map(\.step) == [7], "no checkpoint written after the NaN")
+  }
+}
