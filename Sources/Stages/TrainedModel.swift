@@ -1,0 +1,88 @@
+import Checkpoints
+import Compute
+import DataFiles
+import Foundation
+import Models
+
+/// A trained VAE loaded from a checkpoint for inference (vae-eval, vae-render).
+public struct TrainedModel {
+  public let config: RunConfig
+  public let vae: VAE
+  /// The checkpoint file the weights came from.
+  public let path: String
+
+  /// Images handled per BLAS call at inference.
+  public static let batch = 500
+
+  /// Loads `checkpoint` if given, otherwise the newest valid checkpoint of the run folder `run`.
+  public static func load(run: String, checkpoint: String?, threads: Int) throws -> TrainedModel {
+    let path: String
+    let file: SafeTensorsFile
+    if let checkpoint {
+      path = checkpoint
+      file = try SafeTensorsFile.read(from: checkpoint, requireChecksum: true)
+    } else {
+      let found = try TrainingSession.Folder(path: run).checkpoints.newestValid()
+      (path, file) = (found.path, found.file)
+    }
+    let config = try TrainingCheckpoint.config(of: file, source: path)
+    do { try config.model.validate() } catch { throw StageError.badConfig(path: path, reason: "\(error)") }
+    let vae = try VAE(config: config.model, maxBatch: batch, seed: config.training.seed, parallel: Parallel(threads: threads))
+    let values = try TrainingCheckpoint.flatten(file, layout: vae.parameters.entries, count: vae.parameters.count, source: path)
+    vae.parameters.values.assign(values)
+    return TrainedModel(config: config, vae: vae, path: path)
+  }
+
+  /// Checks that `images` (from `source`) have the pixel count this model was trained on.
+  public func check(_ images: IDXArray<UInt8>, source: String) throws {
+    guard images.itemSize == config.model.inputSize else {
+      throw StageError.dataMismatch(
+        path: source,
+        reason: "images have \(images.itemSize) pixels each, but the model in \(path) was trained on \(config.model.inputSize)")
+    }
+  }
+
+  /// decode(mu(x)) for `count` images: pixel intensities in [0, 1], [count, D].
+  public func restore(_ images: ArraySlice<UInt8>, count: Int) -> [Float] {
+    vae.reconstruct(Self.unit(images), count: count)
+  }
+
+  /// Posterior means mu(x), [count, Z].
+  public func encode(_ images: ArraySlice<UInt8>, count: Int) -> [Float] {
+    vae.encode(Self.unit(images), count: count).mu
+  }
+
+  /// Decoded samples from the prior z ~ N(0, I), [count, D]; the same seed gives the same samples.
+  public func sample(count: Int, seed: UInt64) -> [Float] {
+    var generator = Xoshiro256(seed: seed, stream: 7)
+    var z = [Float](repeating: 0, count: count * config.model.latent)
+    z.withUnsafeMutableBufferPointer { generator.fillNormal($0) }
+    return vae.decode(z, count: count)
+  }
+
+  /// The negative ELBO over a set of images (inputs may be corrupted, targets clean), nats per image.
+  public func elbo(inputs: [UInt8], targets: [UInt8]? = nil, count: Int, seed: UInt64) -> LossReport {
+    var generator = Xoshiro256(seed: seed, stream: VAE.Streams.evaluation)
+    let d = config.model.inputSize
+    var sums = TrainingCheckpoint.EpochSums()
+    var start = 0
+    while start < count {
+      let b = min(Self.batch, count - start)
+      let x = Self.unit(inputs[start * d..<(start + b) * d])
+      let t = targets.map { Self.unit($0[start * d..<(start + b) * d]) } ?? x
+      let report = x.withUnsafeBufferPointer { x in
+        t.withUnsafeBufferPointer { t in
+          vae.evaluate(input: x.baseAddress!, target: t.baseAddress!, count: b, beta: 1, generator: &generator)
+        }
+      }
+      sums.add(report, images: b)
+      start += b
+    }
+    return sums.mean
+  }
+
+  /// Bytes 0...255 to intensities 0...1.
+  static func unit(_ bytes: ArraySlice<UInt8>) -> [Float] {
+    bytes.map { Float($0) * (1 / 255) }
+  }
+}
