@@ -1,0 +1,67 @@
+import Foundation
+
+/// How close a set of images is to the clean originals: the mean over images
+/// of the per-image mean squared error and of the per-image PSNR.
+///
+/// Intensities are in [0, 1] (bytes divided by 255), so the peak signal is 1
+/// and PSNR = 10 log10(1 / MSE) dB for each image. An image identical to its
+/// original has MSE 0 and an infinite PSNR; PSNR is capped at `maxPSNR`
+/// (100 dB) so that such images give a finite, comparable mean. Sums are in
+/// Double, image by image in order, so the result does not depend on threads.
+public struct DenoiseScore: Codable, Equatable, Sendable {
+  /// Mean over images of the mean squared pixel error, intensities in [0, 1].
+  public var mse: Double
+  /// Mean over images of min(100, 10 log10(1 / MSE)) in dB.
+  public var psnr: Double
+
+  /// The PSNR given to an image with MSE 0 (and the most any image gets).
+  public static let maxPSNR = 100.0
+
+  public init(mse: Double, psnr: Double) {
+    self.mse = mse
+    self.psnr = psnr
+  }
+
+  /// PSNR in dB of one image with mean squared error `mse` (peak 1), capped at `maxPSNR`.
+  public static func psnr(mse: Double) -> Double {
+    guard mse > 0 else { return maxPSNR }
+    return min(maxPSNR, -10 * log10(mse))
+  }
+
+  /// Scores `count` images of `size` bytes each against `clean` (same layout).
+  public static func measure(_ images: [UInt8], against clean: [UInt8], count: Int, size: Int) -> DenoiseScore {
+    precondition(images.count == count * size && clean.count == count * size, "both sets must hold count x size bytes")
+    return images.withUnsafeBufferPointer { images in
+      score(count: count, size: size, clean: clean) { Double(images[$0]) }
+    }
+  }
+
+  /// Scores `count` images of `size` intensities in [0, 1] (model outputs) against `clean` bytes.
+  public static func measure(_ images: [Float], against clean: [UInt8], count: Int, size: Int) -> DenoiseScore {
+    precondition(images.count == count * size && clean.count == count * size, "both sets must hold count x size values")
+    return images.withUnsafeBufferPointer { images in
+      score(count: count, size: size, clean: clean) { Double(images[$0]) * 255 }
+    }
+  }
+
+  /// The shared loop; `value(i)` is element i of the images being scored, on the 0...255 scale.
+  @inline(__always)
+  private static func score(count: Int, size: Int, clean: [UInt8], value: (Int) -> Double) -> DenoiseScore {
+    guard count > 0, size > 0 else { return DenoiseScore(mse: 0, psnr: maxPSNR) }
+    var mseSum = 0.0, psnrSum = 0.0
+    clean.withUnsafeBufferPointer { clean in
+      for image in 0..<count {
+        var squares = 0.0
+        for i in image * size..<(image + 1) * size {
+          let d = value(i) - Double(clean[i])
+          squares += d * d
+        }
+        // Scale to [0, 1] intensities once per image: (d / 255)^2 summed = squares / 255^2.
+        let mse = squares / (255 * 255 * Double(size))
+        mseSum += mse
+        psnrSum += psnr(mse: mse)
+      }
+    }
+    return DenoiseScore(mse: mseSum / Double(count), psnr: psnrSum / Double(count))
+  }
+}
