@@ -32,6 +32,10 @@ public enum StageError: Error, Equatable, CustomStringConvertible {
   case nonFiniteLoss(step: Int, epoch: Int, loss: Double, lastGood: String?)
   /// Any other error, already flattened to one line.
   case other(String)
+  /// A metrics.json (from vae-eval) cannot be used.
+  case badMetrics(path: String, reason: String)
+  /// `--run` names no folder, and no --checkpoint was given.
+  case missingRun(path: String)
 
   /// Why one source could not provide a file.
   public struct MirrorFailure: Equatable, Sendable {
@@ -77,6 +81,10 @@ public enum StageError: Error, Equatable, CustomStringConvertible {
       return "training loss became \(loss) at step \(step) (epoch \(epoch)); parameters were not updated with it; \(keep)"
     case let .other(message):
       return message
+    case let .badMetrics(path, reason):
+      return "\(path): bad metrics file: \(reason)"
+    case let .missingRun(path):
+      return "\(path): no such run folder; train one with vae-train --run \(path), or name a checkpoint with --checkpoint"
     }
   }
 }

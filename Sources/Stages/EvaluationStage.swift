@@ -1,0 +1,93 @@
+import Compute
+import DataFiles
+import Foundation
+
+/// The work of `vae-eval`, apart from its command line: measure a checkpoint
+/// on the test set and write `metrics.json`.
+public struct EvaluationStage {
+  public var run: String
+  public var checkpoint: String?
+  public var data: String?
+  public var testInput: String?
+  /// The metrics file; nil means `<run>/metrics.json`.
+  public var out: String?
+  public var threads: Int
+  public var seed: UInt64
+
+  public static let stageName = "vae-eval"
+
+  public enum Outcome: Sendable {
+    /// The file was already up to date; `metrics` is what it holds.
+    case skipped(path: String, metrics: RunMetrics)
+    case wrote(path: String, metrics: RunMetrics)
+  }
+
+  public init(run: String, checkpoint: String? = nil, data: String? = nil, testInput: String? = nil, out: String? = nil, threads: Int, seed: UInt64) {
+    self.run = run
+    self.checkpoint = checkpoint
+    self.data = data
+    self.testInput = testInput
+    self.out = out
+    self.threads = threads
+    self.seed = seed
+  }
+
+  /// The metrics file this stage writes.
+  public var outputPath: String { out ?? run + "/metrics.json" }
+
+  /// Evaluates, unless `metrics.json` is up to date with the same inputs and options.
+  /// `warn` receives a line for each newer checkpoint that was skipped as unreadable.
+  public func run(warn: (String) -> Void = { _ in }) throws -> Outcome {
+    let inputs = try EvaluationInputs.resolve(run: run, checkpoint: checkpoint, data: data, testInput: testInput, threads: threads)
+    for rejected in inputs.rejected { warn("skipping \(rejected.path): \(rejected.reason)") }
+    let path = outputPath
+    let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+    let manifestPath = StageManifest.path(folder: folder, stage: Self.stageName)
+    // Threads are left out: they change only the last bits of the sampled ELBO, never what it measures.
+    let options = ["seed": String(seed), "metrics": RunMetrics.currentFormat]
+    if let old = StageManifest.load(from: manifestPath),
+      old.isUpToDate(stage: Self.stageName, options: options, inputs: inputs.inputFiles, outputs: [path]),
+      let metrics = try? RunMetrics.read(from: path)
+    {
+      return .skipped(path: path, metrics: metrics)
+    }
+    let images = try inputs.loadImages()
+    let metrics = Self.measure(inputs, images: images, seed: seed, threads: threads)
+    try Folders.create(folder)
+    // The old manifest goes first so that a stage killed half-way never looks up to date.
+    try? FileManager.default.removeItem(atPath: manifestPath)
+    try metrics.write(to: path)
+    var manifest = StageManifest(stage: Self.stageName, options: options)
+    for input in inputs.inputFiles {
+      if let stamp = FileStamp.current(input) { manifest.record(input: stamp) }
+    }
+    if let stamp = FileStamp.current(path) { manifest.record(output: stamp) }
+    try manifest.write(to: manifestPath)
+    return .wrote(path: path, metrics: metrics)
+  }
+
+  /// Every number of metrics.json for `images`, timed.
+  public static func measure(_ inputs: EvaluationInputs, images: EvaluationInputs.Images, seed: UInt64, threads: Int) -> RunMetrics {
+    let start = Progress.monotonicSeconds()
+    let model = inputs.model
+    let n = images.count
+    let d = images.clean.itemSize
+    let clean = images.clean.scalars
+    let elbo = model.elbo(inputs: clean, count: n, seed: seed)
+    var denoise: RunMetrics.Denoise?
+    if let corrupted = images.corrupted?.scalars {
+      let restored = model.restore(corrupted[...], count: n)
+      let side = DigitSet.side
+      let median = MedianFilter.median3x3(images: corrupted, count: n, width: side, height: side, parallel: Parallel(threads: threads))
+      denoise = RunMetrics.Denoise(
+        restored: DenoiseScore.measure(restored, against: clean, count: n, size: d),
+        corrupted: DenoiseScore.measure(corrupted, against: clean, count: n, size: d),
+        median3x3: DenoiseScore.measure(median, against: clean, count: n, size: d),
+        elboCorruptedInput: model.elbo(inputs: corrupted, targets: clean, count: n, seed: seed))
+    }
+    return RunMetrics(
+      checkpoint: model.path, epoch: inputs.position?.epoch, step: inputs.position?.globalStep,
+      testImages: inputs.testImagesPath, testInput: inputs.testInputPath, corruption: inputs.corruption,
+      testImageCount: n, elbo: elbo, denoise: denoise, seed: seed, seconds: Progress.monotonicSeconds() - start)
+  }
+}

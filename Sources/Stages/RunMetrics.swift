@@ -1,0 +1,148 @@
+import DataFiles
+import Foundation
+import Models
+
+/// The contents of `metrics.json`, written by vae-eval and shown by vae-render
+/// (keys documented in docs/STAGES-eval-render.md, "metrics.json").
+///
+/// Losses are negative ELBOs in nats per image (lower is better), each with its
+/// reconstruction and KL parts; denoising scores compare against the clean test
+/// images (see `DenoiseScore`).
+public struct RunMetrics: Codable, Equatable, Sendable {
+  /// The denoising part, present when corrupted test images were given.
+  public struct Denoise: Codable, Equatable, Sendable {
+    /// decode(mu(corrupted)) vs clean.
+    public var restored: DenoiseScore
+    /// The corrupted input itself vs clean: what doing nothing scores.
+    public var corrupted: DenoiseScore
+    /// The 3 x 3 median filter of the corrupted input vs clean.
+    public var median3x3: DenoiseScore
+    /// The loss with the corrupted images as the encoder's input and the clean ones as the target.
+    public var elboCorruptedInput: LossReport
+
+    public init(restored: DenoiseScore, corrupted: DenoiseScore, median3x3: DenoiseScore, elboCorruptedInput: LossReport) {
+      self.restored = restored
+      self.corrupted = corrupted
+      self.median3x3 = median3x3
+      self.elboCorruptedInput = elboCorruptedInput
+    }
+
+    enum CodingKeys: String, CodingKey {
+      case restored, corrupted, median3x3
+      case elboCorruptedInput = "elbo_corrupted_input"
+    }
+  }
+
+  /// Identifies the file kind and its version.
+  public var format = RunMetrics.currentFormat
+  /// The checkpoint evaluated.
+  public var checkpoint: String
+  /// Epochs completed when the checkpoint was written (nil for a weights-only export).
+  public var epoch: Int?
+  /// Training steps taken when the checkpoint was written (nil for a weights-only export).
+  public var step: Int?
+  /// The clean test images file.
+  public var testImages: String
+  /// The corrupted test images file, if any.
+  public var testInput: String?
+  /// The corruption's description from the `spec.json` beside `testInput`, if there is one.
+  public var corruption: String?
+  /// Number of test images evaluated.
+  public var testImageCount: Int
+  /// The loss on the clean test images (input and target clean).
+  public var elbo: LossReport
+  public var denoise: Denoise?
+  /// Seed of the z samples drawn for the ELBO.
+  public var seed: UInt64
+  /// Wall-clock seconds the evaluation took (loading excluded).
+  public var seconds: Double
+
+  public static let currentFormat = "digitvae.metrics/1"
+
+  public init(
+    checkpoint: String, epoch: Int?, step: Int?, testImages: String, testInput: String?, corruption: String?,
+    testImageCount: Int, elbo: LossReport, denoise: Denoise?, seed: UInt64, seconds: Double
+  ) {
+    self.checkpoint = checkpoint
+    self.epoch = epoch
+    self.step = step
+    self.testImages = testImages
+    self.testInput = testInput
+    self.corruption = corruption
+    self.testImageCount = testImageCount
+    self.elbo = elbo
+    self.denoise = denoise
+    self.seed = seed
+    self.seconds = seconds
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case format, checkpoint, epoch, step, corruption, elbo, denoise, seed, seconds
+    case testImages = "test_images_file"
+    case testInput = "test_input"
+    case testImageCount = "test_images"
+  }
+
+  /// Pretty, key-sorted JSON. A non-finite number (a diverged model) is
+  /// written as the string "nan", "inf" or "-inf", since JSON has no such numbers.
+  public func json() throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    let data = try encoder.encode(self)
+    return String(decoding: data, as: UTF8.self) + "\n"
+  }
+
+  /// Parses a metrics file; `source` names the file in the error.
+  public static func parse(_ text: String, source: String) throws -> RunMetrics {
+    let decoder = JSONDecoder()
+    decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    let metrics: RunMetrics
+    do {
+      metrics = try decoder.decode(RunMetrics.self, from: Data(text.utf8))
+    } catch {
+      throw StageError.badMetrics(path: source, reason: "not a DigitVAE metrics file (\(RunConfig.describe(error)))")
+    }
+    guard metrics.format == currentFormat else {
+      throw StageError.badMetrics(path: source, reason: "format is \"\(metrics.format)\", expected \"\(currentFormat)\"")
+    }
+    return metrics
+  }
+
+  /// Reads and parses `path`.
+  public static func read(from path: String) throws -> RunMetrics {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw StageError.missingInput(path: path, hint: "run vae-eval to write it")
+    }
+    return try parse(String(decoding: data, as: UTF8.self), source: path)
+  }
+
+  /// Writes the JSON atomically.
+  public func write(to path: String) throws {
+    try AtomicFile.write(text: json(), to: path)
+  }
+
+  /// A few readable lines for the terminal.
+  public func summary() -> [String] {
+    func loss(_ r: LossReport) -> String {
+      "total \(Self.fixed(r.total, 2))  recon \(Self.fixed(r.recon, 2))  KL \(Self.fixed(r.kl, 2))"
+    }
+    func score(_ s: DenoiseScore) -> String { "MSE \(Self.fixed(s.mse, 5))  PSNR \(Self.fixed(s.psnr, 2)) dB" }
+    var lines = ["  ELBO, clean test images:      \(loss(elbo)) (nats per image)"]
+    if let denoise {
+      lines += [
+        "  ELBO, corrupted input:        \(loss(denoise.elboCorruptedInput)) (clean target)",
+        "  restored vs clean:            \(score(denoise.restored))",
+        "  corrupted input vs clean:     \(score(denoise.corrupted))",
+        "  median 3x3 of input vs clean: \(score(denoise.median3x3))",
+      ]
+    }
+    return lines
+  }
+
+  /// `value` with `digits` decimals, independent of the locale.
+  static func fixed(_ value: Double, _ digits: Int) -> String {
+    guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf") }
+    return String(format: "%.\(digits)f", value)
+  }
+}
