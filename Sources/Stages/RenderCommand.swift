@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+
+/// `vae-render`: draw a run's figures and an index.html report.
+public struct RenderCommand: ParsableCommand {
+  public static let configuration = CommandConfiguration(
+    commandName: "vae-render",
+    abstract: "Draw a trained run's figures (PNG, SVG) and an index.html report that explains them.",
+    discussion: """
+      Writes into --out:
+        triplets.png         clean, corrupted and restored test images in groups
+                             of three rows (only with corrupted test images:
+                             --test-input, or the run's own)
+        reconstructions.png  clean test images and decode(mu(x)), in row pairs
+        samples.png          10 x 10 images decoded from z ~ N(0, I)
+        loss.svg             train and test loss per epoch, from <run>/log.csv
+        loss-parts.svg       reconstruction and KL terms per epoch
+        index.html           the figures with captions, the numbers of
+                             <run>/metrics.json (if vae-eval wrote it), the
+                             run's configuration and its log
+
+      The grids show the first --count x --rows test images, --count per row. A second run with \
+      the same inputs and options says (skipped).
+
+      Example: vae-render --run artifacts/runs/denoise --count 12 --scale 3
+      """)
+
+  @Option(name: .customLong("run"), help: "Run folder (from vae-train): its newest valid checkpoint, log.csv and metrics.json are used (default: the run holding --checkpoint, else artifacts/runs/vae).")
+  public var runFolder: String?
+
+  @Option(help: "A checkpoint file to render instead of the run's newest valid one.")
+  public var checkpoint: String?
+
+  @Option(help: "Folder with test-images.idx (default: the data folder the run was trained on).")
+  public var data: String?
+
+  @Option(help: "Corrupted copy of the test images, from vae-corrupt (default: the run's --test-input, if any).")
+  public var testInput: String?
+
+  @Option(help: "Output folder (default: artifacts/render/<last path component of --run>).")
+  public var out: String?
+
+  @Option(help: "Test images per grid row, 1...100.")
+  public var count: Int = 10
+
+  @Option(help: "Row groups (triplets, pairs) of test images per grid, 1...100.")
+  public var rows: Int = 3
+
+  @Option(help: "Integer upscale of every tile, 1...8 (grid lines stay 1 pixel wide).")
+  public var scale: Int = 2
+
+  @Option(help: "Seed of the samples from the prior.")
+  public var seed: UInt64 = 1
+
+  @Option(help: "Threads for BLAS and the kernels.")
+  public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+  public init() {}
+
+  public func validate() throws {
+    if !(1...100).contains(count) { throw ValidationError("--count must be 1...100, got \(count)") }
+    if !(1...100).contains(rows) { throw ValidationError("--rows must be 1...100, got \(rows)") }
+    if !RenderStage.scales.contains(scale) {
+      throw ValidationError("--scale must be \(RenderStage.scales.lowerBound)...\(RenderStage.scales.upperBound), got \(scale)")
+    }
+    if !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256, got \(threads)") }
+  }
+
+  public func run() throws {
+    try StageError.reporting {
+      let stage = RenderStage(
+        run: EvaluationInputs.runFolder(given: runFolder, checkpoint: checkpoint), checkpoint: checkpoint, data: data, testInput: testInput, out: out, count: count, rows: rows,
+        scale: scale, seed: seed, threads: threads)
+      let start = Progress.monotonicSeconds()
+      switch try stage.run(warn: { Console.standard.line("vae-render: warning: " + $0) }) {
+      case let .skipped(folder):
+        Console.standard.line("vae-render: \(folder) is up to date (skipped)")
+      case let .wrote(folder, files):
+        let seconds = Progress.seconds(Progress.monotonicSeconds() - start)
+        Console.standard.line("vae-render: wrote \(files.joined(separator: ", ")) to \(folder) in \(seconds)")
+        Console.standard.line("vae-render: open \(folder)/\(RenderStage.File.index)")
+      }
+    }
+  }
+}

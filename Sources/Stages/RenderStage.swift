@@ -1,0 +1,159 @@
+import DataFiles
+import Foundation
+import Imaging
+
+/// The work of `vae-render`, apart from its command line: draw a run's
+/// figures and write them with an `index.html` report into one folder.
+public struct RenderStage {
+  public var run: String
+  public var checkpoint: String?
+  public var data: String?
+  public var testInput: String?
+  /// The output folder; nil means `artifacts/render/<last path component of run>`.
+  public var out: String?
+  /// Test images per grid row.
+  public var count: Int
+  /// Row groups (triplets or pairs) in the test-image grids.
+  public var rows: Int
+  /// Each tile pixel becomes a scale x scale block.
+  public var scale: Int
+  /// Seed of the prior samples.
+  public var seed: UInt64
+  public var threads: Int
+
+  public static let stageName = "vae-render"
+  /// Allowed values of `scale`.
+  public static let scales = 1...8
+  /// The prior-samples grid is `samplesSide` x `samplesSide` tiles.
+  public static let samplesSide = 10
+
+  /// The files a render can write, by role.
+  public enum File {
+    public static let triplets = "triplets.png"
+    public static let reconstructions = "reconstructions.png"
+    public static let samples = "samples.png"
+    public static let loss = "loss.svg"
+    public static let lossParts = "loss-parts.svg"
+    public static let index = "index.html"
+    /// Every figure, in the order the page shows them.
+    public static let figures = [triplets, reconstructions, samples, loss, lossParts]
+  }
+
+  public enum Outcome: Equatable, Sendable {
+    case skipped(folder: String)
+    /// `files` are the names written in `folder`, index.html last.
+    case wrote(folder: String, files: [String])
+  }
+
+  public init(
+    run: String, checkpoint: String? = nil, data: String? = nil, testInput: String? = nil, out: String? = nil,
+    count: Int = 10, rows: Int = 3, scale: Int = 2, seed: UInt64 = 1, threads: Int
+  ) {
+    precondition(count >= 1 && rows >= 1 && Self.scales.contains(scale), "count, rows and scale are checked by the command")
+    self.run = run
+    self.checkpoint = checkpoint
+    self.data = data
+    self.testInput = testInput
+    self.out = out
+    self.count = count
+    self.rows = rows
+    self.scale = scale
+    self.seed = seed
+    self.threads = threads
+  }
+
+  /// The output folder.
+  public var folder: String {
+    out ?? ArtifactPaths.render(URL(fileURLWithPath: run).standardizedFileURL.lastPathComponent)
+  }
+
+  /// Renders, unless the folder is up to date with the same inputs and options.
+  /// `warn` receives lines about skipped checkpoints and an unreadable metrics.json.
+  public func run(warn: (String) -> Void = { _ in }) throws -> Outcome {
+    let inputs = try EvaluationInputs.resolve(run: run, checkpoint: checkpoint, data: data, testInput: testInput, threads: threads)
+    for rejected in inputs.rejected { warn("skipping \(rejected.path): \(rejected.reason)") }
+    let runFolder = TrainingSession.Folder(path: run)
+    let log = try TrainingLog.read(from: runFolder.log)
+    let metricsPath = run + "/metrics.json"
+    var metrics: RunMetrics?
+    var metricsProblem: String?
+    if FileManager.default.fileExists(atPath: metricsPath) {
+      do { metrics = try RunMetrics.read(from: metricsPath) } catch {
+        metricsProblem = "\(error)"
+        warn("leaving the metrics out: \(error)")
+      }
+    }
+
+    var figures = [File.reconstructions, File.samples]
+    if inputs.testInputPath != nil { figures.insert(File.triplets, at: 0) }
+    if !log.rows.isEmpty { figures += [File.loss, File.lossParts] }
+    let outputs = (figures + [File.index]).map { folder + "/" + $0 }
+    let sources = inputs.inputFiles + [runFolder.log, metricsPath].filter { FileManager.default.fileExists(atPath: $0) }
+    let options = ["count": String(count), "rows": String(rows), "scale": String(scale), "seed": String(seed)]
+    let manifestPath = StageManifest.path(folder: folder, stage: Self.stageName)
+    if let old = StageManifest.load(from: manifestPath),
+      old.isUpToDate(stage: Self.stageName, options: options, inputs: sources, outputs: outputs)
+    {
+      return .skipped(folder: folder)
+    }
+
+    let images = try inputs.loadImages()
+    try Folders.create(folder)
+    // The old manifest goes first so that a stage killed half-way never looks up to date.
+    try? FileManager.default.removeItem(atPath: manifestPath)
+    let shown = min(count * rows, images.count)
+    let model = inputs.model
+    let d = images.clean.itemSize
+    func tiles(_ pixels: ArraySlice<UInt8>) -> [[UInt8]] {
+      (0..<shown).map { Array(pixels[pixels.startIndex + $0 * d..<pixels.startIndex + ($0 + 1) * d]) }
+    }
+    func tiles(_ values: [Float]) -> [[UInt8]] { tiles(PixelQuantisation.bytes(values)[...]) }
+    func chunks(_ tiles: [[UInt8]]) -> [[[UInt8]]] {
+      stride(from: 0, to: tiles.count, by: count).map { Array(tiles[$0..<min($0 + count, tiles.count)]) }
+    }
+    let clean = tiles(images.clean.scalars[0..<shown * d])
+    let side = DigitSet.side
+
+    if let corrupted = images.corrupted {
+      let input = corrupted.scalars[0..<shown * d]
+      let restored = tiles(model.restore(input, count: shown))
+      let groups = zip(zip(chunks(clean), chunks(tiles(input))), chunks(restored)).flatMap { [$0.0, $0.1, $1] }
+      let grid = ImageGrid(tileWidth: side, tileHeight: side, columns: count, rowsPerGroup: 3, tileScale: scale)
+      try grid.render(rows: groups).writePNG(to: folder + "/" + File.triplets)
+    }
+    let reconstructed = tiles(model.restore(images.clean.scalars[0..<shown * d], count: shown))
+    let pairs = zip(chunks(clean), chunks(reconstructed)).flatMap { [$0, $1] }
+    let pairGrid = ImageGrid(tileWidth: side, tileHeight: side, columns: count, rowsPerGroup: 2, tileScale: scale)
+    try pairGrid.render(rows: pairs).writePNG(to: folder + "/" + File.reconstructions)
+    let samples = model.sample(count: Self.samplesSide * Self.samplesSide, seed: seed)
+    let sampleGrid = ImageGrid(tileWidth: side, tileHeight: side, columns: Self.samplesSide, tileScale: scale)
+    try sampleGrid.render(tiles: samples.chunks(of: d)).writePNG(to: folder + "/" + File.samples)
+
+    let report = RunReport(
+      run: run, inputs: inputs, config: model.config, log: log, metrics: metrics, metricsPath: metricsPath,
+      metricsProblem: metricsProblem, shown: shown, columns: count, scale: scale, seed: seed,
+      samplesSide: Self.samplesSide, figures: Set(figures))
+    if !log.rows.isEmpty {
+      try report.lossPlot().writeSVG(to: folder + "/" + File.loss)
+      try report.lossPartsPlot().writeSVG(to: folder + "/" + File.lossParts)
+    }
+    try report.page().write(to: folder + "/" + File.index)
+    // Figures an earlier render wrote but this one has no data for would mislead next to this page.
+    for stale in File.figures where !figures.contains(stale) {
+      try? FileManager.default.removeItem(atPath: folder + "/" + stale)
+    }
+
+    var manifest = StageManifest(stage: Self.stageName, options: options)
+    for path in sources { if let stamp = FileStamp.current(path) { manifest.record(input: stamp) } }
+    for path in outputs { if let stamp = FileStamp.current(path) { manifest.record(output: stamp) } }
+    try manifest.write(to: manifestPath)
+    return .wrote(folder: folder, files: figures + [File.index])
+  }
+}
+
+extension Array where Element == Float {
+  /// Consecutive pieces of `size` values (the last may be shorter).
+  fileprivate func chunks(of size: Int) -> [[Float]] {
+    stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }
+  }
+}
