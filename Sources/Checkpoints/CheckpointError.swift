@@ -6,7 +6,7 @@ import Darwin
 
 /// Every fault the `Checkpoints` module reports. Each message names the file
 /// (or tensor), what was expected and what was found, so a stage can print it
-/// as one line; the format is described in docs/FORMATS-checkpoint.md.
+/// as one line; the format is described in docs/FORMATS.md ("Checkpoints").
 public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible {
   /// A file or folder could not be opened, read, created or deleted.
   case io(path: String, operation: String, errno: Int32)

@@ -9,7 +9,7 @@ extension SafeTensorsFile {
   /// object starting with `{`, unique names, each entry's dtype, shape and
   /// offsets, the tensors packed with no gap or overlap and covering the data
   /// section exactly, and then the CRC-32 when `__metadata__` has `crc32`.
-  /// Each failure is its own `CheckpointError` case (see docs/FORMATS-checkpoint.md).
+  /// Each failure is its own `CheckpointError` case (see docs/FORMATS.md ("Checkpoints")).
   ///
   /// - Parameters:
   ///   - source: the file name used in error messages.

@@ -1,7 +1,7 @@
 import DataFiles
 
 /// A safetensors file in memory: tensors in file order plus the string map
-/// `__metadata__`. The layout is in docs/FORMATS-checkpoint.md:
+/// `__metadata__`. The layout is in docs/FORMATS.md ("Checkpoints"):
 ///
 ///     [N: UInt64 little-endian][N bytes JSON header, space-padded][data section]
 ///

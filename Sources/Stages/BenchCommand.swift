@@ -1,0 +1,101 @@
+import ArgumentParser
+import Compute
+import DataFiles
+import Foundation
+import Models
+
+/// `vae-bench`: how fast the training step runs, against what BLAS allows.
+public struct BenchCommand: ParsableCommand {
+  public static let configuration = CommandConfiguration(
+    commandName: "vae-bench",
+    abstract: "Time the VAE training step on real MNIST and compare it with cblas_sgemm at the same shapes.",
+    discussion: """
+      For each model and thread count: samples/s of the whole training step (forward, backward, \
+      Adam), the GFLOP/s its matrix products achieve, and the GEMM-bound rate: the samples/s the \
+      step would reach if it did nothing but its GEMMs at the speed cblas_sgemm shows for the same \
+      shapes, timed in the same run. Their ratio is the figure to raise (1.0 means no overhead \
+      outside the GEMMs). Medians over --rounds rounds. Build with -c release.
+
+      Models: bench = 784-400-20 (the pytorch/examples VAE), large = 784-512-256-20.
+
+      Example: swift run -c release vae-bench --threads 1,2
+      """)
+
+  @Option(help: "Folder with train-images.idx (from vae-decompress).")
+  public var data: String = ArtifactPaths.data(.mnist)
+
+  @Option(help: "Models to time, comma-separated: bench, large.")
+  public var models: String = "bench,large"
+
+  @Option(help: "Thread counts to time, comma-separated.")
+  public var threads: String = "1,2"
+
+  @Option(help: "Training steps per round.")
+  public var steps: Int = 100
+
+  @Option(help: "Rounds; medians are reported.")
+  public var rounds: Int = 5
+
+  @Option(help: "Images per step.")
+  public var batch: Int = 128
+
+  public init() {}
+
+  static let known: [String: VAEConfig] = [
+    "bench": VAEConfig(hidden: [400], latent: 20),
+    "large": VAEConfig(hidden: [512, 256], latent: 20),
+  ]
+
+  func parsedModels() throws -> [(String, VAEConfig)] {
+    try models.split(separator: ",").map { name in
+      guard let config = Self.known[String(name)] else {
+        throw ValidationError("--models: unknown model \"\(name)\"; known: bench, large")
+      }
+      return (String(name), config)
+    }
+  }
+
+  func parsedThreads() throws -> [Int] {
+    try threads.split(separator: ",").map {
+      guard let n = Int($0), (1...256).contains(n) else { throw ValidationError("--threads: \"\($0)\" is not 1...256") }
+      return n
+    }
+  }
+
+  public func validate() throws {
+    _ = try parsedModels()
+    _ = try parsedThreads()
+    guard steps >= 1, rounds >= 1, batch >= 1 else { throw ValidationError("--steps, --rounds and --batch must be at least 1") }
+  }
+
+  public func run() throws {
+    try StageError.reporting {
+      let images = try DigitSet.loadImages(folder: data, split: .train)
+      try BLAS.load()
+      print("OpenBLAS kernels: \(BLAS.coreName)\(BLAS.coreTypeSetHere ? " (OPENBLAS_CORETYPE set by DigitVAE)" : "")")
+      print("model            threads  samples/s  step GF/s  sgemm GF/s  GEMM-bound samples/s  ratio")
+      for (name, config) in try parsedModels() {
+        for threadCount in try parsedThreads() {
+          let report = try Benchmark.run(
+            images: images.scalars, count: images.itemCount, config: config, batch: batch, steps: steps,
+            threads: threadCount, rounds: rounds)
+          let label = "\(name) " + ([config.inputSize] + config.hidden + [config.latent]).map(String.init).joined(separator: "-")
+          let sgemm = report.flopsPerStep / report.gemmSecondsPerStep / 1e9
+          print(
+            label.padding(toLength: 17, withPad: " ", startingAt: 0)
+              + String(threadCount).leftPad(7) + Self.fixed(report.samplesPerSecond, 0).leftPad(11)
+              + Self.fixed(report.achievedGFLOPs, 1).leftPad(11) + Self.fixed(sgemm, 1).leftPad(12)
+              + Self.fixed(report.gemmBoundSamplesPerSecond, 0).leftPad(22) + Self.fixed(report.ratio, 2).leftPad(7))
+        }
+      }
+    }
+  }
+
+  static func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
+}
+
+extension String {
+  fileprivate func leftPad(_ width: Int) -> String {
+    count >= width ? " " + self : String(repeating: " ", count: width - count) + self
+  }
+}

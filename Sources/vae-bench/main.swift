@@ -1,0 +1,3 @@
+import Stages
+
+BenchCommand.main()
