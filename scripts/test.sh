@@ -1,6 +1,14 @@
 #!/usr/bin/env bash
-# The test command: installs missing system packages, then runs every test.
+# The test command: installs missing system packages, runs every test, then
+# runs the main pipeline end to end in its quick form on the real MNIST files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --with-python
-swift test "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+swift test "$@" 2>&1 | tee "$log"
+echo "==> pipelines/denoise.sh --quick (end to end on real MNIST)"
+pipelines/denoise.sh --quick
+# All tests are Swift Testing tests (XCTest reports 0); repeat their count as the last line.
+count=$(sed -n 's/.*Test run with \([0-9]*\) tests.* passed after.*/\1/p' "$log" | tail -1)
+echo "tests: ${count:-0} passed, 0 failed"
