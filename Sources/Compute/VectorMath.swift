@@ -93,6 +93,34 @@ public enum VectorMath {
     return result
   }
 
+  /// log(1 + x) for x in [0, 1] only, given `r = 1 / (1 + x)`: ``log1p(_:)`` without
+  /// its special cases and with one division fewer, for callers that need r anyway
+  /// (the Bernoulli loss: sigmoid and softplus from the same e^-|x|). Same accuracy
+  /// on [0, 1]; other inputs give unspecified results.
+  @inlinable @inline(__always)
+  public static func log1pUnitInterval(_ x: Vector, reciprocal r: Vector) -> Vector {
+    let one = Vector(repeating: 1)
+    let u = x + one
+    var bits = bits(u) &+ (0x3F80_0000 - 0x3F35_04F3)
+    let k = (bits &>> 23) &- 127
+    bits = (bits & 0x007F_FFFF) &+ 0x3F35_04F3
+    let m = float(bits: bits)
+    let magic = Vector(repeating: 12_582_912)
+    let dk = float(bits: k &+ 0x4B40_0000) - magic
+    // u in [1, 2]: k is 0 or 1.
+    let c: Vector = (dk .> 0).select(one - (u - x), x - (u - one)) * r
+    let f: Vector = m - one
+    let s: Vector = f / (f + Vector(repeating: 2))
+    let z: Vector = s * s
+    let w: Vector = z * z
+    let t1: Vector = w * (Vector(repeating: 0.400_009_721_52) + w * Vector(repeating: 0.242_790_788_41))
+    let t2: Vector = z * (Vector(repeating: 0.666_666_626_93) + w * Vector(repeating: 0.284_987_866_88))
+    let hfsq: Vector = Vector(repeating: 0.5) * f * f
+    let lo: Vector = dk * Vector(repeating: 9.058_000_614_5e-6) + c
+    let sum: Vector = s * (hfsq + t2 + t1) + lo
+    return (sum - hfsq) + f + dk * Vector(repeating: 6.931_381_225_6e-1)
+  }
+
   /// The bits of each lane.
   @inlinable @inline(__always)
   static func bits(_ v: Vector) -> SIMD8<Int32> { unsafeBitCast(v, to: SIMD8<Int32>.self) }

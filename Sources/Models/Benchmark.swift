@@ -32,11 +32,12 @@ public struct BenchReport: Codable, Equatable, Sendable {
   public var achievedGFLOPs: Double
   /// Each GEMM shape of the step with its reference speed.
   public var shapes: [GEMMShape]
-  /// The time the step's GEMMs take alone at the reference speeds (seconds).
+  /// The time the step's GEMMs take alone at the reference speeds (seconds; median over rounds).
   public var gemmSecondsPerStep: Double
   /// batch / gemmSecondsPerStep: the rate if everything but the GEMMs were free.
   public var gemmBoundSamplesPerSecond: Double
-  /// gemmSecondsPerStep / stepSeconds (1 = the step costs no more than its GEMMs).
+  /// GEMM time / step time, taken per round and the median reported (1 = the step
+  /// costs no more than its GEMMs alone).
   public var ratio: Double
 }
 
@@ -75,8 +76,10 @@ public enum Benchmark {
   }
 
   /// Trains on `images` ([count, D] UInt8, e.g. random) for `rounds` rounds of `steps`
-  /// steps (after one warm-up round), and between rounds times every GEMM shape of
-  /// the step alone; reports medians.
+  /// steps (after one warm-up round); after each round times every GEMM shape of the
+  /// step alone with cblas_sgemm (the faster of one multi-threaded call and one
+  /// single-threaded call per thread on a split, see ``Parallel/GEMMThreading``);
+  /// reports medians over rounds.
   public static func run(
     images: [UInt8], count: Int, config: VAEConfig, batch: Int, steps: Int, threads: Int, rounds: Int = 7
   ) throws(ModelError) -> BenchReport {
@@ -95,12 +98,17 @@ public enum Benchmark {
     }
     let modes = Parallel.GEMMThreading.allCases.map { Parallel(threads: threads, gemmThreading: $0) }
     var stepTimes: [Double] = []
+    var gemmTimes: [Double] = []
+    var ratios: [Double] = []
     var shapeRates = [[Double]](repeating: [], count: shapes.count)
     for _ in 0..<steps { trainer.step() }  // warm-up
+    // Each round times the steps, then every shape alone right after, so that the
+    // ratio compares the two under the same machine load; medians over rounds.
     for _ in 0..<rounds {
-      stepTimes.append(seconds { for _ in 0..<steps { trainer.step() } } / Double(steps))
+      let stepTime = seconds { for _ in 0..<steps { trainer.step() } } / Double(steps)
+      var gemmTime = 0.0
       for (i, shape) in shapes.enumerated() {
-        let reps = max(3, Int(2e8 / shape.flops))
+        let reps = max(3, Int(1e8 / shape.flops))
         var best = 0.0
         for mode in modes {
           mode.gemm(m: shape.m, n: shape.n, k: shape.k, a: a.pointer, transposeA: shape.transposeA, b: bm.pointer, transposeB: shape.transposeB, c: c.pointer)
@@ -114,18 +122,20 @@ public enum Benchmark {
           best = max(best, shape.flops / time / 1e9)
         }
         shapeRates[i].append(best)
+        gemmTime += shape.flops * Double(shape.callsPerStep) / (best * 1e9)
       }
+      stepTimes.append(stepTime)
+      gemmTimes.append(gemmTime)
+      ratios.append(gemmTime / stepTime)
     }
     for i in shapes.indices { shapes[i].referenceGFLOPs = median(shapeRates[i]) }
-    // Leave OpenBLAS as the trainer's GEMMs expect it.
-    if threads > 1 { BLAS.setThreads(1) }
     let stepSeconds = median(stepTimes)
-    let gemmSeconds = shapes.reduce(0) { $0 + $1.flops * Double($1.callsPerStep) / ($1.referenceGFLOPs * 1e9) }
+    let gemmSeconds = median(gemmTimes)
     return BenchReport(
       config: config, batch: batch, threads: threads, coreName: BLAS.coreName, stepSeconds: stepSeconds,
       samplesPerSecond: Double(batch) / stepSeconds, flopsPerStep: flopsPerStep,
       achievedGFLOPs: flopsPerStep / stepSeconds / 1e9, shapes: shapes, gemmSecondsPerStep: gemmSeconds,
-      gemmBoundSamplesPerSecond: Double(batch) / gemmSeconds, ratio: gemmSeconds / stepSeconds)
+      gemmBoundSamplesPerSecond: Double(batch) / gemmSeconds, ratio: median(ratios))
   }
 
   private static func seconds(_ body: () -> Void) -> Double {

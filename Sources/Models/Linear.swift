@@ -79,7 +79,7 @@ public struct Linear: Sendable, Equatable {
     guard addBias else { return }
     let b = UnsafePointer(parameters.values.pointer + bias)
     let columns = outputs
-    parallel.forEachRange(count: batch, alignment: 1) { rows in
+    parallel.forEachRange(count: batch, alignment: 1, work: batch * columns) { rows in
       for r in rows {
         let row = output + r * columns
         strideVectors(columns) { c, width in
@@ -158,7 +158,7 @@ public struct Linear: Sendable, Equatable {
       }
       store(sum, columnSums + c, width)
     }
-    parallel.forEachChunk(chunks) { chunk in
+    parallel.forEachChunk(chunks, work: rows * columns) { chunk in
       let c = chunk * 8
       if c + 8 <= columns { chunkKernel(c, 8) } else { chunkKernel(c, columns - c) }
     }

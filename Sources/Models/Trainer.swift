@@ -243,7 +243,7 @@ public final class Trainer {
     into output: UnsafeMutablePointer<Float>, parallel: Parallel
   ) {
     guard let base = source.baseAddress else { return }
-    parallel.forEachRange(count: b, alignment: 1) { rows in
+    parallel.forEachRange(count: b, alignment: 1, work: b * d) { rows in
       for i in rows {
         let row = order.map { Int($0[start + i]) } ?? start + i
         convert(base + row * d, into: output + i * d, count: d)

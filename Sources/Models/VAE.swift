@@ -259,34 +259,30 @@ public final class VAE {
   /// The posterior parameters of `count` images `input` [count, D]: mu and logVar, each [count, Z].
   public func encode(_ input: [Float], count: Int) -> (mu: [Float], logVar: [Float]) {
     precondition(input.count == count * config.inputSize, "input must hold count x inputSize Floats")
-    let zSize = config.latent
+    let (d, zSize) = (config.inputSize, config.latent)
     var muOut = [Float](repeating: 0, count: count * zSize)
     var logVarOut = [Float](repeating: 0, count: count * zSize)
     var unused = Xoshiro256(seed: 0)
-    input.withUnsafeBufferPointer { x in
-      muOut.withUnsafeMutableBufferPointer { muOut in
-        logVarOut.withUnsafeMutableBufferPointer { logVarOut in
-          forEachBatch(count) { start, b in
-            encodeBatch(input: x.baseAddress! + start * config.inputSize, count: b, generator: &unused, sample: false)
-            (muOut.baseAddress! + start * zSize).update(from: mu.pointer, count: b * zSize)
-            (logVarOut.baseAddress! + start * zSize).update(from: logVar.pointer, count: b * zSize)
-          }
-        }
+    withBases(input, &muOut, &logVarOut) { x, muOut, logVarOut in
+      forEachBatch(count) { start, b in
+        encodeBatch(input: x + start * d, count: b, generator: &unused, sample: false)
+        (muOut + start * zSize).update(from: mu.pointer, count: b * zSize)
+        (logVarOut + start * zSize).update(from: logVar.pointer, count: b * zSize)
       }
     }
     return (muOut, logVarOut)
   }
 
-  /// Pixel probabilities sigmoid(logits) [count, D] for latent codes `z` [count, Z].
+  /// Pixel probabilities sigmoid(logits) [count, D] for latent codes `codes` [count, Z].
   public func decode(_ codes: [Float], count: Int) -> [Float] {
     precondition(codes.count == count * config.latent, "codes must hold count x latent Floats")
-    var out = [Float](repeating: 0, count: count * config.inputSize)
-    codes.withUnsafeBufferPointer { codes in
-      out.withUnsafeMutableBufferPointer { out in
-        forEachBatch(count) { start, b in
-          z.pointer.update(from: codes.baseAddress! + start * config.latent, count: b * config.latent)
-          decodeBatch(count: b, into: out.baseAddress! + start * config.inputSize)
-        }
+    let (d, zSize) = (config.inputSize, config.latent)
+    var out = [Float](repeating: 0, count: count * d)
+    var unusedOut: [Float] = [0]
+    withBases(codes, &out, &unusedOut) { codes, out, _ in
+      forEachBatch(count) { start, b in
+        z.pointer.update(from: codes + start * zSize, count: b * zSize)
+        decodeBatch(count: b, into: out + start * d)
       }
     }
     return out
@@ -295,18 +291,33 @@ public final class VAE {
   /// Pixel probabilities [count, D] of the decoded posterior means: decode(mu(input)).
   public func reconstruct(_ input: [Float], count: Int) -> [Float] {
     precondition(input.count == count * config.inputSize, "input must hold count x inputSize Floats")
-    var out = [Float](repeating: 0, count: count * config.inputSize)
+    let d = config.inputSize
+    var out = [Float](repeating: 0, count: count * d)
+    var unusedOut: [Float] = [0]
     var unused = Xoshiro256(seed: 0)
-    input.withUnsafeBufferPointer { x in
-      out.withUnsafeMutableBufferPointer { out in
-        forEachBatch(count) { start, b in
-          encodeBatch(input: x.baseAddress! + start * config.inputSize, count: b, generator: &unused, sample: false)
-          z.pointer.update(from: mu.pointer, count: b * config.latent)
-          decodeBatch(count: b, into: out.baseAddress! + start * config.inputSize)
-        }
+    withBases(input, &out, &unusedOut) { x, out, _ in
+      forEachBatch(count) { start, b in
+        encodeBatch(input: x + start * d, count: b, generator: &unused, sample: false)
+        z.pointer.update(from: mu.pointer, count: b * config.latent)
+        decodeBatch(count: b, into: out + start * d)
       }
     }
     return out
+  }
+
+  /// Calls `body` with the first elements of three arrays; does nothing when one is empty.
+  private func withBases(
+    _ input: [Float], _ first: inout [Float], _ second: inout [Float],
+    _ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+  ) {
+    input.withUnsafeBufferPointer { input in
+      first.withUnsafeMutableBufferPointer { first in
+        second.withUnsafeMutableBufferPointer { second in
+          guard let a = input.baseAddress, let b = first.baseAddress, let c = second.baseAddress else { return }
+          body(a, b, c)
+        }
+      }
+    }
   }
 
   // MARK: - Passes

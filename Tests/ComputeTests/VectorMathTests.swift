@@ -60,6 +60,25 @@ import Testing
     #expect(worst.0 <= 3, "worst \(worst.0) ulp at x = \(worst.1)")
   }
 
+  @Test func log1pOnTheUnitIntervalIsWithinThreeUlps() {
+    let inputs = Self.sample(0...1, count: 50_000) + Self.sample(0...1e-6, count: 5_000) + [0, 1, 0.4142135, 0.4142136]
+    var worst = (0.0, Float(0))
+    var i = 0
+    while i < inputs.count {
+      var v = VectorMath.Vector()
+      for j in 0..<8 { v[j] = inputs[min(i + j, inputs.count - 1)] }
+      let r = 1 / (v + 1)
+      let y = VectorMath.log1pUnitInterval(v, reciprocal: r)
+      for j in 0..<8 where i + j < inputs.count {
+        let error = Self.ulps(y[j], Foundation.log1p(Double(v[j])))
+        if error > worst.0 { worst = (error, v[j]) }
+      }
+      i += 8
+    }
+    // Tolerance: 3 ulp, as log1p.
+    #expect(worst.0 <= 3, "worst \(worst.0) ulp at x = \(worst.1)")
+  }
+
   @Test func log1pSpecialValues() {
     let inputs: [Float] = [-1, -2, .infinity, .nan, -0.0]
     var outputs = [Float](repeating: 7, count: inputs.count)

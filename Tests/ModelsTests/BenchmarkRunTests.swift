@@ -47,3 +47,15 @@ import Testing
   let trainer = try Trainer(model: .bench, training: TrainingConfig(threads: threads), images: images, count: count)
   for _ in 0..<600 { trainer.step() }
 }
+
+/// Steps of a small model for counting heap allocations with valgrind, run only with
+/// ALLOC_STEPS=<steps> (compare the "total heap usage" of two step counts).
+@Test func allocationLoop() throws {
+  guard let setting = ProcessInfo.processInfo.environment["ALLOC_STEPS"], let steps = Int(setting) else { return }
+  let threads = Int(ProcessInfo.processInfo.environment["THREADS"] ?? "2") ?? 2
+  var generator = Xoshiro256(seed: 1)
+  let images = (0..<(64 * 64)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+  let config = VAEConfig(inputSize: 64, hidden: [32, 16], latent: 4, dropout: 0.1)
+  let trainer = try Trainer(model: config, training: TrainingConfig(batchSize: 16, threads: threads), images: images, count: 64)
+  for _ in 0..<steps { trainer.step() }
+}
