@@ -51,6 +51,27 @@ public struct Parallel: Sendable, Equatable {
   /// a [128, 400] x [400, 20] product across two threads gains nothing).
   public static let minimumParallelFlops = 8_000_000
 
+  /// True when a product of these dimensions runs as one single-threaded call.
+  @inlinable
+  public static func isSmallGEMM(m: Int, n: Int, k: Int) -> Bool {
+    max(m, n) < 32 || 2 * m * n * k < minimumParallelFlops
+  }
+
+  /// Runs two independent tasks, on two threads when there are several (each task
+  /// then gets a single-threaded ``Parallel``), else one after the other.
+  @inlinable
+  public func concurrently(_ first: (Parallel) -> Void, _ second: (Parallel) -> Void) {
+    if threads == 1 {
+      first(self)
+      second(self)
+      return
+    }
+    let single = Parallel(threads: 1, gemmThreading: gemmThreading)
+    Parallel(threads: 2).run { t in
+      if t == 0 { first(single) } else { second(single) }
+    }
+  }
+
   /// Splits `0..<count` into `threads` contiguous ranges whose interior bounds are
   /// multiples of `alignment`, and calls `body(range)` for each, concurrently.
   ///
@@ -123,7 +144,7 @@ public struct Parallel: Sendable, Equatable {
     let lda = lda ?? (transposeA ? m : k)
     let ldb = ldb ?? (transposeB ? k : n)
     let ldc = ldc ?? n
-    let single = threads == 1 || max(m, n) < 32 || 2 * m * n * k < Self.minimumParallelFlops
+    let single = threads == 1 || Self.isSmallGEMM(m: m, n: n, k: k)
     if gemmThreading == .library || single {
       let wanted = single ? 1 : threads
       if BLAS.threads != wanted { BLAS.setThreads(wanted) }

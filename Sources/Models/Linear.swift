@@ -123,15 +123,27 @@ public struct Linear: Sendable, Equatable {
     inputGrad: UnsafeMutablePointer<Float>?, accumulateInputGrad: Bool = false, batch: Int,
     parameters: ParameterSet, parallel: Parallel
   ) {
+    let (i, o) = (inputs, outputs)
+    let (w, dw) = (UnsafePointer(parameters.values.pointer + weight), parameters.grads.pointer + weight)
     // dW [I, O] = x^T [I, B] @ dy [B, O]
-    parallel.gemm(
-      m: inputs, n: outputs, k: batch, a: input, transposeA: true, b: outputGrad,
-      c: parameters.grads.pointer + weight)
-    if let inputGrad {
-      // dx [B, I] = dy [B, O] @ W^T [O, I]
+    func weightGrad(_ parallel: Parallel) {
+      parallel.gemm(m: i, n: o, k: batch, a: input, transposeA: true, b: outputGrad, c: dw)
+    }
+    guard let inputGrad else {
+      weightGrad(parallel)
+      return
+    }
+    // dx [B, I] = dy [B, O] @ W^T [O, I]
+    func inputGradient(_ parallel: Parallel) {
       parallel.gemm(
-        m: batch, n: inputs, k: outputs, a: outputGrad, b: parameters.values.pointer + weight, transposeB: true,
-        c: inputGrad, beta: accumulateInputGrad ? 1 : 0)
+        m: batch, n: i, k: o, a: outputGrad, b: w, transposeB: true, c: inputGrad, beta: accumulateInputGrad ? 1 : 0)
+    }
+    // Two small products would each run on one thread: run them side by side.
+    if Parallel.isSmallGEMM(m: i, n: o, k: batch) && Parallel.isSmallGEMM(m: batch, n: i, k: o) {
+      parallel.concurrently(weightGrad, inputGradient)
+    } else {
+      weightGrad(parallel)
+      inputGradient(parallel)
     }
   }
 

@@ -246,25 +246,8 @@ public final class Trainer {
     parallel.forEachRange(count: b, alignment: 1, work: b * d) { rows in
       for i in rows {
         let row = order.map { Int($0[start + i]) } ?? start + i
-        convert(base + row * d, into: output + i * d, count: d)
+        VectorMath.normalizeBytes(base + row * d, into: output + i * d, count: d)
       }
-    }
-  }
-
-  /// Float(x) / 255 for `count` bytes, 16 at a time (division, not a multiply by
-  /// 1/255, so that the values equal PyTorch's `ToTensor`).
-  private static func convert(_ source: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<Float>, count: Int) {
-    var j = 0
-    let divisor = SIMD16<Float>(repeating: 255)
-    while j + 16 <= count {
-      let bytes = UnsafeRawPointer(source + j).loadUnaligned(as: SIMD16<UInt8>.self)
-      let floats = SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: bytes)) / divisor
-      UnsafeMutableRawPointer(output + j).storeBytes(of: floats, as: SIMD16<Float>.self)
-      j += 16
-    }
-    while j < count {
-      output[j] = Float(source[j]) / 255
-      j += 1
     }
   }
 }

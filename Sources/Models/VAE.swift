@@ -362,9 +362,13 @@ public final class VAE {
   @discardableResult
   private func encodeBatch(input: UnsafePointer<Float>, count: Int, generator: inout Xoshiro256, sample: Bool, training: Bool = false) -> Double {
     let h = forwardHidden(encoder, input: input, count: count, training: training, generator: &generator)
-    muHead.forward(input: h, output: mu.pointer, batch: count, parameters: parameters, activation: nil, parallel: parallel)
-    logVarHead.forward(
-      input: h, output: logVar.pointer, batch: count, parameters: parameters, activation: nil, parallel: parallel)
+    // The two heads are small products: side by side on two threads.
+    parallel.concurrently(
+      { muHead.forward(input: h, output: mu.pointer, batch: count, parameters: parameters, activation: nil, parallel: $0) },
+      {
+        logVarHead.forward(
+          input: h, output: logVar.pointer, batch: count, parameters: parameters, activation: nil, parallel: $0)
+      })
     guard sample else { return 0 }
     let size = count * config.latent
     generator.fillNormal(UnsafeMutableBufferPointer(start: eps.pointer, count: size))
@@ -411,13 +415,44 @@ public final class VAE {
       dmu: dmu.pointer, dlogVar: dlogVar.pointer, count: size)
     let top = encoder[encoder.count - 1]
     let h = top.result(training: true)
-    muHead.backward(
-      input: h, output: mu.pointer, outputGrad: dmu.pointer, inputGrad: top.grad.pointer, batch: count,
-      parameters: parameters, activation: nil, parallel: parallel)
-    logVarHead.backward(
-      input: h, output: logVar.pointer, outputGrad: dlogVar.pointer, inputGrad: top.grad.pointer,
-      accumulateInputGrad: true, batch: count, parameters: parameters, activation: nil, parallel: parallel)
+    // Weight and bias gradients of the two heads side by side; then dL/dh = dmu W_mu^T +
+    // dlogVar W_logVar^T, split by columns of dh (each thread both products, in order).
+    parallel.concurrently(
+      {
+        muHead.backward(
+          input: h, output: mu.pointer, outputGrad: dmu.pointer, inputGrad: nil, batch: count,
+          parameters: parameters, activation: nil, parallel: $0)
+      },
+      {
+        logVarHead.backward(
+          input: h, output: logVar.pointer, outputGrad: dlogVar.pointer, inputGrad: nil, batch: count,
+          parameters: parameters, activation: nil, parallel: $0)
+      })
+    headsInputGrad(into: top.grad.pointer, count: count)
     backwardHidden(encoder, input: input, inputGrad: nil, count: count)
+  }
+
+  /// dh [B, H] = dmu [B, Z] @ W_mu^T [Z, H] + dlogVar [B, Z] @ W_logVar^T [Z, H], with the
+  /// columns of dh split across threads (each column block: both products, mu first).
+  private func headsInputGrad(into dh: UnsafeMutablePointer<Float>, count: Int) {
+    let (h, zSize) = (muHead.inputs, config.latent)
+    let wMu = UnsafePointer(parameters.values.pointer + muHead.weight)
+    let wLogVar = UnsafePointer(parameters.values.pointer + logVarHead.weight)
+    let (dmu, dlogVar) = (UnsafePointer(dmu.pointer), UnsafePointer(dlogVar.pointer))
+    let threads = parallel.threads
+    let single = Parallel(threads: 1)
+    parallel.run { t in
+      let columns = Parallel.part(t, of: threads, count: h, alignment: 16)
+      guard !columns.isEmpty else { return }
+      // Columns j of W^T are rows j of W [H, Z]: start at row columns.lowerBound.
+      let offset = columns.lowerBound * zSize
+      single.gemm(
+        m: count, n: columns.count, k: zSize, a: dmu, b: wMu + offset, ldb: zSize, transposeB: true,
+        c: dh + columns.lowerBound, ldc: h)
+      single.gemm(
+        m: count, n: columns.count, k: zSize, a: dlogVar, b: wLogVar + offset, ldb: zSize, transposeB: true,
+        c: dh + columns.lowerBound, ldc: h, beta: 1)
+    }
   }
 
   /// Back-propagates through a stack whose last layer's `grad` is filled; the first

@@ -107,6 +107,15 @@ import Testing
     #expect(worstT < 2e-7, "tanh worst \(worstT)")
   }
 
+  @Test func bytesBecomeExactQuotients() {
+    let bytes = (0..<300).map { UInt8(truncatingIfNeeded: $0 * 7) }
+    var out = [Float](repeating: -1, count: 301)
+    VectorMath.normalizeBytes(bytes, into: &out, count: 300)
+    // Exact: each must equal the correctly rounded quotient.
+    #expect(zip(bytes, out).allSatisfy { Float($0) / 255 == $1 })
+    #expect(out[300] == -1)
+  }
+
   @Test func tailsShorterThanEightAreHandled() {
     for count in 0..<20 {
       let inputs = (0..<count).map { Float($0) * 0.25 }
