@@ -288,6 +288,48 @@ public final class VAE {
     return out
   }
 
+  /// The decoder's Bernoulli logits [count, D] (bias included) for latent codes `codes` [count, Z].
+  public func decodeLogits(_ codes: [Float], count: Int) -> [Float] {
+    precondition(codes.count == count * config.latent, "codes must hold count x latent Floats")
+    let (d, zSize) = (config.inputSize, config.latent)
+    var out = [Float](repeating: 0, count: count * d)
+    var unusedOut: [Float] = [0]
+    var unused = Xoshiro256(seed: 0)
+    let bias = parameters.values.pointer + outputLayer.bias
+    withBases(codes, &out, &unusedOut) { codes, out, _ in
+      forEachBatch(count) { start, b in
+        z.pointer.update(from: codes + start * zSize, count: b * zSize)
+        decodeLogits(count: b, training: false, generator: &unused)
+        for r in 0..<b {
+          for c in 0..<d { out[(start + r) * d + c] = logits.pointer[r * d + c] + bias[c] }
+        }
+      }
+    }
+    return out
+  }
+
+  /// -log p(target | z) per image: the Bernoulli loss of `targets` [count, D] (intensities
+  /// in [0, 1]) under the decoder at `codes` [count, Z], summed over pixels, in nats.
+  /// For importance-sampled likelihoods: log p(x | z) is minus this.
+  public func reconstructionLoss(codes: [Float], targets: [Float], count: Int) -> [Double] {
+    precondition(targets.count == count * config.inputSize, "targets must hold count x inputSize Floats")
+    let d = config.inputSize
+    let logits = decodeLogits(codes, count: count)
+    var losses = [Double](repeating: 0, count: count)
+    var partials = [Double](repeating: 0, count: Parallel.chunks(count: d, size: 8))
+    logits.withUnsafeBufferPointer { logits in
+      targets.withUnsafeBufferPointer { targets in
+        guard let l = logits.baseAddress, let t = targets.baseAddress else { return }
+        for r in 0..<count {
+          losses[r] = BernoulliLoss.lossAndGradient(
+            logits: l + r * d, bias: nil, targets: t + r * d, gradient: nil, biasGradient: nil, scale: 1, rows: 1,
+            columns: d, partials: &partials, parallel: Parallel(threads: 1))
+        }
+      }
+    }
+    return losses
+  }
+
   /// Pixel probabilities [count, D] of the decoded posterior means: decode(mu(input)).
   public func reconstruct(_ input: [Float], count: Int) -> [Float] {
     precondition(input.count == count * config.inputSize, "input must hold count x inputSize Floats")

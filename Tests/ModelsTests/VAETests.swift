@@ -139,7 +139,18 @@ import Testing
     let logits = model.layer(p, "decoder.out", model.layer(p, "decoder.0", expectedMu, count, .elu), count, nil)
     let worstMu = zip(mu + logVar, expectedMu + expectedLogVar).map { abs(Double($0) - $1) }.max() ?? 0
     let worstPixel = zip(reconstruction, logits).map { abs(Double($0) - 1 / (1 + Foundation.exp(-$1))) }.max() ?? 0
-    // Tolerance 1e-5 absolute.
+    let decodedLogits = vae.decodeLogits(mu, count: count)
+    let worstLogit = zip(decodedLogits, logits).map { abs(Double($0) - $1) }.max() ?? 0
+    let targets = Reference.randomFloats(count * 12, seed: 4).map { abs($0) }
+    let losses = vae.reconstructionLoss(codes: mu, targets: targets, count: count)
+    var worstLoss = 0.0
+    for r in 0..<count {
+      let expected = (0..<12).reduce(0.0) { $0 + Reference.bce(logits[r * 12 + $1], Double(targets[r * 12 + $1])) }
+      worstLoss = max(worstLoss, abs(losses[r] - expected) / expected)
+    }
+    // Tolerances: 1e-5 absolute; the loss 1e-5 relative.
+    #expect(worstLogit < 1e-5, "logit max difference \(worstLogit)")
+    #expect(worstLoss < 1e-5, "reconstruction loss worst relative difference \(worstLoss)")
     #expect(worstMu < 1e-5, "mu/logVar max difference \(worstMu)")
     #expect(worstPixel < 1e-5, "probability max difference \(worstPixel)")
   }
