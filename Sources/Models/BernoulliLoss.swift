@@ -40,7 +40,7 @@ public enum BernoulliLoss {
         let t = load(targets + at, width)
         // e = exp(-|x|) and r = 1 / (1 + e) give both log1p(e) and sigmoid(x).
         let e = VectorMath.exp(-VectorMath.abs(x))
-        let r = 1 / (1 + e)
+        let r = VectorMath.reciprocal(1 + e)
         let loss = x.replacing(with: 0, where: x .< 0) - x * t + VectorMath.log1pUnitInterval(e, reciprocal: r)
         lossSum += loss
         if let gradient {

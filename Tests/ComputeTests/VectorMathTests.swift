@@ -107,6 +107,23 @@ import Testing
     #expect(worstT < 2e-7, "tanh worst \(worstT)")
   }
 
+  @Test func reciprocalIsWithinThreeUlps() {
+    var generator = Xoshiro256(seed: 4)
+    var worst = (0.0, Float(0))
+    for _ in 0..<20_000 {
+      var v = VectorMath.Vector()
+      // Log-uniform over [1e-30, 1e30].
+      for j in 0..<8 { v[j] = Float(Foundation.exp((generator.nextDouble() * 2 - 1) * 69)) }
+      let r = VectorMath.reciprocal(v)
+      for j in 0..<8 {
+        let error = Self.ulps(r[j], 1 / Double(v[j]))
+        if error > worst.0 { worst = (error, v[j]) }
+      }
+    }
+    // Tolerance: 3 ulp (a 12-bit estimate and one Newton step).
+    #expect(worst.0 <= 3, "worst \(worst.0) ulp at x = \(worst.1)")
+  }
+
   @Test func bytesBecomeExactQuotients() {
     let bytes = (0..<300).map { UInt8(truncatingIfNeeded: $0 * 7) }
     var out = [Float](repeating: -1, count: 301)
