@@ -1,46 +1,6 @@
 import Compute
 import Dispatch
 
-/// One GEMM shape of a training step and how fast OpenBLAS runs it alone.
-public struct GEMMShape: Codable, Equatable, Sendable {
-  /// C is [m, n]; the inner dimension is k.
-  public var m: Int, n: Int, k: Int
-  public var transposeA: Bool, transposeB: Bool
-  /// How many times one step runs this shape.
-  public var callsPerStep: Int
-  /// 2 m n k.
-  public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
-  /// Median GFLOP/s of cblas_sgemm alone at this shape, with the better of the two
-  /// ways to use the threads (``Parallel/GEMMThreading``).
-  public var referenceGFLOPs: Double = 0
-}
-
-/// What ``Benchmark/run(images:count:config:batch:steps:threads:rounds:)`` measured.
-public struct BenchReport: Codable, Equatable, Sendable {
-  public var config: VAEConfig
-  public var batch: Int
-  public var threads: Int
-  /// OpenBLAS's kernel family (e.g. "SkylakeX").
-  public var coreName: String
-  /// Median over rounds of the time of one training step (seconds).
-  public var stepSeconds: Double
-  /// batch / stepSeconds.
-  public var samplesPerSecond: Double
-  /// Matrix FLOPs of one step (forward and backward GEMMs; the first layer's input gradient is not computed).
-  public var flopsPerStep: Double
-  /// flopsPerStep / stepSeconds, in GFLOP/s.
-  public var achievedGFLOPs: Double
-  /// Each GEMM shape of the step with its reference speed.
-  public var shapes: [GEMMShape]
-  /// The time the step's GEMMs take alone at the reference speeds (seconds; median over rounds).
-  public var gemmSecondsPerStep: Double
-  /// batch / gemmSecondsPerStep: the rate if everything but the GEMMs were free.
-  public var gemmBoundSamplesPerSecond: Double
-  /// GEMM time / step time, taken per round and the median reported (1 = the step
-  /// costs no more than its GEMMs alone).
-  public var ratio: Double
-}
-
 /// Measures the training step against the speed of its own GEMMs; does no I/O.
 public enum Benchmark {
   /// The GEMM shapes of one training step of `config` at batch `batch`, in call order.

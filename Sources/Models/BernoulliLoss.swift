@@ -77,10 +77,3 @@ public enum BernoulliLoss {
     }
   }
 }
-
-extension SIMD8 where Scalar == Float {
-  @inline(__always)
-  mutating func replace(with value: Float, where mask: SIMDMask<SIMD8<Int32>>) {
-    self = replacing(with: value, where: mask)
-  }
-}
