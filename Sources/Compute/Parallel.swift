@@ -67,9 +67,16 @@ public struct Parallel: Sendable, Equatable {
       return
     }
     let single = Parallel(threads: 1, gemmThreading: gemmThreading)
+    single.prepareForConcurrentCalls()
     Parallel(threads: 2).run { t in
       if t == 0 { first(single) } else { second(single) }
     }
+  }
+
+  /// Sets OpenBLAS to one thread, before single-threaded GEMMs run from several threads
+  /// at once (so that they never race to change the process-wide setting).
+  public func prepareForConcurrentCalls() {
+    if BLAS.threads != 1 { BLAS.setThreads(1) }
   }
 
   /// Splits `0..<count` into `threads` contiguous ranges whose interior bounds are

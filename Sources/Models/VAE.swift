@@ -483,6 +483,7 @@ public final class VAE {
     let (dmu, dlogVar) = (UnsafePointer(dmu.pointer), UnsafePointer(dlogVar.pointer))
     let threads = parallel.threads
     let single = Parallel(threads: 1)
+    single.prepareForConcurrentCalls()
     parallel.run { t in
       let columns = Parallel.part(t, of: threads, count: h, alignment: 16)
       guard !columns.isEmpty else { return }
