@@ -18,13 +18,14 @@ import Compute
 /// binarised. The input may differ from the target (denoising: corrupted
 /// input, clean target).
 ///
-/// Tensors in ``parameters`` (weights [in, out], y = x @ W + b):
+/// Tensors in ``parameters`` (weights [in, out], y = x @ W + b), with n hidden
+/// layers H0 ... H(n-1):
 ///
-///     encoder.<i>.weight  [D or H(i-1), Hi]   encoder.<i>.bias  [Hi]
-///     encoder.mu.weight   [H, Z]              encoder.mu.bias   [Z]
-///     encoder.logvar.weight [H, Z]            encoder.logvar.bias [Z]
-///     decoder.<j>.weight  [Z or ..., ...]     decoder.<j>.bias  (hidden widths reversed)
-///     decoder.out.weight  [H0, D]             decoder.out.bias  [D]
+///     encoder.<i>.weight     [D (i = 0) or H(i-1), Hi]        encoder.<i>.bias  [Hi]
+///     encoder.mu.weight      [H(n-1), Z]                      encoder.mu.bias     [Z]
+///     encoder.logvar.weight  [H(n-1), Z]                      encoder.logvar.bias [Z]
+///     decoder.<j>.weight     [Z (j = 0) or H(n-j), H(n-1-j)]  decoder.<j>.bias  [H(n-1-j)]
+///     decoder.out.weight     [H0, D]                          decoder.out.bias  [D]
 ///
 /// All activations and gradients live in buffers allocated once by `init` for
 /// up to ``maxBatch`` images and reused: a training step allocates no memory.
