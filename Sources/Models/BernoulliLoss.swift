@@ -38,13 +38,13 @@ public enum BernoulliLoss {
         let at = r * columns + c
         let x = load(logits + at, width) + b
         let t = load(targets + at, width)
-        // e = exp(-|x|) and r = 1 / (1 + e) give both log1p(e) and sigmoid(x).
+        // e = exp(-|x|) and inverse = 1 / (1 + e) give both log1p(e) and sigmoid(x).
         let e = VectorMath.exp(-VectorMath.abs(x))
-        let r = VectorMath.reciprocal(1 + e)
-        let loss = x.replacing(with: 0, where: x .< 0) - x * t + VectorMath.log1pUnitInterval(e, reciprocal: r)
+        let inverse = VectorMath.reciprocal(1 + e)
+        let loss = x.replacing(with: 0, where: x .< 0) - x * t + VectorMath.log1pUnitInterval(e, reciprocal: inverse)
         lossSum += loss
         if let gradient {
-          let sigmoid = (x .>= 0).select(r, e * r)
+          let sigmoid = (x .>= 0).select(inverse, e * inverse)
           let g = (sigmoid - t) * scale
           store(g, gradient + at, width)
           gradSum += g
