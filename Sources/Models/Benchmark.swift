@@ -39,13 +39,16 @@ public enum Benchmark {
   /// steps (after one warm-up round); after each round times every GEMM shape of the
   /// step alone with cblas_sgemm (the faster of one multi-threaded call and one
   /// single-threaded call per thread on a split, see ``Parallel/GEMMThreading``);
-  /// reports medians over rounds.
+  /// reports medians over rounds. `gemmThreading` is the trainer's (the reference
+  /// always takes the faster of both).
   public static func run(
-    images: [UInt8], count: Int, config: VAEConfig, batch: Int, steps: Int, threads: Int, rounds: Int = 7
+    images: [UInt8], count: Int, config: VAEConfig, batch: Int, steps: Int, threads: Int, rounds: Int = 7,
+    gemmThreading: Parallel.GEMMThreading = .split
   ) throws(ModelError) -> BenchReport {
     precondition(steps >= 1 && rounds >= 1, "steps and rounds must be at least 1")
     let trainer = try Trainer(
-      model: config, training: TrainingConfig(batchSize: batch, threads: threads), images: images, count: count)
+      model: config, training: TrainingConfig(batchSize: batch, threads: threads), images: images, count: count,
+      gemmThreading: gemmThreading)
     var shapes = gemmShapes(config: config, batch: batch)
     let flopsPerStep = shapes.reduce(0) { $0 + $1.flops * Double($1.callsPerStep) }
     // Operands for the reference GEMMs, as large as the largest shape needs.
@@ -61,6 +64,7 @@ public enum Benchmark {
     var gemmTimes: [Double] = []
     var ratios: [Double] = []
     var shapeRates = [[Double]](repeating: [], count: shapes.count)
+    var modeWins = [[Int]](repeating: [0, 0], count: shapes.count)
     for _ in 0..<steps { trainer.step() }  // warm-up
     // Each round times the steps, then every shape alone right after, so that the
     // ratio compares the two under the same machine load; medians over rounds.
@@ -69,7 +73,7 @@ public enum Benchmark {
       var gemmTime = 0.0
       for (i, shape) in shapes.enumerated() {
         let reps = max(3, Int(1e8 / shape.flops))
-        var best = 0.0
+        var rates: [Double] = []
         for mode in modes {
           mode.gemm(m: shape.m, n: shape.n, k: shape.k, a: a.pointer, transposeA: shape.transposeA, b: bm.pointer, transposeB: shape.transposeB, c: c.pointer)
           let time = seconds {
@@ -79,8 +83,10 @@ public enum Benchmark {
                 transposeB: shape.transposeB, c: c.pointer)
             }
           } / Double(reps)
-          best = max(best, shape.flops / time / 1e9)
+          rates.append(shape.flops / time / 1e9)
         }
+        let best = rates.max() ?? 0
+        if let winner = rates.firstIndex(of: best) { modeWins[i][winner] += 1 }
         shapeRates[i].append(best)
         gemmTime += shape.flops * Double(shape.callsPerStep) / (best * 1e9)
       }
@@ -88,7 +94,10 @@ public enum Benchmark {
       gemmTimes.append(gemmTime)
       ratios.append(gemmTime / stepTime)
     }
-    for i in shapes.indices { shapes[i].referenceGFLOPs = median(shapeRates[i]) }
+    for i in shapes.indices {
+      shapes[i].referenceGFLOPs = median(shapeRates[i])
+      shapes[i].fasterThreading = modes[modeWins[i][1] > modeWins[i][0] ? 1 : 0].gemmThreading
+    }
     let stepSeconds = median(stepTimes)
     let gemmSeconds = median(gemmTimes)
     return BenchReport(

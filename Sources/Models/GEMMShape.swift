@@ -1,3 +1,5 @@
+import Compute
+
 /// One GEMM shape of a training step and how fast OpenBLAS runs it alone.
 public struct GEMMShape: Codable, Equatable, Sendable {
   /// C is [m, n]; the inner dimension is k.
@@ -10,4 +12,7 @@ public struct GEMMShape: Codable, Equatable, Sendable {
   /// Median GFLOP/s of cblas_sgemm alone at this shape, with the better of the two
   /// ways to use the threads (``Parallel/GEMMThreading``).
   public var referenceGFLOPs: Double = 0
+  /// The way of using the threads that was faster in most rounds (products under
+  /// ``Parallel/minimumParallelFlops`` are single-threaded either way).
+  public var fasterThreading: Parallel.GEMMThreading = .split
 }

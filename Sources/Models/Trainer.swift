@@ -43,10 +43,12 @@ public final class Trainer {
   ///   - images: [N, D] UInt8, row-major, what the encoder sees
   ///   - targets: [N, D] UInt8 the decoder must reproduce; nil for `images` itself
   ///   - count: N (at least 1)
+  ///   - gemmThreading: how GEMMs use `config.threads` (see ``Parallel/GEMMThreading``);
+  ///     results are reproducible for a given choice and thread count
   /// - Throws: ``ModelError`` for bad configurations, data of the wrong size, or no BLAS.
   public init(
     model modelConfig: VAEConfig, training config: TrainingConfig, images: [UInt8], targets: [UInt8]? = nil,
-    count: Int
+    count: Int, gemmThreading: Parallel.GEMMThreading = .split
   ) throws(ModelError) {
     try config.validate()
     try modelConfig.validate()
@@ -62,7 +64,8 @@ public final class Trainer {
     self.targets = targets
     stepsPerEpoch = (count + config.batchSize - 1) / config.batchSize
     model = try VAE(
-      config: modelConfig, maxBatch: config.batchSize, seed: config.seed, parallel: Parallel(threads: config.threads))
+      config: modelConfig, maxBatch: config.batchSize, seed: config.seed,
+      parallel: Parallel(threads: config.threads, gemmThreading: gemmThreading))
     optimizer = Adam(
       count: model.parameters.count, learningRate: config.learningRate, beta1: config.adamBeta1,
       beta2: config.adamBeta2, epsilon: config.adamEpsilon)

@@ -21,17 +21,19 @@ import Testing
     var generator = Xoshiro256(seed: 1)
     let images = (0..<(count * 784)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
     let configs: [VAEConfig] = [.bench, VAEConfig(hidden: [512, 256])]
+    let threading = Parallel.GEMMThreading(rawValue: ProcessInfo.processInfo.environment["GEMM_THREADING"] ?? "split") ?? .split
     for config in configs {
       for threads in [1, 2] {
-        let r = try Benchmark.run(images: images, count: count, config: config, batch: 128, steps: 30, threads: threads)
+        let r = try Benchmark.run(
+          images: images, count: count, config: config, batch: 128, steps: 30, threads: threads, gemmThreading: threading)
         print(
           String(
-            format: "BENCH %@ threads %d core %@: %.0f samples/s, step %.3f ms, %.1f GF/s; GEMM-bound %.0f samples/s (%.3f ms); ratio %.2f",
+            format: "BENCH %@ threads %d (\(threading.rawValue)) core %@: %.0f samples/s, step %.3f ms, %.1f GF/s; GEMM-bound %.0f samples/s (%.3f ms); ratio %.2f",
             "\(config.inputSize)-\(config.hidden.map(String.init).joined(separator: "-"))-\(config.latent)", threads,
             r.coreName, r.samplesPerSecond, r.stepSeconds * 1e3, r.achievedGFLOPs, r.gemmBoundSamplesPerSecond,
             r.gemmSecondsPerStep * 1e3, r.ratio))
         for s in r.shapes {
-          print(String(format: "BENCH   [%d,%d,%d] %@%@ x%d: %.1f GF/s", s.m, s.n, s.k, s.transposeA ? "T" : "N", s.transposeB ? "T" : "N", s.callsPerStep, s.referenceGFLOPs))
+          print(String(format: "BENCH   [%d,%d,%d] %@%@ x%d: %.1f GF/s (%@)", s.m, s.n, s.k, s.transposeA ? "T" : "N", s.transposeB ? "T" : "N", s.callsPerStep, s.referenceGFLOPs, s.fasterThreading.rawValue))
         }
       }
     }
