@@ -40,13 +40,20 @@ import Testing
 
     let first = try Trainer(model: Self.model, training: Self.training(threads: threads), images: images, count: 50)
     for _ in 0..<3 { first.step() }
+    // Save as a checkpoint would: named tensors of parameters and moments, and the state.
+    func named(_ buffer: FloatBuffer) -> [String: [Float]] {
+      Dictionary(uniqueKeysWithValues: first.parameters.tensors(of: buffer).map { ($0.entry.name, $0.values) })
+    }
     let saved = (
-      state: first.state, parameters: first.parameters.values.array, m: first.optimizer.m.array,
-      v: first.optimizer.v.array
+      state: first.state, parameters: named(first.parameters.values), m: named(first.optimizer.m),
+      v: named(first.optimizer.v)
     )
     // A fresh trainer (its own initial weights and generator) takes over the saved run.
     let resumed = try Trainer(model: Self.model, training: Self.training(threads: threads), images: images, count: 50)
-    try resumed.restore(state: saved.state, parameters: saved.parameters, adamM: saved.m, adamV: saved.v)
+    let layout = resumed.parameters
+    try resumed.restore(
+      state: saved.state, parameters: layout.flatten(saved.parameters), adamM: layout.flatten(saved.m),
+      adamV: layout.flatten(saved.v))
     for _ in 0..<4 { resumed.step() }
 
     let (a, stateA) = Self.fingerprint(straight)

@@ -202,6 +202,21 @@ import Testing
     #expect(try JSONDecoder().decode(TrainingConfig.self, from: Data("{}".utf8)) == TrainingConfig())
   }
 
+  @Test func tensorsRoundTripThroughNames() throws {
+    let parameters = ParameterSet([("a", [2, 3]), ("b", [5])])
+    parameters.values.assign(Reference.randomFloats(parameters.count, seed: 1).enumerated().map { $0.offset < 6 || ($0.offset >= 16 && $0.offset < 21) ? $0.element : 0 })
+    let tensors = parameters.tensors(of: parameters.values)
+    #expect(tensors.map(\.entry.name) == ["a", "b"])
+    #expect(tensors[1].values.count == 5)
+    let byName = Dictionary(uniqueKeysWithValues: tensors.map { ($0.entry.name, $0.values) })
+    #expect(try parameters.flatten(byName) == parameters.values.array)
+    #expect(throws: ModelError.missingTensor(name: "b")) { try parameters.flatten(["a": byName["a"] ?? []]) }
+    #expect(throws: ModelError.sizeMismatch(what: "tensor b [5]", expected: 5, found: 4)) {
+      try parameters.flatten(["a": byName["a"] ?? [], "b": [1, 2, 3, 4]])
+    }
+    #expect(ModelError.missingTensor(name: "b").description.contains("tensor b is missing"))
+  }
+
   @Test func parameterSetRejectsUnknownNamesAndWrongSizes() throws {
     let parameters = ParameterSet([("a", [2, 3])])
     #expect(throws: ModelError.sizeMismatch(what: "tensor a [2, 3]", expected: 6, found: 5)) {
