@@ -192,6 +192,11 @@ import Testing
     }
   }
 
+  @Test func missingBLASKeepsTheInstallHint() {
+    let message = ComputeError.blasLibraryNotFound(tried: ["libopenblas.so.0"], reason: "not found").description
+    #expect(ModelError.blasUnavailable(message).description.contains("apt-get install libopenblas-dev"))
+  }
+
   @Test func configurationsRoundTripAndDefaultMissingKeys() throws {
     let config = VAEConfig(hidden: [512, 256], latent: 8, activation: .leakyRelu, dropout: 0.1, initialization: .heXavier)
     let data = try JSONEncoder().encode(config)
