@@ -1,4 +1,5 @@
 import Compute
+import Foundation
 import Testing
 @testable import Models
 
@@ -176,6 +177,14 @@ import Testing
         #expect(seen == field)
       }
     }
+  }
+
+  @Test func stateSurvivesJSONExactly() throws {
+    let state = TrainingState(
+      epoch: 3, stepInEpoch: 17, globalStep: 1424, adamStep: 1423,
+      generator: [UInt64.max, 0x8000_0000_0000_0001, 12_345_678_901_234_567_891, 1])
+    let data = try JSONEncoder().encode(state)
+    #expect(try JSONDecoder().decode(TrainingState.self, from: data) == state)
   }
 
   @Test func badStatesAreRejectedWithoutChangingAnything() throws {
