@@ -15,6 +15,19 @@ import Testing
     #expect(flops == 419_840_000, "seen \(flops)")
   }
 
+  @Test func aSmallRunReportsConsistentFigures() throws {
+    let config = VAEConfig(inputSize: 64, hidden: [32], latent: 4)
+    var generator = Xoshiro256(seed: 2)
+    let images = (0..<(40 * 64)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+    let r = try Benchmark.run(images: images, count: 40, config: config, batch: 16, steps: 2, threads: 2, rounds: 1)
+    let flops = Benchmark.gemmShapes(config: config, batch: 16).reduce(0) { $0 + $1.flops * Double($1.callsPerStep) }
+    #expect(r.flopsPerStep == flops)
+    #expect(r.stepSeconds > 0 && r.ratio > 0 && r.shapes.allSatisfy { $0.referenceGFLOPs > 0 })
+    #expect(abs(r.samplesPerSecond * r.stepSeconds - 16) < 1e-6)
+    #expect(abs(r.achievedGFLOPs - flops / r.stepSeconds / 1e9) < 1e-6 * r.achievedGFLOPs)
+    #expect(!r.coreName.isEmpty)
+  }
+
   @Test func benchmark() throws {
     guard let setting = ProcessInfo.processInfo.environment["BENCH"], setting != "0" else { return }
     let count = 4096
