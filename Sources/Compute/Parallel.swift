@@ -43,11 +43,51 @@ public struct Parallel: Sendable, Equatable {
     }
   }
 
+  /// Below this many element operations a kernel runs on the calling thread: waking
+  /// another thread costs more than it saves (measured: a few microseconds per region).
+  public static let minimumParallelWork = 16_384
+
+  /// Below this many FLOPs a GEMM runs as one single-threaded call (measured: splitting
+  /// a [128, 400] x [400, 20] product across two threads gains nothing).
+  public static let minimumParallelFlops = 8_000_000
+
+  /// True when a product of these dimensions runs as one single-threaded call.
+  @inlinable
+  public static func isSmallGEMM(m: Int, n: Int, k: Int) -> Bool {
+    max(m, n) < 32 || 2 * m * n * k < minimumParallelFlops
+  }
+
+  /// Runs two independent tasks, on two threads when there are several (each task
+  /// then gets a single-threaded ``Parallel``), else one after the other.
+  @inlinable
+  public func concurrently(_ first: (Parallel) -> Void, _ second: (Parallel) -> Void) {
+    if threads == 1 {
+      first(self)
+      second(self)
+      return
+    }
+    let single = Parallel(threads: 1, gemmThreading: gemmThreading)
+    single.prepareForConcurrentCalls()
+    Parallel(threads: 2).run { t in
+      if t == 0 { first(single) } else { second(single) }
+    }
+  }
+
+  /// Sets OpenBLAS to one thread, before single-threaded GEMMs run from several threads
+  /// at once (so that they never race to change the process-wide setting).
+  public func prepareForConcurrentCalls() {
+    if BLAS.threads != 1 { BLAS.setThreads(1) }
+  }
+
   /// Splits `0..<count` into `threads` contiguous ranges whose interior bounds are
   /// multiples of `alignment`, and calls `body(range)` for each, concurrently.
+  ///
+  /// When `work` (element operations in all, default `count`) is below
+  /// ``minimumParallelWork``, calls `body(0..<count)` on the calling thread.
+  /// Callers must not depend on the split (element-wise work only).
   @inlinable
-  public func forEachRange(count: Int, alignment: Int = 16, _ body: (Range<Int>) -> Void) {
-    if threads == 1 || count <= alignment {
+  public func forEachRange(count: Int, alignment: Int = 16, work: Int? = nil, _ body: (Range<Int>) -> Void) {
+    if threads == 1 || count <= alignment || (work ?? count) < Self.minimumParallelWork {
       body(0..<count)
       return
     }
@@ -78,10 +118,11 @@ public struct Parallel: Sendable, Equatable {
   public static func chunks(count: Int, size: Int) -> Int { (count + size - 1) / size }
 
   /// Calls `body(chunk)` for every chunk in `0..<chunkCount`, the chunks dealt to
-  /// threads in contiguous runs.
+  /// threads in contiguous runs; on the calling thread when `work` (element
+  /// operations in all) is below ``minimumParallelWork``.
   @inlinable
-  public func forEachChunk(_ chunkCount: Int, _ body: (Int) -> Void) {
-    if threads == 1 || chunkCount == 1 {
+  public func forEachChunk(_ chunkCount: Int, work: Int = .max, _ body: (Int) -> Void) {
+    if threads == 1 || chunkCount == 1 || work < Self.minimumParallelWork {
       for chunk in 0..<chunkCount { body(chunk) }
       return
     }
@@ -93,6 +134,7 @@ public struct Parallel: Sendable, Equatable {
   /// Row-major `C = alpha * op(A) * op(B) + beta * C` on all threads; the same
   /// contract as ``BLAS/gemm(m:n:k:a:lda:transposeA:b:ldb:transposeB:c:ldc:alpha:beta:)``.
   ///
+  /// Products under ``minimumParallelFlops`` are one single-threaded call.
   /// With ``GEMMThreading/split`` the larger of C's two dimensions is cut into one
   /// block per thread (bounds multiples of 16), each computed by a single-threaded
   /// OpenBLAS call; the inner (k) sums are never split, so each element of C is
@@ -109,7 +151,7 @@ public struct Parallel: Sendable, Equatable {
     let lda = lda ?? (transposeA ? m : k)
     let ldb = ldb ?? (transposeB ? k : n)
     let ldc = ldc ?? n
-    let single = threads == 1 || max(m, n) < 32
+    let single = threads == 1 || Self.isSmallGEMM(m: m, n: n, k: k)
     if gemmThreading == .library || single {
       let wanted = single ? 1 : threads
       if BLAS.threads != wanted { BLAS.setThreads(wanted) }

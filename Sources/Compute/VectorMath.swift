@@ -93,6 +93,34 @@ public enum VectorMath {
     return result
   }
 
+  /// log(1 + x) for x in [0, 1] only, given `r = 1 / (1 + x)`: ``log1p(_:)`` without
+  /// its special cases and with one division fewer, for callers that need r anyway
+  /// (the Bernoulli loss: sigmoid and softplus from the same e^-|x|). Same accuracy
+  /// on [0, 1]; other inputs give unspecified results.
+  @inlinable @inline(__always)
+  public static func log1pUnitInterval(_ x: Vector, reciprocal r: Vector) -> Vector {
+    let one = Vector(repeating: 1)
+    let u = x + one
+    var bits = bits(u) &+ (0x3F80_0000 - 0x3F35_04F3)
+    let k = (bits &>> 23) &- 127
+    bits = (bits & 0x007F_FFFF) &+ 0x3F35_04F3
+    let m = float(bits: bits)
+    let magic = Vector(repeating: 12_582_912)
+    let dk = float(bits: k &+ 0x4B40_0000) - magic
+    // u in [1, 2]: k is 0 or 1.
+    let c: Vector = (dk .> 0).select(one - (u - x), x - (u - one)) * r
+    let f: Vector = m - one
+    let s: Vector = f * reciprocal(f + Vector(repeating: 2))
+    let z: Vector = s * s
+    let w: Vector = z * z
+    let t1: Vector = w * (Vector(repeating: 0.400_009_721_52) + w * Vector(repeating: 0.242_790_788_41))
+    let t2: Vector = z * (Vector(repeating: 0.666_666_626_93) + w * Vector(repeating: 0.284_987_866_88))
+    let hfsq: Vector = Vector(repeating: 0.5) * f * f
+    let lo: Vector = dk * Vector(repeating: 9.058_000_614_5e-6) + c
+    let sum: Vector = s * (hfsq + t2 + t1) + lo
+    return (sum - hfsq) + f + dk * Vector(repeating: 6.931_381_225_6e-1)
+  }
+
   /// The bits of each lane.
   @inlinable @inline(__always)
   static func bits(_ v: Vector) -> SIMD8<Int32> { unsafeBitCast(v, to: SIMD8<Int32>.self) }
@@ -120,6 +148,21 @@ public enum VectorMath {
     #endif
   }
 
+  /// 1 / x for positive normal x, within about 2 ulp: SSE's 12-bit estimate refined
+  /// by one Newton step. Faster than a division; the estimate is CPU-specific, so
+  /// results may differ in the last bits between CPU vendors.
+  @inlinable @inline(__always)
+  public static func reciprocal(_ x: Vector) -> Vector {
+    #if arch(x86_64)
+      let y = Vector(
+        lowHalf: SIMD4<Float>(_mm_rcp_ps(__m128(x.lowHalf))), highHalf: SIMD4<Float>(_mm_rcp_ps(__m128(x.highHalf))))
+      // Newton for f(y) = 1/y - x: y' = y (2 - x y).
+      return y * (Vector(repeating: 2) - x * y)
+    #else
+      return 1 / x
+    #endif
+  }
+
   /// 1 / (1 + e^-x), from e = e^-|x| so that it never overflows.
   @inlinable @inline(__always)
   public static func sigmoid(_ x: Vector) -> Vector {
@@ -136,6 +179,36 @@ public enum VectorMath {
     let e = exp(Vector(repeating: -2) * abs(x))
     let magnitude = (one - e) / (one + e)
     return (x .< 0).select(-magnitude, magnitude)
+  }
+
+  /// `output[i] = Float(source[i]) / 255` (a division, not a multiply by 1/255, so the
+  /// values equal PyTorch's `ToTensor`), 16 bytes at a time with SSE2.
+  public static func normalizeBytes(_ source: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<Float>, count: Int) {
+    var j = 0
+    #if arch(x86_64)
+      let zero = _mm_setzero_si128()
+      let divisor = _mm_set1_ps(255)
+      @inline(__always)
+      func store(_ words: __m128i, _ at: Int) {
+        let floats = _mm_div_ps(_mm_cvtepi32_ps(words), divisor)
+        UnsafeMutableRawPointer(output + at).storeBytes(of: floats, as: __m128.self)
+      }
+      while j + 16 <= count {
+        let bytes = UnsafeRawPointer(source + j).loadUnaligned(as: __m128i.self)
+        // Zero-extend 16 bytes to 16 words in four steps, then convert and divide.
+        let low = _mm_unpacklo_epi8(bytes, zero)
+        let high = _mm_unpackhi_epi8(bytes, zero)
+        store(_mm_unpacklo_epi16(low, zero), j)
+        store(_mm_unpackhi_epi16(low, zero), j + 4)
+        store(_mm_unpacklo_epi16(high, zero), j + 8)
+        store(_mm_unpackhi_epi16(high, zero), j + 12)
+        j += 16
+      }
+    #endif
+    while j < count {
+      output[j] = Float(source[j]) / 255
+      j += 1
+    }
   }
 
   /// Applies `kernel` to `count` Floats from `input` into `output` (which may equal `input`).

@@ -1,45 +1,6 @@
 import Compute
 import Dispatch
 
-/// One GEMM shape of a training step and how fast OpenBLAS runs it alone.
-public struct GEMMShape: Codable, Equatable, Sendable {
-  /// C is [m, n]; the inner dimension is k.
-  public var m: Int, n: Int, k: Int
-  public var transposeA: Bool, transposeB: Bool
-  /// How many times one step runs this shape.
-  public var callsPerStep: Int
-  /// 2 m n k.
-  public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
-  /// Median GFLOP/s of cblas_sgemm alone at this shape, with the better of the two
-  /// ways to use the threads (``Parallel/GEMMThreading``).
-  public var referenceGFLOPs: Double = 0
-}
-
-/// What ``Benchmark/run(images:count:config:batch:steps:threads:rounds:)`` measured.
-public struct BenchReport: Codable, Equatable, Sendable {
-  public var config: VAEConfig
-  public var batch: Int
-  public var threads: Int
-  /// OpenBLAS's kernel family (e.g. "SkylakeX").
-  public var coreName: String
-  /// Median over rounds of the time of one training step (seconds).
-  public var stepSeconds: Double
-  /// batch / stepSeconds.
-  public var samplesPerSecond: Double
-  /// Matrix FLOPs of one step (forward and backward GEMMs; the first layer's input gradient is not computed).
-  public var flopsPerStep: Double
-  /// flopsPerStep / stepSeconds, in GFLOP/s.
-  public var achievedGFLOPs: Double
-  /// Each GEMM shape of the step with its reference speed.
-  public var shapes: [GEMMShape]
-  /// The time the step's GEMMs take alone at the reference speeds (seconds).
-  public var gemmSecondsPerStep: Double
-  /// batch / gemmSecondsPerStep: the rate if everything but the GEMMs were free.
-  public var gemmBoundSamplesPerSecond: Double
-  /// gemmSecondsPerStep / stepSeconds (1 = the step costs no more than its GEMMs).
-  public var ratio: Double
-}
-
 /// Measures the training step against the speed of its own GEMMs; does no I/O.
 public enum Benchmark {
   /// The GEMM shapes of one training step of `config` at batch `batch`, in call order.
@@ -75,14 +36,19 @@ public enum Benchmark {
   }
 
   /// Trains on `images` ([count, D] UInt8, e.g. random) for `rounds` rounds of `steps`
-  /// steps (after one warm-up round), and between rounds times every GEMM shape of
-  /// the step alone; reports medians.
+  /// steps (after one warm-up round); after each round times every GEMM shape of the
+  /// step alone with cblas_sgemm (the faster of one multi-threaded call and one
+  /// single-threaded call per thread on a split, see ``Parallel/GEMMThreading``);
+  /// reports medians over rounds. `gemmThreading` is the trainer's (the reference
+  /// always takes the faster of both).
   public static func run(
-    images: [UInt8], count: Int, config: VAEConfig, batch: Int, steps: Int, threads: Int, rounds: Int = 7
+    images: [UInt8], count: Int, config: VAEConfig, batch: Int, steps: Int, threads: Int, rounds: Int = 7,
+    gemmThreading: Parallel.GEMMThreading = .split
   ) throws(ModelError) -> BenchReport {
     precondition(steps >= 1 && rounds >= 1, "steps and rounds must be at least 1")
     let trainer = try Trainer(
-      model: config, training: TrainingConfig(batchSize: batch, threads: threads), images: images, count: count)
+      model: config, training: TrainingConfig(batchSize: batch, threads: threads), images: images, count: count,
+      gemmThreading: gemmThreading)
     var shapes = gemmShapes(config: config, batch: batch)
     let flopsPerStep = shapes.reduce(0) { $0 + $1.flops * Double($1.callsPerStep) }
     // Operands for the reference GEMMs, as large as the largest shape needs.
@@ -95,13 +61,19 @@ public enum Benchmark {
     }
     let modes = Parallel.GEMMThreading.allCases.map { Parallel(threads: threads, gemmThreading: $0) }
     var stepTimes: [Double] = []
+    var gemmTimes: [Double] = []
+    var ratios: [Double] = []
     var shapeRates = [[Double]](repeating: [], count: shapes.count)
+    var modeWins = [[Int]](repeating: [0, 0], count: shapes.count)
     for _ in 0..<steps { trainer.step() }  // warm-up
+    // Each round times the steps, then every shape alone right after, so that the
+    // ratio compares the two under the same machine load; medians over rounds.
     for _ in 0..<rounds {
-      stepTimes.append(seconds { for _ in 0..<steps { trainer.step() } } / Double(steps))
+      let stepTime = seconds { for _ in 0..<steps { trainer.step() } } / Double(steps)
+      var gemmTime = 0.0
       for (i, shape) in shapes.enumerated() {
-        let reps = max(3, Int(2e8 / shape.flops))
-        var best = 0.0
+        let reps = max(3, Int(1e8 / shape.flops))
+        var rates: [Double] = []
         for mode in modes {
           mode.gemm(m: shape.m, n: shape.n, k: shape.k, a: a.pointer, transposeA: shape.transposeA, b: bm.pointer, transposeB: shape.transposeB, c: c.pointer)
           let time = seconds {
@@ -111,21 +83,28 @@ public enum Benchmark {
                 transposeB: shape.transposeB, c: c.pointer)
             }
           } / Double(reps)
-          best = max(best, shape.flops / time / 1e9)
+          rates.append(shape.flops / time / 1e9)
         }
+        let best = rates.max() ?? 0
+        if let winner = rates.firstIndex(of: best) { modeWins[i][winner] += 1 }
         shapeRates[i].append(best)
+        gemmTime += shape.flops * Double(shape.callsPerStep) / (best * 1e9)
       }
+      stepTimes.append(stepTime)
+      gemmTimes.append(gemmTime)
+      ratios.append(gemmTime / stepTime)
     }
-    for i in shapes.indices { shapes[i].referenceGFLOPs = median(shapeRates[i]) }
-    // Leave OpenBLAS as the trainer's GEMMs expect it.
-    if threads > 1 { BLAS.setThreads(1) }
+    for i in shapes.indices {
+      shapes[i].referenceGFLOPs = median(shapeRates[i])
+      shapes[i].fasterThreading = modes[modeWins[i][1] > modeWins[i][0] ? 1 : 0].gemmThreading
+    }
     let stepSeconds = median(stepTimes)
-    let gemmSeconds = shapes.reduce(0) { $0 + $1.flops * Double($1.callsPerStep) / ($1.referenceGFLOPs * 1e9) }
+    let gemmSeconds = median(gemmTimes)
     return BenchReport(
       config: config, batch: batch, threads: threads, coreName: BLAS.coreName, stepSeconds: stepSeconds,
       samplesPerSecond: Double(batch) / stepSeconds, flopsPerStep: flopsPerStep,
       achievedGFLOPs: flopsPerStep / stepSeconds / 1e9, shapes: shapes, gemmSecondsPerStep: gemmSeconds,
-      gemmBoundSamplesPerSecond: Double(batch) / gemmSeconds, ratio: gemmSeconds / stepSeconds)
+      gemmBoundSamplesPerSecond: Double(batch) / gemmSeconds, ratio: median(ratios))
   }
 
   private static func seconds(_ body: () -> Void) -> Double {

@@ -38,11 +38,13 @@ public enum BernoulliLoss {
         let at = r * columns + c
         let x = load(logits + at, width) + b
         let t = load(targets + at, width)
+        // e = exp(-|x|) and inverse = 1 / (1 + e) give both log1p(e) and sigmoid(x).
         let e = VectorMath.exp(-VectorMath.abs(x))
-        let loss = x.replacing(with: 0, where: x .< 0) - x * t + VectorMath.log1p(e)
+        let inverse = VectorMath.reciprocal(1 + e)
+        let loss = x.replacing(with: 0, where: x .< 0) - x * t + VectorMath.log1pUnitInterval(e, reciprocal: inverse)
         lossSum += loss
         if let gradient {
-          let sigmoid = (x .>= 0).select(Vector(repeating: 1), e) / (1 + e)
+          let sigmoid = (x .>= 0).select(inverse, e * inverse)
           let g = (sigmoid - t) * scale
           store(g, gradient + at, width)
           gradSum += g
@@ -53,7 +55,7 @@ public enum BernoulliLoss {
       partials[chunk] = laneSum(lossSum)
       if gradient != nil, let biasGradient { store(gradSum, biasGradient + c, width) }
     }
-    parallel.forEachChunk(chunks) { chunk in
+    parallel.forEachChunk(chunks, work: rows * columns * 8) { chunk in
       let c = chunk * 8
       if c + 8 <= columns { chunkKernel(chunk, c, 8) } else { chunkKernel(chunk, c, columns - c) }
     }
@@ -73,12 +75,5 @@ public enum BernoulliLoss {
         store(VectorMath.sigmoid(load(logits + at, width) + load(bias + c, width)), output + at, width)
       }
     }
-  }
-}
-
-extension SIMD8 where Scalar == Float {
-  @inline(__always)
-  mutating func replace(with value: Float, where mask: SIMDMask<SIMD8<Int32>>) {
-    self = replacing(with: value, where: mask)
   }
 }

@@ -53,3 +53,11 @@ extension SIMDMask where Storage == SIMD8<Int32> {
   @inline(__always)
   func select(_ a: Vector, _ b: Vector) -> Vector { b.replacing(with: a, where: self) }
 }
+
+extension SIMD8 where Scalar == Float {
+  /// Replaces the lanes selected by `mask` with `value`.
+  @inline(__always)
+  mutating func replace(with value: Float, where mask: SIMDMask<SIMD8<Int32>>) {
+    self = replacing(with: value, where: mask)
+  }
+}

@@ -79,7 +79,7 @@ public struct Linear: Sendable, Equatable {
     guard addBias else { return }
     let b = UnsafePointer(parameters.values.pointer + bias)
     let columns = outputs
-    parallel.forEachRange(count: batch, alignment: 1) { rows in
+    parallel.forEachRange(count: batch, alignment: 1, work: batch * columns) { rows in
       for r in rows {
         let row = output + r * columns
         strideVectors(columns) { c, width in
@@ -123,15 +123,27 @@ public struct Linear: Sendable, Equatable {
     inputGrad: UnsafeMutablePointer<Float>?, accumulateInputGrad: Bool = false, batch: Int,
     parameters: ParameterSet, parallel: Parallel
   ) {
+    let (i, o) = (inputs, outputs)
+    let (w, dw) = (UnsafePointer(parameters.values.pointer + weight), parameters.grads.pointer + weight)
     // dW [I, O] = x^T [I, B] @ dy [B, O]
-    parallel.gemm(
-      m: inputs, n: outputs, k: batch, a: input, transposeA: true, b: outputGrad,
-      c: parameters.grads.pointer + weight)
-    if let inputGrad {
-      // dx [B, I] = dy [B, O] @ W^T [O, I]
+    func weightGrad(_ parallel: Parallel) {
+      parallel.gemm(m: i, n: o, k: batch, a: input, transposeA: true, b: outputGrad, c: dw)
+    }
+    guard let inputGrad else {
+      weightGrad(parallel)
+      return
+    }
+    // dx [B, I] = dy [B, O] @ W^T [O, I]
+    func inputGradient(_ parallel: Parallel) {
       parallel.gemm(
-        m: batch, n: inputs, k: outputs, a: outputGrad, b: parameters.values.pointer + weight, transposeB: true,
-        c: inputGrad, beta: accumulateInputGrad ? 1 : 0)
+        m: batch, n: i, k: o, a: outputGrad, b: w, transposeB: true, c: inputGrad, beta: accumulateInputGrad ? 1 : 0)
+    }
+    // Two small products would each run on one thread: run them side by side.
+    if Parallel.isSmallGEMM(m: i, n: o, k: batch) && Parallel.isSmallGEMM(m: batch, n: i, k: o) {
+      parallel.concurrently(weightGrad, inputGradient)
+    } else {
+      weightGrad(parallel)
+      inputGradient(parallel)
     }
   }
 
@@ -158,7 +170,7 @@ public struct Linear: Sendable, Equatable {
       }
       store(sum, columnSums + c, width)
     }
-    parallel.forEachChunk(chunks) { chunk in
+    parallel.forEachChunk(chunks, work: rows * columns) { chunk in
       let c = chunk * 8
       if c + 8 <= columns { chunkKernel(c, 8) } else { chunkKernel(c, columns - c) }
     }

@@ -72,4 +72,29 @@ public final class ParameterSet {
       if let base = source.baseAddress { (values.pointer + entry.offset).update(from: base, count: entry.count) }
     }
   }
+
+  /// The tensors of a flat buffer in this layout (``values``, ``grads`` or an optimiser
+  /// moment such as `Adam.m`), in layout order, each as a row-major copy.
+  public func tensors(of flat: FloatBuffer) -> [(entry: Entry, values: [Float])] {
+    precondition(flat.count == count, "buffer of \(flat.count) Floats, layout of \(count)")
+    return entries.map { ($0, Array(UnsafeBufferPointer(start: flat.pointer + $0.offset, count: $0.count))) }
+  }
+
+  /// A flat buffer in this layout (padding zero) from tensors by name, e.g. read from a
+  /// checkpoint; the inverse of ``tensors(of:)``.
+  ///
+  /// Throws ``ModelError/missingTensor(name:)`` when an entry has no tensor, and
+  /// ``ModelError/sizeMismatch(what:expected:found:)`` when one has the wrong size.
+  /// Names that are not entries are ignored.
+  public func flatten(_ tensors: [String: [Float]]) throws(ModelError) -> [Float] {
+    var flat = [Float](repeating: 0, count: count)
+    for entry in entries {
+      guard let values = tensors[entry.name] else { throw .missingTensor(name: entry.name) }
+      guard values.count == entry.count else {
+        throw .sizeMismatch(what: "tensor \(entry.name) \(entry.shape)", expected: entry.count, found: values.count)
+      }
+      flat.replaceSubrange(entry.offset..<entry.offset + entry.count, with: values)
+    }
+    return flat
+  }
 }

@@ -2,29 +2,6 @@ import Compute
 
 // Legend: N = images in the training set, B = batch size, D = pixels per image.
 
-/// Where a training run is, apart from parameters and Adam moments: with those
-/// three buffers it is everything needed to continue bit for bit.
-public struct TrainingState: Codable, Equatable, Sendable {
-  /// The current epoch, 0-based (= epochs completed).
-  public var epoch: Int
-  /// Batches done in the current epoch.
-  public var stepInEpoch: Int
-  /// Batches done since the start.
-  public var globalStep: Int
-  /// Adam updates taken (steps with a non-finite loss are not counted).
-  public var adamStep: Int
-  /// The trainer's generator (dropout masks and eps), see ``Xoshiro256/state``.
-  public var generator: [UInt64]
-
-  public init(epoch: Int, stepInEpoch: Int, globalStep: Int, adamStep: Int, generator: [UInt64]) {
-    self.epoch = epoch
-    self.stepInEpoch = stepInEpoch
-    self.globalStep = globalStep
-    self.adamStep = adamStep
-    self.generator = generator
-  }
-}
-
 /// Trains a ``VAE`` with Adam on a set of UInt8 images; does no I/O.
 ///
 /// Data: `images` [N, D] UInt8 are what the encoder sees, `targets` (default: the
@@ -66,10 +43,12 @@ public final class Trainer {
   ///   - images: [N, D] UInt8, row-major, what the encoder sees
   ///   - targets: [N, D] UInt8 the decoder must reproduce; nil for `images` itself
   ///   - count: N (at least 1)
+  ///   - gemmThreading: how GEMMs use `config.threads` (see ``Parallel/GEMMThreading``);
+  ///     results are reproducible for a given choice and thread count
   /// - Throws: ``ModelError`` for bad configurations, data of the wrong size, or no BLAS.
   public init(
     model modelConfig: VAEConfig, training config: TrainingConfig, images: [UInt8], targets: [UInt8]? = nil,
-    count: Int
+    count: Int, gemmThreading: Parallel.GEMMThreading = .split
   ) throws(ModelError) {
     try config.validate()
     try modelConfig.validate()
@@ -85,7 +64,8 @@ public final class Trainer {
     self.targets = targets
     stepsPerEpoch = (count + config.batchSize - 1) / config.batchSize
     model = try VAE(
-      config: modelConfig, maxBatch: config.batchSize, seed: config.seed, parallel: Parallel(threads: config.threads))
+      config: modelConfig, maxBatch: config.batchSize, seed: config.seed,
+      parallel: Parallel(threads: config.threads, gemmThreading: gemmThreading))
     optimizer = Adam(
       count: model.parameters.count, learningRate: config.learningRate, beta1: config.adamBeta1,
       beta2: config.adamBeta2, epsilon: config.adamEpsilon)
@@ -243,28 +223,11 @@ public final class Trainer {
     into output: UnsafeMutablePointer<Float>, parallel: Parallel
   ) {
     guard let base = source.baseAddress else { return }
-    parallel.forEachRange(count: b, alignment: 1) { rows in
+    parallel.forEachRange(count: b, alignment: 1, work: b * d) { rows in
       for i in rows {
         let row = order.map { Int($0[start + i]) } ?? start + i
-        convert(base + row * d, into: output + i * d, count: d)
+        VectorMath.normalizeBytes(base + row * d, into: output + i * d, count: d)
       }
-    }
-  }
-
-  /// Float(x) / 255 for `count` bytes, 16 at a time (division, not a multiply by
-  /// 1/255, so that the values equal PyTorch's `ToTensor`).
-  private static func convert(_ source: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<Float>, count: Int) {
-    var j = 0
-    let divisor = SIMD16<Float>(repeating: 255)
-    while j + 16 <= count {
-      let bytes = UnsafeRawPointer(source + j).loadUnaligned(as: SIMD16<UInt8>.self)
-      let floats = SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: bytes)) / divisor
-      UnsafeMutableRawPointer(output + j).storeBytes(of: floats, as: SIMD16<Float>.self)
-      j += 16
-    }
-    while j < count {
-      output[j] = Float(source[j]) / 255
-      j += 1
     }
   }
 }

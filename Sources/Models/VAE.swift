@@ -18,13 +18,14 @@ import Compute
 /// binarised. The input may differ from the target (denoising: corrupted
 /// input, clean target).
 ///
-/// Tensors in ``parameters`` (weights [in, out], y = x @ W + b):
+/// Tensors in ``parameters`` (weights [in, out], y = x @ W + b), with n hidden
+/// layers H0 ... H(n-1):
 ///
-///     encoder.<i>.weight  [D or H(i-1), Hi]   encoder.<i>.bias  [Hi]
-///     encoder.mu.weight   [H, Z]              encoder.mu.bias   [Z]
-///     encoder.logvar.weight [H, Z]            encoder.logvar.bias [Z]
-///     decoder.<j>.weight  [Z or ..., ...]     decoder.<j>.bias  (hidden widths reversed)
-///     decoder.out.weight  [H0, D]             decoder.out.bias  [D]
+///     encoder.<i>.weight     [D (i = 0) or H(i-1), Hi]        encoder.<i>.bias  [Hi]
+///     encoder.mu.weight      [H(n-1), Z]                      encoder.mu.bias     [Z]
+///     encoder.logvar.weight  [H(n-1), Z]                      encoder.logvar.bias [Z]
+///     decoder.<j>.weight     [Z (j = 0) or H(n-j), H(n-1-j)]  decoder.<j>.bias  [H(n-1-j)]
+///     decoder.out.weight     [H0, D]                          decoder.out.bias  [D]
 ///
 /// All activations and gradients live in buffers allocated once by `init` for
 /// up to ``maxBatch`` images and reused: a training step allocates no memory.
@@ -259,54 +260,107 @@ public final class VAE {
   /// The posterior parameters of `count` images `input` [count, D]: mu and logVar, each [count, Z].
   public func encode(_ input: [Float], count: Int) -> (mu: [Float], logVar: [Float]) {
     precondition(input.count == count * config.inputSize, "input must hold count x inputSize Floats")
-    let zSize = config.latent
+    let (d, zSize) = (config.inputSize, config.latent)
     var muOut = [Float](repeating: 0, count: count * zSize)
     var logVarOut = [Float](repeating: 0, count: count * zSize)
     var unused = Xoshiro256(seed: 0)
-    input.withUnsafeBufferPointer { x in
-      muOut.withUnsafeMutableBufferPointer { muOut in
-        logVarOut.withUnsafeMutableBufferPointer { logVarOut in
-          forEachBatch(count) { start, b in
-            encodeBatch(input: x.baseAddress! + start * config.inputSize, count: b, generator: &unused, sample: false)
-            (muOut.baseAddress! + start * zSize).update(from: mu.pointer, count: b * zSize)
-            (logVarOut.baseAddress! + start * zSize).update(from: logVar.pointer, count: b * zSize)
-          }
-        }
+    withBases(input, &muOut, &logVarOut) { x, muOut, logVarOut in
+      forEachBatch(count) { start, b in
+        encodeBatch(input: x + start * d, count: b, generator: &unused, sample: false)
+        (muOut + start * zSize).update(from: mu.pointer, count: b * zSize)
+        (logVarOut + start * zSize).update(from: logVar.pointer, count: b * zSize)
       }
     }
     return (muOut, logVarOut)
   }
 
-  /// Pixel probabilities sigmoid(logits) [count, D] for latent codes `z` [count, Z].
+  /// Pixel probabilities sigmoid(logits) [count, D] for latent codes `codes` [count, Z].
   public func decode(_ codes: [Float], count: Int) -> [Float] {
     precondition(codes.count == count * config.latent, "codes must hold count x latent Floats")
-    var out = [Float](repeating: 0, count: count * config.inputSize)
-    codes.withUnsafeBufferPointer { codes in
-      out.withUnsafeMutableBufferPointer { out in
-        forEachBatch(count) { start, b in
-          z.pointer.update(from: codes.baseAddress! + start * config.latent, count: b * config.latent)
-          decodeBatch(count: b, into: out.baseAddress! + start * config.inputSize)
+    let (d, zSize) = (config.inputSize, config.latent)
+    var out = [Float](repeating: 0, count: count * d)
+    var unusedOut: [Float] = [0]
+    withBases(codes, &out, &unusedOut) { codes, out, _ in
+      forEachBatch(count) { start, b in
+        z.pointer.update(from: codes + start * zSize, count: b * zSize)
+        decodeBatch(count: b, into: out + start * d)
+      }
+    }
+    return out
+  }
+
+  /// The decoder's Bernoulli logits [count, D] (bias included) for latent codes `codes` [count, Z].
+  public func decodeLogits(_ codes: [Float], count: Int) -> [Float] {
+    precondition(codes.count == count * config.latent, "codes must hold count x latent Floats")
+    let (d, zSize) = (config.inputSize, config.latent)
+    var out = [Float](repeating: 0, count: count * d)
+    var unusedOut: [Float] = [0]
+    var unused = Xoshiro256(seed: 0)
+    let bias = parameters.values.pointer + outputLayer.bias
+    withBases(codes, &out, &unusedOut) { codes, out, _ in
+      forEachBatch(count) { start, b in
+        z.pointer.update(from: codes + start * zSize, count: b * zSize)
+        decodeLogits(count: b, training: false, generator: &unused)
+        for r in 0..<b {
+          for c in 0..<d { out[(start + r) * d + c] = logits.pointer[r * d + c] + bias[c] }
         }
       }
     }
     return out
   }
 
-  /// Pixel probabilities [count, D] of the decoded posterior means: decode(mu(input)).
-  public func reconstruct(_ input: [Float], count: Int) -> [Float] {
-    precondition(input.count == count * config.inputSize, "input must hold count x inputSize Floats")
-    var out = [Float](repeating: 0, count: count * config.inputSize)
-    var unused = Xoshiro256(seed: 0)
-    input.withUnsafeBufferPointer { x in
-      out.withUnsafeMutableBufferPointer { out in
-        forEachBatch(count) { start, b in
-          encodeBatch(input: x.baseAddress! + start * config.inputSize, count: b, generator: &unused, sample: false)
-          z.pointer.update(from: mu.pointer, count: b * config.latent)
-          decodeBatch(count: b, into: out.baseAddress! + start * config.inputSize)
+  /// -log p(target | z) per image: the Bernoulli loss of `targets` [count, D] (intensities
+  /// in [0, 1]) under the decoder at `codes` [count, Z], summed over pixels, in nats.
+  /// For importance-sampled likelihoods: log p(x | z) is minus this.
+  public func reconstructionLoss(codes: [Float], targets: [Float], count: Int) -> [Double] {
+    precondition(targets.count == count * config.inputSize, "targets must hold count x inputSize Floats")
+    let d = config.inputSize
+    let logits = decodeLogits(codes, count: count)
+    var losses = [Double](repeating: 0, count: count)
+    var partials = [Double](repeating: 0, count: Parallel.chunks(count: d, size: 8))
+    logits.withUnsafeBufferPointer { logits in
+      targets.withUnsafeBufferPointer { targets in
+        guard let l = logits.baseAddress, let t = targets.baseAddress else { return }
+        for r in 0..<count {
+          losses[r] = BernoulliLoss.lossAndGradient(
+            logits: l + r * d, bias: nil, targets: t + r * d, gradient: nil, biasGradient: nil, scale: 1, rows: 1,
+            columns: d, partials: &partials, parallel: Parallel(threads: 1))
         }
       }
     }
+    return losses
+  }
+
+  /// Pixel probabilities [count, D] of the decoded posterior means: decode(mu(input)).
+  public func reconstruct(_ input: [Float], count: Int) -> [Float] {
+    precondition(input.count == count * config.inputSize, "input must hold count x inputSize Floats")
+    let d = config.inputSize
+    var out = [Float](repeating: 0, count: count * d)
+    var unusedOut: [Float] = [0]
+    var unused = Xoshiro256(seed: 0)
+    withBases(input, &out, &unusedOut) { x, out, _ in
+      forEachBatch(count) { start, b in
+        encodeBatch(input: x + start * d, count: b, generator: &unused, sample: false)
+        z.pointer.update(from: mu.pointer, count: b * config.latent)
+        decodeBatch(count: b, into: out + start * d)
+      }
+    }
     return out
+  }
+
+  /// Calls `body` with the first elements of three arrays; does nothing when one is empty.
+  private func withBases(
+    _ input: [Float], _ first: inout [Float], _ second: inout [Float],
+    _ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+  ) {
+    input.withUnsafeBufferPointer { input in
+      first.withUnsafeMutableBufferPointer { first in
+        second.withUnsafeMutableBufferPointer { second in
+          guard let a = input.baseAddress, let b = first.baseAddress, let c = second.baseAddress else { return }
+          body(a, b, c)
+        }
+      }
+    }
   }
 
   // MARK: - Passes
@@ -351,9 +405,13 @@ public final class VAE {
   @discardableResult
   private func encodeBatch(input: UnsafePointer<Float>, count: Int, generator: inout Xoshiro256, sample: Bool, training: Bool = false) -> Double {
     let h = forwardHidden(encoder, input: input, count: count, training: training, generator: &generator)
-    muHead.forward(input: h, output: mu.pointer, batch: count, parameters: parameters, activation: nil, parallel: parallel)
-    logVarHead.forward(
-      input: h, output: logVar.pointer, batch: count, parameters: parameters, activation: nil, parallel: parallel)
+    // The two heads are small products: side by side on two threads.
+    parallel.concurrently(
+      { muHead.forward(input: h, output: mu.pointer, batch: count, parameters: parameters, activation: nil, parallel: $0) },
+      {
+        logVarHead.forward(
+          input: h, output: logVar.pointer, batch: count, parameters: parameters, activation: nil, parallel: $0)
+      })
     guard sample else { return 0 }
     let size = count * config.latent
     generator.fillNormal(UnsafeMutableBufferPointer(start: eps.pointer, count: size))
@@ -400,13 +458,45 @@ public final class VAE {
       dmu: dmu.pointer, dlogVar: dlogVar.pointer, count: size)
     let top = encoder[encoder.count - 1]
     let h = top.result(training: true)
-    muHead.backward(
-      input: h, output: mu.pointer, outputGrad: dmu.pointer, inputGrad: top.grad.pointer, batch: count,
-      parameters: parameters, activation: nil, parallel: parallel)
-    logVarHead.backward(
-      input: h, output: logVar.pointer, outputGrad: dlogVar.pointer, inputGrad: top.grad.pointer,
-      accumulateInputGrad: true, batch: count, parameters: parameters, activation: nil, parallel: parallel)
+    // Weight and bias gradients of the two heads side by side; then dL/dh = dmu W_mu^T +
+    // dlogVar W_logVar^T, split by columns of dh (each thread both products, in order).
+    parallel.concurrently(
+      {
+        muHead.backward(
+          input: h, output: mu.pointer, outputGrad: dmu.pointer, inputGrad: nil, batch: count,
+          parameters: parameters, activation: nil, parallel: $0)
+      },
+      {
+        logVarHead.backward(
+          input: h, output: logVar.pointer, outputGrad: dlogVar.pointer, inputGrad: nil, batch: count,
+          parameters: parameters, activation: nil, parallel: $0)
+      })
+    headsInputGrad(into: top.grad.pointer, count: count)
     backwardHidden(encoder, input: input, inputGrad: nil, count: count)
+  }
+
+  /// dh [B, H] = dmu [B, Z] @ W_mu^T [Z, H] + dlogVar [B, Z] @ W_logVar^T [Z, H], with the
+  /// columns of dh split across threads (each column block: both products, mu first).
+  private func headsInputGrad(into dh: UnsafeMutablePointer<Float>, count: Int) {
+    let (h, zSize) = (muHead.inputs, config.latent)
+    let wMu = UnsafePointer(parameters.values.pointer + muHead.weight)
+    let wLogVar = UnsafePointer(parameters.values.pointer + logVarHead.weight)
+    let (dmu, dlogVar) = (UnsafePointer(dmu.pointer), UnsafePointer(dlogVar.pointer))
+    let threads = parallel.threads
+    let single = Parallel(threads: 1)
+    single.prepareForConcurrentCalls()
+    parallel.run { t in
+      let columns = Parallel.part(t, of: threads, count: h, alignment: 16)
+      guard !columns.isEmpty else { return }
+      // Columns j of W^T are rows j of W [H, Z]: start at row columns.lowerBound.
+      let offset = columns.lowerBound * zSize
+      single.gemm(
+        m: count, n: columns.count, k: zSize, a: dmu, b: wMu + offset, ldb: zSize, transposeB: true,
+        c: dh + columns.lowerBound, ldc: h)
+      single.gemm(
+        m: count, n: columns.count, k: zSize, a: dlogVar, b: wLogVar + offset, ldb: zSize, transposeB: true,
+        c: dh + columns.lowerBound, ldc: h, beta: 1)
+    }
   }
 
   /// Back-propagates through a stack whose last layer's `grad` is filled; the first

@@ -1,25 +1,3 @@
-/// The nonlinearity after each hidden layer.
-public enum Activation: String, Codable, Sendable, CaseIterable {
-  /// max(x, 0)
-  case relu
-  /// x for x > 0, 0.01 x otherwise
-  case leakyRelu
-  /// x for x > 0, e^x - 1 otherwise (alpha = 1)
-  case elu
-  /// tanh x
-  case tanh
-}
-
-/// How a ``VAE`` draws its initial parameters.
-public enum WeightInitialization: String, Codable, Sendable, CaseIterable {
-  /// PyTorch's `nn.Linear` default for every layer: weights and biases U(-1/sqrt(in), 1/sqrt(in)).
-  /// The default: it reaches the pytorch/examples loss (105.3 nats after 10 epochs here, vs 106.5 for heXavier).
-  case fanInUniform
-  /// He normal for hidden layers before ReLU, leaky ReLU and ELU, Xavier uniform before tanh
-  /// and for the mu, logVar and output layers; zero biases.
-  case heXavier
-}
-
 /// The shape of a VAE: an MLP encoder to (mu, logVar) and an MLP decoder to Bernoulli logits.
 ///
 /// The encoder is `inputSize -> hidden[0] -> ... -> hidden[n-1]`, then two

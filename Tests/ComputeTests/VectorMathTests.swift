@@ -60,6 +60,25 @@ import Testing
     #expect(worst.0 <= 3, "worst \(worst.0) ulp at x = \(worst.1)")
   }
 
+  @Test func log1pOnTheUnitIntervalIsWithinThreeUlps() {
+    let inputs = Self.sample(0...1, count: 50_000) + Self.sample(0...1e-6, count: 5_000) + [0, 1, 0.4142135, 0.4142136]
+    var worst = (0.0, Float(0))
+    var i = 0
+    while i < inputs.count {
+      var v = VectorMath.Vector()
+      for j in 0..<8 { v[j] = inputs[min(i + j, inputs.count - 1)] }
+      let r = 1 / (v + 1)
+      let y = VectorMath.log1pUnitInterval(v, reciprocal: r)
+      for j in 0..<8 where i + j < inputs.count {
+        let error = Self.ulps(y[j], Foundation.log1p(Double(v[j])))
+        if error > worst.0 { worst = (error, v[j]) }
+      }
+      i += 8
+    }
+    // Tolerance: 3 ulp, as log1p.
+    #expect(worst.0 <= 3, "worst \(worst.0) ulp at x = \(worst.1)")
+  }
+
   @Test func log1pSpecialValues() {
     let inputs: [Float] = [-1, -2, .infinity, .nan, -0.0]
     var outputs = [Float](repeating: 7, count: inputs.count)
@@ -86,6 +105,32 @@ import Testing
     }
     #expect(worstS < 2e-7, "sigmoid worst \(worstS)")
     #expect(worstT < 2e-7, "tanh worst \(worstT)")
+  }
+
+  @Test func reciprocalIsWithinThreeUlps() {
+    var generator = Xoshiro256(seed: 4)
+    var worst = (0.0, Float(0))
+    for _ in 0..<20_000 {
+      var v = VectorMath.Vector()
+      // Log-uniform over [1e-30, 1e30].
+      for j in 0..<8 { v[j] = Float(Foundation.exp((generator.nextDouble() * 2 - 1) * 69)) }
+      let r = VectorMath.reciprocal(v)
+      for j in 0..<8 {
+        let error = Self.ulps(r[j], 1 / Double(v[j]))
+        if error > worst.0 { worst = (error, v[j]) }
+      }
+    }
+    // Tolerance: 3 ulp (a 12-bit estimate and one Newton step).
+    #expect(worst.0 <= 3, "worst \(worst.0) ulp at x = \(worst.1)")
+  }
+
+  @Test func bytesBecomeExactQuotients() {
+    let bytes = (0..<300).map { UInt8(truncatingIfNeeded: $0 * 7) }
+    var out = [Float](repeating: -1, count: 301)
+    VectorMath.normalizeBytes(bytes, into: &out, count: 300)
+    // Exact: each must equal the correctly rounded quotient.
+    #expect(zip(bytes, out).allSatisfy { Float($0) / 255 == $1 })
+    #expect(out[300] == -1)
   }
 
   @Test func tailsShorterThanEightAreHandled() {

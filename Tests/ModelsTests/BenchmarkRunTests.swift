@@ -15,23 +15,38 @@ import Testing
     #expect(flops == 419_840_000, "seen \(flops)")
   }
 
+  @Test func aSmallRunReportsConsistentFigures() throws {
+    let config = VAEConfig(inputSize: 64, hidden: [32], latent: 4)
+    var generator = Xoshiro256(seed: 2)
+    let images = (0..<(40 * 64)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+    let r = try Benchmark.run(images: images, count: 40, config: config, batch: 16, steps: 2, threads: 2, rounds: 1)
+    let flops = Benchmark.gemmShapes(config: config, batch: 16).reduce(0) { $0 + $1.flops * Double($1.callsPerStep) }
+    #expect(r.flopsPerStep == flops)
+    #expect(r.stepSeconds > 0 && r.ratio > 0 && r.shapes.allSatisfy { $0.referenceGFLOPs > 0 })
+    #expect(abs(r.samplesPerSecond * r.stepSeconds - 16) < 1e-6)
+    #expect(abs(r.achievedGFLOPs - flops / r.stepSeconds / 1e9) < 1e-6 * r.achievedGFLOPs)
+    #expect(!r.coreName.isEmpty)
+  }
+
   @Test func benchmark() throws {
     guard let setting = ProcessInfo.processInfo.environment["BENCH"], setting != "0" else { return }
     let count = 4096
     var generator = Xoshiro256(seed: 1)
     let images = (0..<(count * 784)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
     let configs: [VAEConfig] = [.bench, VAEConfig(hidden: [512, 256])]
+    let threading = Parallel.GEMMThreading(rawValue: ProcessInfo.processInfo.environment["GEMM_THREADING"] ?? "split") ?? .split
     for config in configs {
       for threads in [1, 2] {
-        let r = try Benchmark.run(images: images, count: count, config: config, batch: 128, steps: 30, threads: threads)
+        let r = try Benchmark.run(
+          images: images, count: count, config: config, batch: 128, steps: 30, threads: threads, gemmThreading: threading)
         print(
           String(
-            format: "BENCH %@ threads %d core %@: %.0f samples/s, step %.3f ms, %.1f GF/s; GEMM-bound %.0f samples/s (%.3f ms); ratio %.2f",
+            format: "BENCH %@ threads %d (\(threading.rawValue)) core %@: %.0f samples/s, step %.3f ms, %.1f GF/s; GEMM-bound %.0f samples/s (%.3f ms); ratio %.2f",
             "\(config.inputSize)-\(config.hidden.map(String.init).joined(separator: "-"))-\(config.latent)", threads,
             r.coreName, r.samplesPerSecond, r.stepSeconds * 1e3, r.achievedGFLOPs, r.gemmBoundSamplesPerSecond,
             r.gemmSecondsPerStep * 1e3, r.ratio))
         for s in r.shapes {
-          print(String(format: "BENCH   [%d,%d,%d] %@%@ x%d: %.1f GF/s", s.m, s.n, s.k, s.transposeA ? "T" : "N", s.transposeB ? "T" : "N", s.callsPerStep, s.referenceGFLOPs))
+          print(String(format: "BENCH   [%d,%d,%d] %@%@ x%d: %.1f GF/s (%@)", s.m, s.n, s.k, s.transposeA ? "T" : "N", s.transposeB ? "T" : "N", s.callsPerStep, s.referenceGFLOPs, s.fasterThreading.rawValue))
         }
       }
     }
@@ -46,4 +61,16 @@ import Testing
   let images = (0..<(count * 784)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
   let trainer = try Trainer(model: .bench, training: TrainingConfig(threads: threads), images: images, count: count)
   for _ in 0..<600 { trainer.step() }
+}
+
+/// Steps of a small model for counting heap allocations with valgrind, run only with
+/// ALLOC_STEPS=<steps> (compare the "total heap usage" of two step counts).
+@Test func allocationLoop() throws {
+  guard let setting = ProcessInfo.processInfo.environment["ALLOC_STEPS"], let steps = Int(setting) else { return }
+  let threads = Int(ProcessInfo.processInfo.environment["THREADS"] ?? "2") ?? 2
+  var generator = Xoshiro256(seed: 1)
+  let images = (0..<(64 * 64)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+  let config = VAEConfig(inputSize: 64, hidden: [32, 16], latent: 4, dropout: 0.1)
+  let trainer = try Trainer(model: config, training: TrainingConfig(batchSize: 16, threads: threads), images: images, count: 64)
+  for _ in 0..<steps { trainer.step() }
 }

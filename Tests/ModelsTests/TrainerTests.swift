@@ -1,4 +1,5 @@
 import Compute
+import Foundation
 import Testing
 @testable import Models
 
@@ -40,13 +41,20 @@ import Testing
 
     let first = try Trainer(model: Self.model, training: Self.training(threads: threads), images: images, count: 50)
     for _ in 0..<3 { first.step() }
+    // Save as a checkpoint would: named tensors of parameters and moments, and the state.
+    func named(_ buffer: FloatBuffer) -> [String: [Float]] {
+      Dictionary(uniqueKeysWithValues: first.parameters.tensors(of: buffer).map { ($0.entry.name, $0.values) })
+    }
     let saved = (
-      state: first.state, parameters: first.parameters.values.array, m: first.optimizer.m.array,
-      v: first.optimizer.v.array
+      state: first.state, parameters: named(first.parameters.values), m: named(first.optimizer.m),
+      v: named(first.optimizer.v)
     )
     // A fresh trainer (its own initial weights and generator) takes over the saved run.
     let resumed = try Trainer(model: Self.model, training: Self.training(threads: threads), images: images, count: 50)
-    try resumed.restore(state: saved.state, parameters: saved.parameters, adamM: saved.m, adamV: saved.v)
+    let layout = resumed.parameters
+    try resumed.restore(
+      state: saved.state, parameters: layout.flatten(saved.parameters), adamM: layout.flatten(saved.m),
+      adamV: layout.flatten(saved.v))
     for _ in 0..<4 { resumed.step() }
 
     let (a, stateA) = Self.fingerprint(straight)
@@ -169,6 +177,14 @@ import Testing
         #expect(seen == field)
       }
     }
+  }
+
+  @Test func stateSurvivesJSONExactly() throws {
+    let state = TrainingState(
+      epoch: 3, stepInEpoch: 17, globalStep: 1424, adamStep: 1423,
+      generator: [UInt64.max, 0x8000_0000_0000_0001, 12_345_678_901_234_567_891, 1])
+    let data = try JSONEncoder().encode(state)
+    #expect(try JSONDecoder().decode(TrainingState.self, from: data) == state)
   }
 
   @Test func badStatesAreRejectedWithoutChangingAnything() throws {

@@ -139,7 +139,18 @@ import Testing
     let logits = model.layer(p, "decoder.out", model.layer(p, "decoder.0", expectedMu, count, .elu), count, nil)
     let worstMu = zip(mu + logVar, expectedMu + expectedLogVar).map { abs(Double($0) - $1) }.max() ?? 0
     let worstPixel = zip(reconstruction, logits).map { abs(Double($0) - 1 / (1 + Foundation.exp(-$1))) }.max() ?? 0
-    // Tolerance 1e-5 absolute.
+    let decodedLogits = vae.decodeLogits(mu, count: count)
+    let worstLogit = zip(decodedLogits, logits).map { abs(Double($0) - $1) }.max() ?? 0
+    let targets = Reference.randomFloats(count * 12, seed: 4).map { abs($0) }
+    let losses = vae.reconstructionLoss(codes: mu, targets: targets, count: count)
+    var worstLoss = 0.0
+    for r in 0..<count {
+      let expected = (0..<12).reduce(0.0) { $0 + Reference.bce(logits[r * 12 + $1], Double(targets[r * 12 + $1])) }
+      worstLoss = max(worstLoss, abs(losses[r] - expected) / expected)
+    }
+    // Tolerances: 1e-5 absolute; the loss 1e-5 relative.
+    #expect(worstLogit < 1e-5, "logit max difference \(worstLogit)")
+    #expect(worstLoss < 1e-5, "reconstruction loss worst relative difference \(worstLoss)")
     #expect(worstMu < 1e-5, "mu/logVar max difference \(worstMu)")
     #expect(worstPixel < 1e-5, "probability max difference \(worstPixel)")
   }
@@ -181,6 +192,11 @@ import Testing
     }
   }
 
+  @Test func missingBLASKeepsTheInstallHint() {
+    let message = ComputeError.blasLibraryNotFound(tried: ["libopenblas.so.0"], reason: "not found").description
+    #expect(ModelError.blasUnavailable(message).description.contains("apt-get install libopenblas-dev"))
+  }
+
   @Test func configurationsRoundTripAndDefaultMissingKeys() throws {
     let config = VAEConfig(hidden: [512, 256], latent: 8, activation: .leakyRelu, dropout: 0.1, initialization: .heXavier)
     let data = try JSONEncoder().encode(config)
@@ -189,6 +205,21 @@ import Testing
     let training = TrainingConfig(batchSize: 64, klWarmupEpochs: 2, seed: 9, threads: 2)
     #expect(try JSONDecoder().decode(TrainingConfig.self, from: JSONEncoder().encode(training)) == training)
     #expect(try JSONDecoder().decode(TrainingConfig.self, from: Data("{}".utf8)) == TrainingConfig())
+  }
+
+  @Test func tensorsRoundTripThroughNames() throws {
+    let parameters = ParameterSet([("a", [2, 3]), ("b", [5])])
+    parameters.values.assign(Reference.randomFloats(parameters.count, seed: 1).enumerated().map { $0.offset < 6 || ($0.offset >= 16 && $0.offset < 21) ? $0.element : 0 })
+    let tensors = parameters.tensors(of: parameters.values)
+    #expect(tensors.map(\.entry.name) == ["a", "b"])
+    #expect(tensors[1].values.count == 5)
+    let byName = Dictionary(uniqueKeysWithValues: tensors.map { ($0.entry.name, $0.values) })
+    #expect(try parameters.flatten(byName) == parameters.values.array)
+    #expect(throws: ModelError.missingTensor(name: "b")) { try parameters.flatten(["a": byName["a"] ?? []]) }
+    #expect(throws: ModelError.sizeMismatch(what: "tensor b [5]", expected: 5, found: 4)) {
+      try parameters.flatten(["a": byName["a"] ?? [], "b": [1, 2, 3, 4]])
+    }
+    #expect(ModelError.missingTensor(name: "b").description.contains("tensor b is missing"))
   }
 
   @Test func parameterSetRejectsUnknownNamesAndWrongSizes() throws {
