@@ -71,7 +71,7 @@ private func tileDifference(_ image: PNGDecoding.Image, x0: Int, y0: Int, k: Int
     let result = try StageRun.run("vae-render", options, in: folder.path)
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stderr.isEmpty, "\(result.stderr)")
-    let figures = ["triplets.png", "reconstructions.png", "samples.png", "loss.svg", "loss-parts.svg"]
+    let figures = ["triplets.png", "reconstructions.png", "samples.png", "loss.svg", "loss-parts.svg", "latent-scatter.svg", "interpolation.png"]
     #expect(Files.list(out).filter { !$0.hasPrefix(".") } == (figures + ["index.html"]).sorted(), "\(Files.list(out))")
 
     // Layout, with separators s = 1, tiles w = 28k, group gap g = 6 (ImageGrid's documented default):
@@ -154,7 +154,7 @@ private func tileDifference(_ image: PNGDecoding.Image, x0: Int, y0: Int, k: Int
     let html = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
     #expect(html.contains("No corrupted test images") && html.contains("No \(trained.run)/metrics.json"))
     let page = try XMLElements.parse(html)
-    #expect(Set(page.filter { $0.name == "img" }.compactMap { $0.attributes["src"] }) == ["reconstructions.png", "samples.png", "loss.svg", "loss-parts.svg"])
+    #expect(Set(page.filter { $0.name == "img" }.compactMap { $0.attributes["src"] }) == ["reconstructions.png", "samples.png", "loss.svg", "loss-parts.svg", "latent-scatter.svg", "interpolation.png"])
     let pairs = try PNGDecoding.read(out + "/reconstructions.png", scratch: folder)
     #expect(pairs.width == 1 + 10 * 29 && pairs.height == 6 * 29 + 3 + 2 * 6, "10 per row, 3 pairs at scale 1: \(pairs.width)x\(pairs.height)")
   }
