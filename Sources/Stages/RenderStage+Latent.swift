@@ -51,7 +51,7 @@ extension RenderStage {
   /// its file name is removed from `figures`.
   func drawLatent(
     _ plan: LatentPlan, inputs: EvaluationInputs, images: EvaluationInputs.Images, figures: inout [String],
-    checkpointText: String, warn: (String) -> Void
+    checkpointText: String, logEpochs: Int, warn: (String) -> Void
   ) throws -> [HTMLPage.Section] {
     let model = inputs.model
     let side = DigitSet.side
@@ -110,7 +110,7 @@ extension RenderStage {
             caption: "Interpolation in the latent space, by \(checkpointText). Row k joins test images 2k and 2k + 1 "
               + "(images 0\u{2013}\(last) of \(inputs.testImagesPath)): the first and last tiles are the clean images, the "
               + "\(Self.interpolationSteps) between them decode z = (1 \u{2212} t)\u{00B7}mu(a) + t\u{00B7}mu(b) for t = 0, 1/\(Self.interpolationSteps - 1), \u{2026}, 1, "
-              + "moving linearly from one posterior mean to the other. Grey lines separate the originals from the path. \(scaleText)")))
+              + "moving linearly from one posterior mean to the other (\(encoderInputs(model: model, images: images).text)). Grey lines separate the originals from the path. \(scaleText)")))
     } else {
       figures.removeAll { $0 == LatentFile.interpolation }
     }
@@ -119,7 +119,8 @@ extension RenderStage {
     if let snapshotsPath = plan.snapshotsPath {
       do {
         let (animation, caption) = try overTraining(
-          path: snapshotsPath, images: images, corruptedRow: model.config.testInput != nil)
+          path: snapshotsPath, images: images, corruptedRow: model.config.testInput != nil,
+          source: inputs.testImagesPath, logEpochs: logEpochs)
         try animation.writePNG(to: folder + "/" + LatentFile.overTraining)
         sections.append(
           HTMLPage.Section(title: "Reconstructions over training", blocks: [.figure(.image(LatentFile.overTraining, caption: caption))]))
@@ -131,13 +132,24 @@ extension RenderStage {
     return sections
   }
 
+  /// The images the encoder should see, and how to say so: a denoising model was
+  /// trained on corrupted inputs, so its posterior means are those of the corrupted
+  /// test images; clean images would be off its training distribution.
+  func encoderInputs(model: TrainedModel, images: EvaluationInputs.Images) -> (pixels: [UInt8], text: String) {
+    if model.config.input != nil, let corrupted = images.corrupted {
+      return (corrupted.scalars, "mu of the corrupted copies (the inputs this denoising model was trained on)")
+    }
+    return (images.clean.scalars, "mu of the clean images")
+  }
+
   /// The test set's posterior means in two dimensions, coloured by digit.
   func latentScatter(
     model: TrainedModel, images: EvaluationInputs.Images, labels: [UInt8], source: String, checkpointText: String
   ) -> (ScatterPlot, String) {
     let count = images.count
     let z = model.config.model.latent
-    let mu = model.encode(images.clean.scalars[...], count: count)
+    let (pixels, encodedText) = encoderInputs(model: model, images: images)
+    let mu = model.encode(pixels[...], count: count)
     var points: [ScatterPlot.Point] = []
     let title: String
     let axes: (String, String)
@@ -163,7 +175,7 @@ extension RenderStage {
       width: 720, height: 600, radius: 1.6, opacity: 0.5)
     let caption =
       "All \(count) test images of \(source) encoded by \(checkpointText), coloured by their label. \(how) "
-      + "Points are drawn in test-set order, half transparent, so no digit hides the others."
+      + "Encoder input: \(encodedText). Points are drawn in test-set order, half transparent, so no digit hides the others."
     return (plot, caption)
   }
 
@@ -172,7 +184,7 @@ extension RenderStage {
     let d = images.clean.itemSize
     let z = model.config.model.latent
     let steps = Self.interpolationSteps
-    let mu = model.encode(images.clean.scalars[0..<(2 * pairs * d)], count: 2 * pairs)
+    let mu = model.encode(encoderInputs(model: model, images: images).pixels[0..<(2 * pairs * d)], count: 2 * pairs)
     var codes: [Float] = []
     for k in 0..<pairs {
       let a = mu[(2 * k) * z..<(2 * k + 1) * z], b = mu[(2 * k + 1) * z..<(2 * k + 2) * z]
@@ -194,7 +206,7 @@ extension RenderStage {
   /// One frame per epoch: the clean images, the corrupted ones (denoising runs), the
   /// snapshot's reconstructions, and a bar under them that fills up as epochs pass.
   func overTraining(
-    path: String, images: EvaluationInputs.Images, corruptedRow: Bool
+    path: String, images: EvaluationInputs.Images, corruptedRow: Bool, source: String, logEpochs: Int
   ) throws -> (Animation, String) {
     let snapshots = try ReconstructionSnapshots.read(from: path)
     let n = snapshots.images
@@ -225,9 +237,11 @@ extension RenderStage {
     let epochs = snapshots.frames
     let caption =
       "Reconstructions over training, an animated PNG with one frame per epoch (\(epochs) frame\(epochs == 1 ? "" : "s"), "
-      + "0.4 s each, the last held 2 s, looping): test images 0\u{2013}\(n - 1) of the test set, showing \(rowsText) "
-      + "as the weights were at the end of each epoch; the bar underneath fills up as epochs pass. "
-      + "From \(path), which vae-train --snapshot-images \(n) wrote. Browsers without APNG support show the first epoch only. "
+      + "0.4 s each, the last held 2 s, looping): test images 0\u{2013}\(n - 1) of \(source), showing \(rowsText) "
+      + "as the weights were at the end of each epoch; the bar underneath fills up as epochs pass (frame k is epoch k). "
+      + "From \(path), which vae-train --snapshot-images \(n) wrote during training, so these frames do not depend on "
+      + "the checkpoint drawn above.\(epochs == logEpochs ? "" : " Note: log.csv has \(logEpochs) epochs, the snapshots \(epochs).") "
+      + "Browsers without APNG support show the first epoch only. "
       + "Each tile is a 28\u{00D7}28 image drawn at \(scale)\u{00D7}."
     return (Animation(frames: frames, delayMs: 400, finalDelayMs: 2000), caption)
   }

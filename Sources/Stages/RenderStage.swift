@@ -139,7 +139,9 @@ public struct RenderStage {
       run: run, inputs: inputs, config: model.config, log: log, metrics: metrics, metricsPath: metricsPath,
       metricsProblem: metricsProblem, shown: shown, columns: count, scale: scale, seed: seed,
       samplesSide: Self.samplesSide, figures: Set(figures))
-    report.latentSections = try drawLatent(latent, inputs: inputs, images: images, figures: &figures, checkpointText: report.checkpointText, warn: warn)
+    report.latentSections = try drawLatent(
+      latent, inputs: inputs, images: images, figures: &figures, checkpointText: report.checkpointText,
+      logEpochs: log.rows.count, warn: warn)
     if !log.rows.isEmpty {
       try report.lossPlot().writeSVG(to: folder + "/" + File.loss)
       try report.lossPartsPlot().writeSVG(to: folder + "/" + File.lossParts)

@@ -103,6 +103,11 @@ private func tileDifference(_ image: PNGDecoding.Image, x0: Int, y0: Int, k: Int
     let reconstructed = PixelQuantisation.bytes(model.restore(clean[784..<2 * 784], count: 1))
     #expect(tileDifference(pairs, x0: s + (w + s), y0: s + (w + s), k: k, expected: reconstructed[...]) == nil)
 
+    // A denoising model's interpolation starts at decode(mu(corrupted image 0)): the encoder sees what it was trained on.
+    let path = try PNGDecoding.read(out + "/interpolation.png", scratch: folder)
+    let start = PixelQuantisation.bytes(model.vae.decode(model.encode(noisy[0..<784], count: 1), count: 1))
+    #expect(tileDifference(path, x0: s + (w + s), y0: s, k: k, expected: start[...]) == nil, "interpolation row 0, step 0")
+
     let samples = try PNGDecoding.read(out + "/samples.png", scratch: folder)
     #expect(samples.width == s + 10 * (w + s) && samples.height == s + 10 * (w + s), "samples are \(samples.width)x\(samples.height)")
 
