@@ -46,6 +46,10 @@ while [ $# -gt 0 ]; do
     *) echo "$pipeline: unknown option $1" >&2; usage >&2; exit 64 ;;
   esac
 done
+case $grid in
+  quantile|linear) ;;
+  *) echo "$pipeline: --grid must be quantile or linear, got $grid" >&2; exit 64 ;;
+esac
 limit=()
 if [ $quick = 1 ]; then
   epochs=1

@@ -20,9 +20,13 @@ extension RenderStage {
   /// Test-image pairs in the interpolation figure, and the steps from one to the other.
   public static let interpolationPairs = 8
   public static let interpolationSteps = 10
+  /// The model kind (`RunConfig.kind`) whose encoder and decoder take no condition.
+  static let unconditionalKind = "vae"
 
   /// What the latent figures will read and write, known before any image is loaded.
   struct LatentPlan {
+    /// The run's model kind (`RunConfig.kind`).
+    var kind: String
     var latent: Int
     var labelsPath: String?
     var snapshotsPath: String?
@@ -31,17 +35,23 @@ extension RenderStage {
     var sources: [String] { [labelsPath, snapshotsPath].compactMap { $0 } }
   }
 
+  /// The hook for other model kinds: the canvas, scatter and interpolation
+  /// decode and encode without a condition, so they are drawn for kind "vae"
+  /// only; a conditional kind draws its own latent figures (per label) beside
+  /// its other figures, and keeps the reconstructions over training from here.
   func latentPlan(inputs: EvaluationInputs) -> LatentPlan {
     let files = FileManager.default
     let latent = inputs.model.config.model.latent
     let labels = (inputs.testImagesPath as NSString).deletingLastPathComponent + "/" + DigitSet.Member.labels.fileName(.test)
     let snapshots = TrainingSession.Folder(path: run).snapshots
     var plan = LatentPlan(
-      latent: latent, labelsPath: files.fileExists(atPath: labels) ? labels : nil,
+      kind: inputs.model.config.kind, latent: latent, labelsPath: files.fileExists(atPath: labels) ? labels : nil,
       snapshotsPath: files.fileExists(atPath: snapshots) ? snapshots : nil, figures: [])
-    if latent == 2 { plan.figures.append(LatentFile.manifold) }
-    if plan.labelsPath != nil && latent >= 2 { plan.figures.append(LatentFile.scatter) }
-    plan.figures.append(LatentFile.interpolation)
+    if plan.kind == Self.unconditionalKind {
+      if latent == 2 { plan.figures.append(LatentFile.manifold) }
+      if plan.labelsPath != nil && latent >= 2 { plan.figures.append(LatentFile.scatter) }
+      plan.figures.append(LatentFile.interpolation)
+    }
     if plan.snapshotsPath != nil { plan.figures.append(LatentFile.overTraining) }
     return plan
   }
@@ -59,7 +69,9 @@ extension RenderStage {
     let scaleText = "Each tile is a 28\u{00D7}28 image drawn at \(scale)\u{00D7}."
     var blocks: [HTMLPage.Block] = []
 
-    if plan.figures.contains(LatentFile.manifold) {
+    if plan.kind != Self.unconditionalKind {
+      blocks.append(.paragraph("This is a \(plan.kind) model: its latent figures are drawn per condition with its own figures."))
+    } else if plan.figures.contains(LatentFile.manifold) {
       let n = Self.manifoldSide
       let decoded = model.vae.decode(manifoldGrid.codes(count: n), count: n * n)
       let canvas = ImageGrid(tileWidth: side, tileHeight: side, columns: n, separatorWidth: 0, tileScale: scale)
@@ -86,20 +98,21 @@ extension RenderStage {
           throw StageError.dataMismatch(
             path: labelsPath, reason: "holds \(labels.count) labels for the \(images.count) images of \(inputs.testImagesPath)")
         }
-        let (plot, caption) = latentScatter(model: model, images: images, labels: labels, source: inputs.testImagesPath, checkpointText: checkpointText)
+        let (plot, caption) = latentScatter(
+          model: model, images: images, labels: labels, source: inputs.testImagesPath, checkpointText: checkpointText)
         try plot.writeSVG(to: folder + "/" + LatentFile.scatter)
         blocks.append(.figure(.image(LatentFile.scatter, caption: caption)))
       } catch {
         warn("leaving the latent scatter out: \(error)")
         figures.removeAll { $0 == LatentFile.scatter }
       }
-    } else if plan.latent < 2 {
+    } else if plan.kind == Self.unconditionalKind && plan.latent < 2 {
       blocks.append(.paragraph("No latent scatter: the latent code has a single dimension."))
-    } else {
+    } else if plan.kind == Self.unconditionalKind {
       blocks.append(.paragraph("No latent scatter: there is no test-labels.idx beside \(inputs.testImagesPath) to colour the points by."))
     }
 
-    let pairs = min(Self.interpolationPairs, images.count / 2)
+    let pairs = plan.figures.contains(LatentFile.interpolation) ? min(Self.interpolationPairs, images.count / 2) : 0
     if pairs >= 1 {
       try interpolation(model: model, images: images, pairs: pairs).writePNG(to: folder + "/" + LatentFile.interpolation)
       let last = 2 * pairs - 1
@@ -110,7 +123,8 @@ extension RenderStage {
             caption: "Interpolation in the latent space, by \(checkpointText). Row k joins test images 2k and 2k + 1 "
               + "(images 0\u{2013}\(last) of \(inputs.testImagesPath)): the first and last tiles are the clean images, the "
               + "\(Self.interpolationSteps) between them decode z = (1 \u{2212} t)\u{00B7}mu(a) + t\u{00B7}mu(b) for t = 0, 1/\(Self.interpolationSteps - 1), \u{2026}, 1, "
-              + "moving linearly from one posterior mean to the other (\(encoderInputs(model: model, images: images).text)). Grey lines separate the originals from the path. \(scaleText)")))
+              + "moving linearly from one posterior mean to the other (\(encoderInputs(model: model, images: images).text)). "
+              + "Grey lines separate the originals from the path. \(scaleText)")))
     } else {
       figures.removeAll { $0 == LatentFile.interpolation }
     }
