@@ -167,6 +167,9 @@ final class WorkerPool: @unchecked Sendable {
         pause()
       }
       if DispatchTime.now().uptimeNanoseconds &- start > Self.spinNanoseconds { return false }
+      // On a loaded machine this worker may share a core with the thread that will
+      // publish the next region: let it run rather than spin through its time slice.
+      sched_yield()
     }
   }
 

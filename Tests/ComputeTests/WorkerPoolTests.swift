@@ -11,7 +11,7 @@ import Testing
     var hits = [Int](repeating: 0, count: parts)
     hits.withUnsafeMutableBufferPointer { buffer in
       for _ in 0..<regions {
-        WorkerPool.shared.run(parts: parts) { buffer[$0] += 1 }
+        Parallel(threads: parts).run { buffer[$0] += 1 }
       }
     }
     return hits
@@ -29,7 +29,7 @@ import Testing
     var done = [Int](repeating: 0, count: 2)
     done.withUnsafeMutableBufferPointer { buffer in
       for round in 1...20 {
-        WorkerPool.shared.run(parts: 2) { t in
+        Parallel(threads: 2).run { t in
           if t == 1 { usleep(200) }
           buffer[t] = round
         }
