@@ -8,7 +8,8 @@ import Foundation
 /// 0.3.21 takes AMD Zen 4/5 for Haswell (AVX2) and runs at half speed there, so
 /// when the user has not set the variable and the CPU has the AVX-512 subsets
 /// OpenBLAS's SkylakeX kernels use (F, BW, VL, DQ), loading sets it to
-/// `SkylakeX` first. A value the user set is left alone.
+/// `SkylakeX` first. A value the user set is left alone. Loading likewise sets
+/// `OPENBLAS_THREAD_TIMEOUT` (how long OpenBLAS's idle threads spin) to 20, unless set.
 ///
 /// Loading happens once per process and is thread-safe (a Swift global is
 /// initialised under `swift_once`). Call ``load()`` (it throws a readable error
@@ -109,6 +110,14 @@ public enum BLAS {
     if getenv("OPENBLAS_CORETYPE") == nil && cpuHasSkylakeXFeatures() {
       setenv("OPENBLAS_CORETYPE", "SkylakeX", 0)
       setHere = true
+    }
+    // OpenBLAS's own threads busy-wait about 2^28 cycles (~0.1 s) after each
+    // multi-threaded call before sleeping. Split GEMMs and the worker pool run on
+    // other threads meanwhile, and a third spinning thread on two cores made whole
+    // runs of training steps ~1.5x slower (measured). 2^20 cycles is well under a
+    // millisecond and still covers the gaps between calls of one step.
+    if getenv("OPENBLAS_THREAD_TIMEOUT") == nil && getenv("GOTO_THREAD_TIMEOUT") == nil {
+      setenv("OPENBLAS_THREAD_TIMEOUT", "20", 0)
     }
     var handle: UnsafeMutableRawPointer?
     var reasons: [String] = []

@@ -29,6 +29,10 @@ public struct Parallel: Sendable, Equatable {
 
   /// Calls `body(t)` for `t` in `0..<threads`, concurrently, and returns when all are done.
   ///
+  /// The calls run on the calling thread and the workers of a process-wide pool; which
+  /// thread runs which `t` is not fixed (a free thread takes the next `t`), so `body`
+  /// must depend only on `t`, and must not wait for another call of the same region.
+  ///
   /// `body` is not `@Sendable`: it typically captures raw buffers, and it is the
   /// caller's duty that the calls touch disjoint memory (or only read shared memory).
   @inlinable
@@ -37,10 +41,7 @@ public struct Parallel: Sendable, Equatable {
       body(0)
       return
     }
-    withoutActuallyEscaping(body) { escapable in
-      let box = UncheckedBody(body: escapable)
-      DispatchQueue.concurrentPerform(iterations: threads) { box.body($0) }
-    }
+    WorkerPool.shared.run(parts: threads, body)
   }
 
   /// Below this many element operations a kernel runs on the calling thread: waking
@@ -184,7 +185,7 @@ public struct Parallel: Sendable, Equatable {
   }
 }
 
-/// Carries a closure into `concurrentPerform`; ``Parallel/run(_:)`` documents the contract.
+/// Carries a closure into `concurrentPerform` (the pool's fallback); ``Parallel/run(_:)`` documents the contract.
 @usableFromInline
 struct UncheckedBody: @unchecked Sendable {
   @usableFromInline let body: (Int) -> Void
