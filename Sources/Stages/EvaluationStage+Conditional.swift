@@ -76,6 +76,7 @@ extension EvaluationStage {
       metrics.elbo = model.elbo(inputs: clean, conditions: conditions, count: n, seed: seed)
       let priorMean = model.inpaint(occluded: occluded[...], masks: masks[...], count: n, latent: .priorMean)
       let encoder = model.inpaint(occluded: occluded[...], masks: masks[...], count: n, latent: .encoder)
+      let sampled = model.inpaint(occluded: occluded[...], masks: masks[...], count: n, latent: .priorSample)
       let side = DigitSet.side
       let median = MedianFilter.median3x3(images: occluded, count: n, width: side, height: side, parallel: Parallel(threads: threads))
       metrics.denoise = RunMetrics.Denoise(
@@ -99,6 +100,7 @@ extension EvaluationStage {
         priorMean: prior.score, encoder: InpaintMetrics.holeScore(encoder, clean: clean, masks: masks, count: n, size: d).score,
         plainVAE: plain, plainVAECheckpoint: compare?.path,
         meanImage: InpaintMetrics.holeScore(meanFill, clean: clean, masks: masks, count: n, size: d).score)
+      metrics.inpaint?.priorSample = InpaintMetrics.holeScore(sampled, clean: clean, masks: masks, count: n, size: d).score
     }
     metrics.seconds = Progress.monotonicSeconds() - start
     return metrics

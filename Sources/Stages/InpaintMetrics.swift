@@ -16,6 +16,8 @@ public struct InpaintMetrics: Codable, Equatable, Sendable {
   public var priorMean: DenoiseScore
   /// The inpainting CVAE with z = mu(occluded image, condition).
   public var encoder: DenoiseScore
+  /// The inpainting CVAE with z drawn from N(0, I) (one draw per image).
+  public var priorSample: DenoiseScore?
   /// A plain VAE given the same occluded input: decode(mu(occluded)) (with --compare-run).
   public var plainVAE: DenoiseScore?
   /// The checkpoint of that plain VAE.
@@ -42,6 +44,7 @@ public struct InpaintMetrics: Codable, Equatable, Sendable {
     case imagesWithHole = "images_with_hole"
     case holeFraction = "hole_fraction"
     case priorMean = "prior_mean"
+    case priorSample = "prior_sample"
     case plainVAE = "plain_vae"
     case plainVAECheckpoint = "plain_vae_checkpoint"
     case meanImage = "mean_image"

@@ -145,6 +145,7 @@ public struct RunMetrics: Codable, Equatable, Sendable {
         "    inpainting CVAE, z = 0:     \(score(inpaint.priorMean))",
         "    inpainting CVAE, z = mu:    \(score(inpaint.encoder))",
       ]
+      if let sampled = inpaint.priorSample { lines.append("    inpainting CVAE, z ~ N(0,I): \(score(sampled))") }
       if let plain = inpaint.plainVAE { lines.append("    plain VAE, occluded input:  \(score(plain))") }
       lines.append("    mean training image:        \(score(inpaint.meanImage))")
     }

@@ -12,6 +12,8 @@ extension TrainedModel {
     case priorMean = "prior_mean"
     /// z = mu(occluded image, condition): the encoder (trained on whole images) sees the occluded one.
     case encoder
+    /// z ~ N(0, I), one draw per image (seed 1, stream 7): what a sampler of the prior would fill.
+    case priorSample = "prior_sample"
   }
 
   /// Decoded images [count, D] for latent codes `codes` [count, Z], each under its digit label (cvae).
@@ -46,6 +48,8 @@ extension TrainedModel {
       decoded = vae.decode([Float](repeating: 0, count: count * config.model.latent), conditions: conditions, count: count)
     case .encoder:
       decoded = vae.reconstruct(Self.unit(occluded), conditions: conditions, count: count)
+    case .priorSample:
+      decoded = vae.decode(priorCodes(count: count, seed: 1), conditions: conditions, count: count)
     }
     return Self.composite(decoded, occluded: occluded, masks: masks)
   }
