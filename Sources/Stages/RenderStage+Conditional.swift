@@ -172,7 +172,23 @@ extension RenderStage {
               + "prior mean, given the observed pixels and the mask as its condition. \(scaleText)"))
       ]
       if let inpaint = metrics?.inpaint {
-        blocks.append(.paragraph("Inside the hole (vae-eval, \(metricsPath)): " + (metrics?.summary().suffix(from: 1).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "; ") ?? "") + " Masks: \(inpaint.masks)."))
+        blocks.append(
+          .paragraph(
+            "Inside the hole only, from \(metricsPath) (vae-eval): per image the MSE over the hidden pixels (mask 0) "
+              + "of \(inpaint.masks), intensities in [0, 1], and PSNR = 10 log10(1 / MSE), averaged over the "
+              + "\(inpaint.imagesWithHole) images with a hole (\(RunMetrics.fixed(100 * inpaint.holeFraction, 1))% of pixels hidden)."))
+        func row(_ name: String, _ score: DenoiseScore?) -> [HTMLPage.Cell]? {
+          guard let score else { return nil }
+          return [.text(name), .text(RunMetrics.fixed(score.mse, 4)), .text(RunMetrics.fixed(score.psnr, 2))]
+        }
+        let rows = [
+          row("inpainting CVAE, z = 0 (shown above)", inpaint.priorMean),
+          row("inpainting CVAE, z = mu(occluded)", inpaint.encoder),
+          row("inpainting CVAE, z ~ N(0, I)", inpaint.priorSample),
+          row("plain VAE \(inpaint.plainVAECheckpoint ?? ""), decode(mu(occluded))", inpaint.plainVAE),
+          row("mean training image", inpaint.meanImage),
+        ].compactMap { $0 }
+        blocks.append(.table(HTMLPage.Table(header: ["fill of the hole", "MSE", "PSNR (dB)"], rows: rows)))
       }
       page.add(HTMLPage.Section(title: "Inpainting", blocks: blocks))
     }

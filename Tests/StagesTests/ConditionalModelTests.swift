@@ -80,6 +80,35 @@ import TestSupport
     StageRun.expectOneLineFailure(conflict, naming: "step-00000004.safetensors", ["--model cvae in the checkpoint vs vae"])
   }
 
+  @Test func inpaintRefusesCorruptedInputs() throws {
+    let folder = try TemporaryFolder("inpaint-input")
+    defer { folder.remove() }
+    let result = try StageRun.run("vae-train", ["--run", folder.file("run"), "--model", "inpaint", "--input", "x.idx"], in: folder.path)
+    #expect(result.status == 64, "\(result.stderr)")
+    #expect(result.stderr.contains("--model inpaint makes its own occlusions"), "\(result.stderr)")
+  }
+
+  /// A config whose kind and condition width disagree, or whose kind is unknown, is refused by name.
+  @Test func configsWithAMismatchedConditionAreRefused() throws {
+    var config = RunConfig(model: VAEConfig(), training: TrainingConfig(), data: "d")
+    config.kind = .cvae
+    #expect(throws: StageError.self) { try RunConfig.parse(config.json(), source: "c.json") }
+    do {
+      _ = try RunConfig.parse(config.json(), source: "c.json")
+    } catch {
+      #expect("\(error)".contains("c.json") && "\(error)".contains("needs 10"), "\(error)")
+    }
+    config.model.condition = 10
+    #expect(try RunConfig.parse(config.json(), source: "c.json") == config)
+    let unknown = config.json().replacingOccurrences(of: "\"cvae\"", with: "\"gan\"")
+    #expect(throws: StageError.self) { try RunConfig.parse(unknown, source: "c.json") }
+    // An old config without "condition" reads as a plain VAE.
+    let old = RunConfig(model: VAEConfig(), training: TrainingConfig(), data: "d").json()
+      .replacingOccurrences(of: "\"condition\" : 0,", with: "")
+    #expect(!old.contains("condition"))
+    #expect(try RunConfig.parse(old, source: "old.json").model.condition == 0)
+  }
+
   @Test func cvaeWithoutALabelsFileIsOneLine() throws {
     let folder = try TemporaryFolder("cvae-nolabels")
     defer { folder.remove() }
