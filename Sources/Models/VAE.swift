@@ -330,7 +330,7 @@ public final class VAE {
           z.pointer.update(from: codes + start * zSize, count: b * zSize)
           decodeLogits(condition: conditions.map { $0 + start * c }, count: b, training: false, generator: &unused)
           for r in 0..<b {
-            for c in 0..<d { out[(start + r) * d + c] = logits.pointer[r * d + c] + bias[c] }
+            for k in 0..<d { out[(start + r) * d + k] = logits.pointer[r * d + k] + bias[k] }
           }
         }
       }
