@@ -81,7 +81,7 @@ elif compgen -G "$run/checkpoints/step-*.safetensors" >/dev/null; then
 fi
 stage train "$bin/vae-train" "${train_mode[@]}" --data $data --run "$run" \
   --input "artifacts/corrupt/$name-train/images.idx" --test-input "artifacts/corrupt/$name-test/images.idx" \
-  --epochs "$epochs" --seed "$seed" --threads "$threads" "${limit[@]}"
+  --epochs "$epochs" --seed "$seed" --threads "$threads" --snapshot-images 10 "${limit[@]}"
 stage evaluate "$bin/vae-eval" --run "$run" --threads "$threads"
 stage render "$bin/vae-render" --run "$run" --out "artifacts/render/$name"
 

@@ -7,8 +7,9 @@ scripts/setup.sh --with-python
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 swift test "$@" 2>&1 | tee "$log"
-echo "==> pipelines/denoise.sh --quick (end to end on real MNIST)"
+echo "==> pipelines/denoise.sh --quick and manifold.sh --quick (end to end on real MNIST)"
 pipelines/denoise.sh --quick
+pipelines/manifold.sh --quick
 # All tests are Swift Testing tests (XCTest reports 0); repeat their count as the last line.
 count=$(sed -n 's/.*Test run with \([0-9]*\) tests.* passed after.*/\1/p' "$log" | tail -1)
 echo "tests: ${count:-0} passed, 0 failed"

@@ -23,10 +23,9 @@ public struct MD5: Sendable {
   ]
 
   private var state: (UInt32, UInt32, UInt32, UInt32) = (0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476)
-  private var pending: [UInt8] = []
-  private var length: UInt64 = 0
+  private var buffer = BlockBuffer()
 
-  public init() { pending.reserveCapacity(64) }
+  public init() {}
 
   /// Hashes `bytes` in one call.
   public static func hash(_ bytes: some Collection<UInt8>) -> [UInt8] {
@@ -37,30 +36,17 @@ public struct MD5: Sendable {
 
   /// Adds the next chunk of the message.
   public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-    length &+= UInt64(bytes.count)
-    var rest = bytes[...]
-    if !pending.isEmpty {
-      let n = min(64 - pending.count, rest.count)
-      pending += rest.prefix(n)
-      rest = rest.dropFirst(n)
-      guard pending.count == 64 else { return }
-      let block = pending
-      block.withUnsafeBytes { compress(blocks: $0) }
-      pending.removeAll(keepingCapacity: true)
-    }
-    let whole = rest.count / 64 * 64
-    if whole > 0 { compress(blocks: UnsafeRawBufferPointer(rebasing: rest.prefix(whole))) }
-    pending += rest.dropFirst(whole)
+    // The buffer is taken out while it calls back into `compress`, which mutates `self`.
+    var blocks = buffer
+    blocks.append(bytes) { compress(blocks: $0) }
+    buffer = blocks
   }
 
   /// Pads, finishes and returns the 16-byte digest.
   public mutating func finalize() -> [UInt8] {
-    let bitLength = length &* 8
-    var tail = pending + [0x80]
-    while tail.count % 64 != 56 { tail.append(0) }
-    for shift in stride(from: 0, through: 56, by: 8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-    tail.withUnsafeBytes { compress(blocks: $0) }
-    pending.removeAll()
+    var blocks = buffer
+    blocks.finish(lengthBigEndian: false) { compress(blocks: $0) }
+    buffer = blocks
     var digest: [UInt8] = []
     for word in [state.0, state.1, state.2, state.3] {
       digest += [UInt8(word & 0xFF), UInt8(word >> 8 & 0xFF), UInt8(word >> 16 & 0xFF), UInt8(word >> 24)]

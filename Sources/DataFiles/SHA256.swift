@@ -23,10 +23,9 @@ public struct SHA256: Sendable {
   private var h: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
     0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
   )
-  private var pending: [UInt8] = []  // < 64 bytes not yet compressed
-  private var length: UInt64 = 0  // bytes hashed so far
+  private var buffer = BlockBuffer()
 
-  public init() { pending.reserveCapacity(64) }
+  public init() {}
 
   /// Hashes `bytes` in one call.
   public static func hash(_ bytes: some Collection<UInt8>) -> [UInt8] {
@@ -37,30 +36,17 @@ public struct SHA256: Sendable {
 
   /// Adds the next chunk of the message.
   public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-    length &+= UInt64(bytes.count)
-    var rest = bytes[...]
-    if !pending.isEmpty {
-      let n = min(64 - pending.count, rest.count)
-      pending += rest.prefix(n)
-      rest = rest.dropFirst(n)
-      guard pending.count == 64 else { return }
-      let block = pending
-      block.withUnsafeBytes { compress(blocks: $0) }
-      pending.removeAll(keepingCapacity: true)
-    }
-    let whole = rest.count / 64 * 64
-    if whole > 0 { compress(blocks: UnsafeRawBufferPointer(rebasing: rest.prefix(whole))) }
-    pending += rest.dropFirst(whole)
+    // The buffer is taken out while it calls back into `compress`, which mutates `self`.
+    var blocks = buffer
+    blocks.append(bytes) { compress(blocks: $0) }
+    buffer = blocks
   }
 
   /// Pads, finishes and returns the 32-byte digest.
   public mutating func finalize() -> [UInt8] {
-    let bitLength = length &* 8
-    var tail = pending + [0x80]
-    while tail.count % 64 != 56 { tail.append(0) }
-    for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-    tail.withUnsafeBytes { compress(blocks: $0) }
-    pending.removeAll()
+    var blocks = buffer
+    blocks.finish(lengthBigEndian: true) { compress(blocks: $0) }
+    buffer = blocks
     var digest: [UInt8] = []
     for word in [h.0, h.1, h.2, h.3, h.4, h.5, h.6, h.7] {
       digest += [UInt8(word >> 24), UInt8(word >> 16 & 0xFF), UInt8(word >> 8 & 0xFF), UInt8(word & 0xFF)]

@@ -15,6 +15,16 @@ public struct RenderCommand: ParsableCommand {
         samples.png          10 x 10 images decoded from z ~ N(0, I)
         loss.svg             train and test loss per epoch, from <run>/log.csv
         loss-parts.svg       reconstruction and KL terms per epoch
+        manifold.png         decode(z) over a 20 x 20 mesh of codes (latent size 2
+                             only; --manifold-grid)
+        latent-scatter.svg   the test set's mu coloured by digit: both dimensions
+                             for latent size 2, else the first two principal
+                             components (needs test-labels.idx beside the images)
+        interpolation.png    8 rows: test images 2k and 2k+1 with 10 decodes of the
+                             straight line between their mu
+        reconstructions-over-training.png
+                             animated PNG, one frame per epoch, from
+                             <run>/snapshots.idx (vae-train --snapshot-images)
         index.html           the figures with captions, the numbers of
                              <run>/metrics.json (if vae-eval wrote it), the
                              run's configuration and its log
@@ -52,6 +62,9 @@ public struct RenderCommand: ParsableCommand {
   @Option(help: "Seed of the samples from the prior.")
   public var seed: UInt64 = 1
 
+  @Option(help: "Codes of the 2-D manifold canvas: quantile (the 20 N(0, 1) quantiles (i + 0.5)/20 per axis) or linear (20 steps over [-4, 4]).")
+  public var manifoldGrid: ManifoldGrid = .quantile
+
   @Option(help: "Threads for BLAS and the kernels.")
   public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -68,9 +81,10 @@ public struct RenderCommand: ParsableCommand {
 
   public func run() throws {
     try StageError.reporting {
-      let stage = RenderStage(
+      var stage = RenderStage(
         run: EvaluationInputs.runFolder(given: runFolder, checkpoint: checkpoint), checkpoint: checkpoint, data: data, testInput: testInput, out: out, count: count, rows: rows,
         scale: scale, seed: seed, threads: threads)
+      stage.manifoldGrid = manifoldGrid
       let start = Progress.monotonicSeconds()
       switch try stage.run(warn: { Console.standard.line("vae-render: warning: " + $0) }) {
       case let .skipped(folder):

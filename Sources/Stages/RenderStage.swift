@@ -20,6 +20,8 @@ public struct RenderStage {
   /// Seed of the prior samples.
   public var seed: UInt64
   public var threads: Int
+  /// Where the 2-D manifold canvas puts its codes (latent size 2 only).
+  public var manifoldGrid: ManifoldGrid = .quantile
 
   public static let stageName = "vae-render"
   /// Allowed values of `scale`.
@@ -88,9 +90,13 @@ public struct RenderStage {
     var figures = [File.reconstructions, File.samples]
     if inputs.testInputPath != nil { figures.insert(File.triplets, at: 0) }
     if !log.rows.isEmpty { figures += [File.loss, File.lossParts] }
+    let latent = latentPlan(inputs: inputs)
+    figures += latent.figures
     let outputs = (figures + [File.index]).map { folder + "/" + $0 }
-    let sources = inputs.inputFiles + [runFolder.log, metricsPath].filter { FileManager.default.fileExists(atPath: $0) }
-    let options = ["count": String(count), "rows": String(rows), "scale": String(scale), "seed": String(seed)]
+    let sources = inputs.inputFiles + [runFolder.log, metricsPath].filter { FileManager.default.fileExists(atPath: $0) } + latent.sources
+    let options = [
+      "count": String(count), "rows": String(rows), "scale": String(scale), "seed": String(seed), "manifold-grid": manifoldGrid.rawValue,
+    ]
     let manifestPath = StageManifest.path(folder: folder, stage: Self.stageName)
     if let old = StageManifest.load(from: manifestPath),
       old.isUpToDate(stage: Self.stageName, options: options, inputs: sources, outputs: outputs)
@@ -130,17 +136,20 @@ public struct RenderStage {
     let sampleGrid = ImageGrid(tileWidth: side, tileHeight: side, columns: Self.samplesSide, tileScale: scale)
     try sampleGrid.render(tiles: samples.chunks(of: d)).writePNG(to: folder + "/" + File.samples)
 
-    let report = RunReport(
+    var report = RunReport(
       run: run, inputs: inputs, config: model.config, log: log, metrics: metrics, metricsPath: metricsPath,
       metricsProblem: metricsProblem, shown: shown, columns: count, scale: scale, seed: seed,
       samplesSide: Self.samplesSide, figures: Set(figures))
+    report.latentSections = try drawLatent(
+      latent, inputs: inputs, images: images, figures: &figures, checkpointText: report.checkpointText,
+      logEpochs: log.rows.count, warn: warn)
     if !log.rows.isEmpty {
       try report.lossPlot().writeSVG(to: folder + "/" + File.loss)
       try report.lossPartsPlot().writeSVG(to: folder + "/" + File.lossParts)
     }
     try report.page().write(to: folder + "/" + File.index)
     // Figures an earlier render wrote but this one has no data for would mislead next to this page.
-    for stale in File.figures where !figures.contains(stale) {
+    for stale in File.figures + LatentFile.all where !figures.contains(stale) {
       try? FileManager.default.removeItem(atPath: folder + "/" + stale)
     }
 

@@ -24,6 +24,8 @@ struct RunReport {
   var samplesSide: Int
   /// The figure files written for this page.
   var figures: Set<String>
+  /// Sections about the latent space and training snapshots (RenderStage+Latent.swift), shown after the samples.
+  var latentSections: [HTMLPage.Section] = []
 
   // MARK: - Plots
 
@@ -72,6 +74,7 @@ struct RunReport {
     }
     page.add(HTMLPage.Section(title: "Reconstructions", blocks: [.figure(.image(File.reconstructions, caption: reconstructionsCaption))]))
     page.add(HTMLPage.Section(title: "Samples from the prior", blocks: [.figure(.image(File.samples, caption: samplesCaption))]))
+    for section in latentSections { page.add(section) }
     page.add(lossSection())
     page.add(metricsSection())
     page.add(HTMLPage.Section(title: "Configuration", blocks: configBlocks()))

@@ -86,6 +86,9 @@ public struct TrainCommand: ParsableCommand {
   @Option(help: "How many checkpoints to keep; older ones are deleted.")
   public var keep: Int = 3
 
+  @Option(help: "Save decode(mu) of the first N test images (0...100) at each epoch end to <run>/snapshots.idx, for vae-render's animation (default 0; on resume, as the file holds).")
+  public var snapshotImages: Int?
+
   @Flag(help: "Continue from the newest valid checkpoint in --run.")
   public var resume = false
 
@@ -106,6 +109,9 @@ public struct TrainCommand: ParsableCommand {
     if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256, got \(threads)") }
     if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit)") }
     if checkpointEvery < 0 { throw ValidationError("--checkpoint-every must be 0 or more, got \(checkpointEvery)") }
+    if let snapshotImages, !(0...ReconstructionSnapshots.maxImages).contains(snapshotImages) {
+      throw ValidationError("--snapshot-images must be 0...\(ReconstructionSnapshots.maxImages), got \(snapshotImages)")
+    }
     if keep < 1 { throw ValidationError("--keep must be at least 1, got \(keep)") }
     _ = try hiddenSizes()
     if kind == .inpaint, input != nil || testInput != nil {
@@ -175,6 +181,7 @@ public struct TrainCommand: ParsableCommand {
       try Folders.create(runFolder)
       let trap = SignalTrap()
       let session = TrainingSession(config: config, folder: folder, checkpointEvery: checkpointEvery, keep: keep, trap: trap)
+      session.snapshotImages = snapshotImages
       switch try session.run(resume: resumeFrom) {
       case let .finished(checkpoint):
         Console.standard.line("vae-train: trained \(runFolder) to \(config.training.epochs) epochs; checkpoint \(checkpoint)")

@@ -24,6 +24,7 @@ public final class TrainingSession {
     public init(path: String) { self.path = path }
     public var config: String { path + "/config.json" }
     public var log: String { path + "/log.csv" }
+    public var snapshots: String { path + "/" + ReconstructionSnapshots.fileName }
     public var checkpoints: CheckpointFolder { CheckpointFolder(path: path + "/checkpoints") }
     /// True when the folder holds anything a run writes.
     public var holdsRun: Bool {
@@ -37,6 +38,9 @@ public final class TrainingSession {
   public let folder: Folder
   public let checkpointEvery: Int
   public let keep: Int
+  /// Test images whose reconstructions are saved at each epoch end (`ReconstructionSnapshots`);
+  /// nil continues an existing snapshots file on resume and records none otherwise.
+  public var snapshotImages: Int?
   private let console: Console
   private let trap: SignalTrap?
 
@@ -147,6 +151,13 @@ public final class TrainingSession {
     }
     try AtomicFile.write(text: config.json(), to: folder.config)
     try log.write(to: folder.log)
+    // Snapshots are decode(mu(x)) of a plain VAE; a conditional model has no condition-free reconstruction.
+    if config.kind != .vae, let snapshotImages, snapshotImages > 0 {
+      throw StageError.other("--snapshot-images records plain VAE reconstructions; \(folder.path) is a \(config.kind.rawValue) run")
+    }
+    let snapshots = config.kind != .vae ? nil : try ReconstructionSnapshots.Recorder.start(
+      path: folder.snapshots, requested: snapshotImages, epochsDone: trainer.epoch, resuming: resume != nil,
+      testInputs: data.testInputs, testCount: data.testCount, imageSize: config.model.inputSize)
 
     func save() throws {
       let checkpoint = TrainingCheckpoint(trainer: trainer, config: config, epochSums: sums)
@@ -189,6 +200,7 @@ public final class TrainingSession {
       // The log first: a crash between the two leaves a row that the resume
       // (from the checkpoint before) drops and writes again.
       try log.write(to: folder.log)
+      try snapshots?.record(trainer.model)
       try save()
       // Our own summary rather than the progress reporter's: a resumed epoch's
       // rate must count only the time and images of this epoch, across processes.

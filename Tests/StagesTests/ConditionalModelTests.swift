@@ -109,6 +109,17 @@ import TestSupport
     #expect(try RunConfig.parse(old, source: "old.json").model.condition == 0)
   }
 
+  @Test func snapshotsAreRefusedForAConditionalRun() throws {
+    let folder = try TemporaryFolder("cvae-snapshots")
+    defer { folder.remove() }
+    let data = try makeDataFolder(in: folder, train: 100, test: 20)
+    let run = folder.file("run")
+    let result = try StageRun.run(
+      "vae-train", ["--data", data, "--run", run, "--model", "cvae", "--epochs", "1", "--snapshot-images", "4"] + smallModel,
+      in: folder.path)
+    StageRun.expectOneLineFailure(result, naming: run, ["--snapshot-images", "cvae"])
+  }
+
   @Test func cvaeWithoutALabelsFileIsOneLine() throws {
     let folder = try TemporaryFolder("cvae-nolabels")
     defer { folder.remove() }

@@ -66,7 +66,6 @@ import TestSupport
     let second = try fixture.fetch(["--mirror", fixture.mirror])
     #expect(second.status == 0, "\(second.stderr)")
     #expect(second.stdout.contains("skipped"), "\(second.stdout)")
-    #expect(second.seconds < 1.0, "second run took \(second.seconds) s")
   }
 
   @Test func fileURLAndMNISTMirrorEnvironmentVariable() throws {
@@ -276,7 +275,7 @@ import TestSupport
     defer { server.stop() }
     let result = try fixture.fetch(["--mirror", server.url, "--read-timeout", "0.3", "--retries", "0"])
     StageRun.expectOneLineFailure(result, naming: "train-images-idx3-ubyte.gz", ["no data for 0.30 s"])
-    #expect(result.seconds < 5, "took \(result.seconds) s")
+    #expect(result.seconds < 20, "the timeout should end the stage, not a hang (took \(result.seconds) s)")
     // What did arrive stays in the .part file for a later resume.
     #expect(Files.size(fixture.out + "/train-images-idx3-ubyte.gz.part") == 1000)
   }
@@ -288,7 +287,7 @@ import TestSupport
     defer { server.stop() }
     let result = try fixture.fetch(["--mirror", server.url, "--connect-timeout", "0.3", "--retries", "0"])
     StageRun.expectOneLineFailure(result, naming: "train-images-idx3-ubyte.gz", ["no response within 0.30 s"])
-    #expect(result.seconds < 5, "took \(result.seconds) s")
+    #expect(result.seconds < 20, "the timeout should end the stage, not a hang (took \(result.seconds) s)")
   }
 
   @Test func anOutputFolderUnderARegularFile() throws {

@@ -71,7 +71,7 @@ private func tileDifference(_ image: PNGDecoding.Image, x0: Int, y0: Int, k: Int
     let result = try StageRun.run("vae-render", options, in: folder.path)
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stderr.isEmpty, "\(result.stderr)")
-    let figures = ["triplets.png", "reconstructions.png", "samples.png", "loss.svg", "loss-parts.svg"]
+    let figures = ["triplets.png", "reconstructions.png", "samples.png", "loss.svg", "loss-parts.svg", "latent-scatter.svg", "interpolation.png"]
     #expect(Files.list(out).filter { !$0.hasPrefix(".") } == (figures + ["index.html"]).sorted(), "\(Files.list(out))")
 
     // Layout, with separators s = 1, tiles w = 28k, group gap g = 6 (ImageGrid's documented default):
@@ -102,6 +102,11 @@ private func tileDifference(_ image: PNGDecoding.Image, x0: Int, y0: Int, k: Int
     #expect(tileDifference(pairs, x0: s + (w + s), y0: s, k: k, expected: clean[784..<2 * 784]) == nil, "clean image 1, top row")
     let reconstructed = PixelQuantisation.bytes(model.restore(clean[784..<2 * 784], count: 1))
     #expect(tileDifference(pairs, x0: s + (w + s), y0: s + (w + s), k: k, expected: reconstructed[...]) == nil)
+
+    // A denoising model's interpolation starts at decode(mu(corrupted image 0)): the encoder sees what it was trained on.
+    let path = try PNGDecoding.read(out + "/interpolation.png", scratch: folder)
+    let start = PixelQuantisation.bytes(model.vae.decode(model.encode(noisy[0..<784], count: 1), count: 1))
+    #expect(tileDifference(path, x0: s + (w + s), y0: s, k: k, expected: start[...]) == nil, "interpolation row 0, step 0")
 
     let samples = try PNGDecoding.read(out + "/samples.png", scratch: folder)
     #expect(samples.width == s + 10 * (w + s) && samples.height == s + 10 * (w + s), "samples are \(samples.width)x\(samples.height)")
@@ -154,7 +159,7 @@ private func tileDifference(_ image: PNGDecoding.Image, x0: Int, y0: Int, k: Int
     let html = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
     #expect(html.contains("No corrupted test images") && html.contains("No \(trained.run)/metrics.json"))
     let page = try XMLElements.parse(html)
-    #expect(Set(page.filter { $0.name == "img" }.compactMap { $0.attributes["src"] }) == ["reconstructions.png", "samples.png", "loss.svg", "loss-parts.svg"])
+    #expect(Set(page.filter { $0.name == "img" }.compactMap { $0.attributes["src"] }) == ["reconstructions.png", "samples.png", "loss.svg", "loss-parts.svg", "latent-scatter.svg", "interpolation.png"])
     let pairs = try PNGDecoding.read(out + "/reconstructions.png", scratch: folder)
     #expect(pairs.width == 1 + 10 * 29 && pairs.height == 6 * 29 + 3 + 2 * 6, "10 per row, 3 pairs at scale 1: \(pairs.width)x\(pairs.height)")
   }

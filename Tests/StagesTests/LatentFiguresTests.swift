@@ -1,0 +1,301 @@
+import Foundation
+import Imaging
+import Stages
+import Testing
+import TestSupport
+
+/// A small, deterministic cloud of points with very different spreads per dimension.
+private func cloud(count: Int, dimensions z: Int) -> [Float] {
+  var state: UInt64 = 12345
+  func next() -> Float {
+    state = state &* 6364136223846793005 &+ 1442695040888963407
+    return Float(state >> 40) / Float(1 << 24) - 0.5
+  }
+  var points: [Float] = []
+  for _ in 0..<count {
+    let shared = next()
+    for c in 0..<z { points.append(Float(c + 1) * next() + Float(z - c) * shared + 0.25 * Float(c)) }
+  }
+  return points
+}
+
+@Suite struct PrincipalComponentsTests {
+  @Test func matchesNumpyEigenvectorsOfTheCovariance() throws {
+    let (n, z) = (500, 6)
+    let points = cloud(count: n, dimensions: z)
+    let pca = PrincipalComponents(points: points, count: n, dimensions: z)
+    let folder = try TemporaryFolder("pca")
+    defer { folder.remove() }
+    let path = folder.file("points.txt")
+    try points.map { String($0) }.joined(separator: " ").write(toFile: path, atomically: true, encoding: .utf8)
+    let output = try ProcessRunner.python(
+      """
+      import sys, numpy as np
+      n, z = int(sys.argv[2]), int(sys.argv[3])
+      x = np.array(open(sys.argv[1]).read().split(), dtype=np.float32).astype(np.float64).reshape(n, z)
+      w, v = np.linalg.eigh(np.cov(x, rowvar=False))
+      order = np.argsort(w)[::-1][:2]
+      print(" ".join(repr(float(w[k])) for k in order))
+      for k in order:
+          c = v[:, k]
+          c = c if c[np.argmax(np.abs(c))] > 0 else -c
+          print(" ".join(repr(float(t)) for t in c))
+      print(repr(float(np.trace(np.cov(x, rowvar=False)))))
+      """, [path, String(n), String(z)])
+    let lines = output.split(separator: "\n").map { $0.split(separator: " ").compactMap { Double($0) } }
+    #expect(lines.count == 4)
+    // Tolerance 1e-9 relative on variances, 1e-9 absolute on unit-vector entries: both sides work in Double.
+    for (k, expected) in lines[0].enumerated() {
+      let seen = pca.variances[k]
+      #expect(abs(seen - expected) <= 1e-9 * expected, "variance \(k): expected \(expected), seen \(seen)")
+    }
+    for k in 0..<2 {
+      let difference = zip(pca.components[k], lines[1 + k]).map { abs($0 - $1) }.max() ?? 1
+      #expect(difference <= 1e-9, "component \(k): expected \(lines[1 + k]), seen \(pca.components[k]), max difference \(difference)")
+    }
+    #expect(abs(pca.totalVariance - lines[3][0]) <= 1e-9 * lines[3][0], "trace: expected \(lines[3][0]), seen \(pca.totalVariance)")
+    // Projections are centred, with the component's variance.
+    let projected = pca.project(points, count: n)
+    let first = projected.map { $0[0] }
+    let mean = first.reduce(0, +) / Double(n)
+    let variance = first.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n - 1)
+    #expect(abs(mean) < 1e-9 && abs(variance - pca.variances[0]) <= 1e-9 * variance, "mean \(mean), variance \(variance) vs \(pca.variances[0])")
+  }
+
+  @Test func aDiagonalCovarianceGivesTheAxesInOrderOfSpread() {
+    // Points on the axes: spread 3 along dimension 2, 2 along dimension 0, 1 along dimension 1.
+    let points: [Float] = [2, 0, 0, -2, 0, 0, 0, 1, 0, 0, -1, 0, 0, 0, 3, 0, 0, -3]
+    let pca = PrincipalComponents(points: points, count: 6, dimensions: 3)
+    #expect(pca.components[0] == [0, 0, 1] && pca.components[1] == [1, 0, 0], "\(pca.components)")
+    #expect(abs(pca.variances[0] - 18.0 / 5) < 1e-12 && abs(pca.variances[1] - 8.0 / 5) < 1e-12, "\(pca.variances)")
+  }
+}
+
+@Suite struct ManifoldGridTests {
+  @Test func quantilesMatchPythonsNormalDist() throws {
+    let n = 20
+    let probabilities = (0..<n).map { (Double($0) + 0.5) / Double(n) } + [1e-12, 1e-5, 0.01, 0.02425, 0.3, 0.975, 0.999999]
+    let output = try ProcessRunner.python(
+      """
+      import sys
+      from statistics import NormalDist
+      print(" ".join(repr(NormalDist().inv_cdf(float(p))) for p in sys.argv[1:]))
+      """, probabilities.map { String($0) })
+    let expected = output.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    #expect(expected.count == probabilities.count)
+    let seen = ManifoldGrid.quantile.values(count: n) + probabilities[n...].map(ManifoldGrid.inverseNormalCDF)
+    // Tolerance 1e-12 absolute: both are accurate to about 1e-15.
+    for (e, s) in zip(expected, seen) {
+      #expect(abs(e - s) <= 1e-12, "expected \(e), seen \(s), difference \(abs(e - s))")
+    }
+  }
+
+  @Test func theLinearMeshSpansMinusFourToFourAndTheCanvasReadsLikeAPlot() {
+    let v = ManifoldGrid.linear.values(count: 5)
+    #expect(v == [-4, -2, 0, 2, 4], "\(v)")
+    // 2 x 2 quantile mesh: v = (-0.674, 0.674). Top-left tile is (z1 low, z2 high), bottom-right (z1 high, z2 low).
+    let codes = ManifoldGrid.quantile.codes(count: 2)
+    let q = Float(ManifoldGrid.inverseNormalCDF(0.75))
+    #expect(codes == [-q, q, q, q, -q, -q, q, -q], "\(codes)")
+    #expect(abs(q - 0.6744898) < 1e-6, "\(q)")
+  }
+}
+
+/// Options of a tiny plain (not denoising) training run with snapshots.
+private func snapshotRun(_ data: String, _ run: String, epochs: Int, extra: [String] = []) -> [String] {
+  ["--data", data, "--run", run, "--epochs", String(epochs)] + smallModel + extra
+}
+
+/// The APNG's acTL frame count and its number of fcTL chunks, read by python (struct only).
+private func apngFrames(_ path: String) throws -> (declared: Int, controls: Int) {
+  let output = try ProcessRunner.python(
+    """
+    import struct, sys
+    data = open(sys.argv[1], "rb").read()
+    pos, declared, controls = 8, -1, 0
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        if kind == b"acTL": declared = struct.unpack(">I", data[pos + 8:pos + 12])[0]
+        if kind == b"fcTL": controls += 1
+        pos += 12 + length
+    print(declared, controls)
+    """, [path])
+  let fields = output.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+  guard fields.count == 2 else { throw ReaderFailure(message: "unexpected APNG reader output: \(output)") }
+  return (fields[0], fields[1])
+}
+
+@Suite struct ReconstructionSnapshotTests {
+  @Test func snapshotsLeaveTheWeightsBitwiseUnchangedAndBecomeOneFramePerEpoch() throws {
+    let folder = try TemporaryFolder("snapshots")
+    defer { folder.remove() }
+    let data = try makeDataFolder(in: folder, train: 600, test: 50)
+    let plain = try StageRun.run("vae-train", snapshotRun(data, folder.file("plain"), epochs: 3), in: folder.path)
+    #expect(plain.status == 0, "\(plain.stderr)")
+    let run = folder.file("snap")
+    let snapped = try StageRun.run("vae-train", snapshotRun(data, run, epochs: 3, extra: ["--snapshot-images", "6"]), in: folder.path)
+    #expect(snapped.status == 0, "\(snapped.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: folder.file("plain") + "/snapshots.idx"), "off by default")
+
+    let a = try tensorBytes(try newestCheckpoint(folder.file("plain")))
+    let b = try tensorBytes(try newestCheckpoint(run))
+    #expect(a.keys.sorted() == b.keys.sorted())
+    for name in a.keys.sorted() where name != "train.epoch_sums" {
+      #expect(a[name] == b[name], "tensor \(name) differs with snapshots on")
+    }
+
+    let (shape, bytes) = try idxPayload(run + "/snapshots.idx")
+    #expect(shape == [3, 6, 28, 28], "\(shape)")
+    // The last frame is decode(mu) of test images 0-5 under the final weights, quantised.
+    let model = try TrainedModel.load(run: run, checkpoint: nil, threads: 1)
+    let clean = try idxPayload(data + "/test-images.idx").bytes
+    let last = PixelQuantisation.bytes(model.restore(clean[0..<(6 * 784)], count: 6))
+    #expect(Array(bytes[(2 * 6 * 784)...]) == last, "frame 3 should be the final model's reconstructions")
+    #expect(Array(bytes[0..<(6 * 784)]) != last, "frame 1 should differ from frame 3")
+
+    let out = folder.file("figures")
+    let render = try StageRun.run("vae-render", ["--run", run, "--out", out, "--scale", "1", "--threads", "1"], in: folder.path)
+    #expect(render.status == 0 && render.stderr.isEmpty, "\(render.stderr)")
+    let animation = out + "/reconstructions-over-training.png"
+    let frames = try apngFrames(animation)
+    #expect(frames.declared == 3 && frames.controls == 3, "acTL says \(frames.declared), \(frames.controls) fcTL chunks")
+    // Frame 1 (the IDAT image): clean row on top, epoch 1's reconstructions below, then the progress bar.
+    let first = try PNGDecoding.read(animation, scratch: folder)
+    let (s, w) = (1, 28)
+    #expect(first.width == s + 6 * (w + s) && first.height == s + 2 * (w + s) + 3, "\(first.width)x\(first.height)")
+    for i in 0..<6 {
+      let x0 = s + i * (w + s)
+      var cleanTile: [UInt8] = [], reconTile: [UInt8] = []
+      for y in 0..<28 {
+        for x in 0..<28 {
+          cleanTile.append(first[x0 + x, s + y])
+          reconTile.append(first[x0 + x, s + (w + s) + y])
+        }
+      }
+      #expect(cleanTile == Array(clean[(i * 784)..<((i + 1) * 784)]), "clean tile \(i)")
+      #expect(reconTile == Array(bytes[(i * 784)..<((i + 1) * 784)]), "frame 1 tile \(i) should be snapshot frame 1 image \(i)")
+    }
+    // A third of the bar is dark after epoch 1 of 3.
+    let barRow = first.height - 1
+    #expect(first[0, barRow] == 40 && first[first.width - 1, barRow] == 220, "bar row \(barRow)")
+    let page = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
+    #expect(page.contains("reconstructions-over-training.png") && page.contains("one frame per epoch (3 frames"))
+  }
+
+  @Test func resumeTrimsTheSnapshotsLikeTheLogAndEndsIdentical() throws {
+    let folder = try TemporaryFolder("snapshot-resume")
+    defer { folder.remove() }
+    let data = try makeDataFolder(in: folder, train: 600, test: 50)
+    let reference = folder.file("reference")
+    let straight = try StageRun.run("vae-train", snapshotRun(data, reference, epochs: 3, extra: ["--snapshot-images", "4"]), in: folder.path)
+    #expect(straight.status == 0, "\(straight.stderr)")
+
+    // Two epochs, then a third whose checkpoint is lost (as if killed after log.csv and snapshots.idx were written).
+    let run = folder.file("run")
+    #expect(try StageRun.run("vae-train", snapshotRun(data, run, epochs: 2, extra: ["--snapshot-images", "4"]), in: folder.path).status == 0)
+    #expect(try StageRun.run("vae-train", ["--run", run, "--resume", "--epochs", "3"], in: folder.path).status == 0)
+    #expect(try idxPayload(run + "/snapshots.idx").shape == [3, 4, 28, 28])
+    try FileManager.default.removeItem(atPath: try newestCheckpoint(run))  // step 57, the end of epoch 3
+    // Resuming from epoch 2 without repeating --snapshot-images: the file's 4 images go on; frame 3 is made again.
+    let resumed = try StageRun.run("vae-train", ["--run", run, "--resume", "--epochs", "3"], in: folder.path)
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    let expected = try Files.read(reference + "/snapshots.idx")
+    let seen = try Files.read(run + "/snapshots.idx")
+    #expect(seen == expected, "snapshots.idx after resume should equal the straight run's (\(seen.count) vs \(expected.count) bytes)")
+    #expect(try TrainingLog.read(from: run + "/log.csv").rows.count == 3)
+  }
+
+  @Test func badSnapshotRequestsAreRefused() throws {
+    let folder = try TemporaryFolder("snapshot-refusals")
+    defer { folder.remove() }
+    let data = try makeDataFolder(in: folder, train: 100, test: 20)
+    let tooMany = try StageRun.run("vae-train", snapshotRun(data, folder.file("a"), epochs: 1, extra: ["--snapshot-images", "101"]), in: folder.path)
+    #expect(tooMany.status == 64 && tooMany.stderr.contains("--snapshot-images must be 0...100"), "\(tooMany.stderr)")
+    let moreThanTest = try StageRun.run("vae-train", snapshotRun(data, folder.file("b"), epochs: 1, extra: ["--snapshot-images", "21"]), in: folder.path)
+    StageRun.expectOneLineFailure(moreThanTest, naming: "snapshots.idx", ["20 test images"])
+
+    // A run trained without snapshots cannot start them half-way: frames would no longer match epochs.
+    let run = folder.file("c")
+    #expect(try StageRun.run("vae-train", snapshotRun(data, run, epochs: 1), in: folder.path).status == 0)
+    let late = try StageRun.run("vae-train", ["--run", run, "--resume", "--epochs", "2", "--snapshot-images", "3"], in: folder.path)
+    StageRun.expectOneLineFailure(late, naming: run + "/snapshots.idx", ["earlier epochs made no snapshots", "--force"])
+
+    let other = folder.file("d")
+    #expect(try StageRun.run("vae-train", snapshotRun(data, other, epochs: 1, extra: ["--snapshot-images", "3"]), in: folder.path).status == 0)
+    let changed = try StageRun.run("vae-train", ["--run", other, "--resume", "--epochs", "2", "--snapshot-images", "5"], in: folder.path)
+    StageRun.expectOneLineFailure(changed, naming: other + "/snapshots.idx", ["holds 3 images per frame"])
+    // A damaged snapshots file is refused on resume, and only warned about by vae-render.
+    try Files.write([0, 0, 8, 1, 0, 0, 0, 0], to: other + "/snapshots.idx")
+    let damaged = try StageRun.run("vae-train", ["--run", other, "--resume", "--epochs", "2"], in: folder.path)
+    StageRun.expectOneLineFailure(damaged, naming: other + "/snapshots.idx", ["[epochs, 1...100, 28, 28]"])
+    let render = try StageRun.run("vae-render", ["--run", other, "--out", folder.file("fig"), "--threads", "1"], in: folder.path)
+    #expect(render.status == 0 && render.stdout.contains("leaving the reconstructions over training out"), "\(render.stdout)")
+    #expect(!FileManager.default.fileExists(atPath: folder.file("fig") + "/reconstructions-over-training.png"))
+  }
+}
+
+@Suite struct LatentRenderTests {
+  @Test func aTwoDimensionalCodeGetsAManifoldCanvasScatterAndInterpolation() throws {
+    let folder = try TemporaryFolder("manifold")
+    defer { folder.remove() }
+    let data = try makeDataFolder(in: folder, train: 600, test: 60)
+    let run = folder.file("run")
+    let options = ["--data", data, "--run", run, "--epochs", "2", "--hidden", "48", "--latent", "2", "--batch", "32", "--threads", "1"]
+    #expect(try StageRun.run("vae-train", options, in: folder.path).status == 0)
+    let out = folder.file("figures")
+    let render = try StageRun.run("vae-render", ["--run", run, "--out", out, "--scale", "1", "--manifold-grid", "linear"], in: folder.path)
+    #expect(render.status == 0 && render.stderr.isEmpty, "\(render.stderr)")
+
+    let canvas = try PNGDecoding.read(out + "/manifold.png", scratch: folder)
+    #expect(canvas.width == 20 * 28 && canvas.height == 20 * 28, "\(canvas.width)x\(canvas.height)")
+    // Tile (row r, column c) is decode(z1 = v[c], z2 = v[19 - r]) with v evenly spaced over [-4, 4].
+    let model = try TrainedModel.load(run: run, checkpoint: nil, threads: 1)
+    for (r, c) in [(0, 0), (19, 0), (7, 13)] {
+      let v = ManifoldGrid.linear.values(count: 20)
+      let tile = PixelQuantisation.bytes(model.vae.decode([Float(v[c]), Float(v[19 - r])], count: 1))
+      var seen: [UInt8] = []
+      for y in 0..<28 { for x in 0..<28 { seen.append(canvas[c * 28 + x, r * 28 + y]) } }
+      #expect(seen == tile, "tile row \(r), column \(c)")
+    }
+
+    let interpolation = try PNGDecoding.read(out + "/interpolation.png", scratch: folder)
+    #expect(interpolation.width == 1 + 12 * 29 && interpolation.height == 1 + 8 * 29, "\(interpolation.width)x\(interpolation.height)")
+    // Row 2, step 0 decodes mu(image 4) and the last step mu(image 5).
+    let clean = try idxPayload(data + "/test-images.idx").bytes
+    let mu = model.encode(clean[(4 * 784)..<(6 * 784)], count: 2)
+    for (column, code) in [(1, Array(mu[0..<2])), (10, Array(mu[2..<4]))] {
+      let tile = PixelQuantisation.bytes(model.vae.decode(code, count: 1))
+      var seen: [UInt8] = []
+      for y in 0..<28 { for x in 0..<28 { seen.append(interpolation[1 + column * 29 + x, 1 + 2 * 29 + y]) } }
+      #expect(seen == tile, "interpolation row 2, column \(column)")
+    }
+
+    let svg = try String(contentsOfFile: out + "/latent-scatter.svg", encoding: .utf8)
+    #expect(svg.components(separatedBy: "<circle").count - 1 >= 60, "a dot per test image")
+    #expect(svg.contains("z1 (mu)") && svg.contains("digit 0"))
+    let page = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
+    #expect(page.contains("manifold.png") && page.contains("--manifold-grid linear") && page.contains("over [-4, 4]"))
+    // Another mesh is another output: not skipped.
+    let quantile = try StageRun.run("vae-render", ["--run", run, "--out", out, "--scale", "1"], in: folder.path)
+    #expect(quantile.status == 0 && !quantile.stdout.contains("(skipped)"), "\(quantile.stdout)")
+    #expect(try String(contentsOfFile: out + "/index.html", encoding: .utf8).contains("quantiles"))
+  }
+
+  @Test func aWiderCodeIsScatteredByPrincipalComponentsAndHasNoCanvas() throws {
+    let folder = try TemporaryFolder("pca-render")
+    defer { folder.remove() }
+    let data = try makeDataFolder(in: folder, train: 300, test: 40)
+    let run = folder.file("run")
+    #expect(try StageRun.run("vae-train", ["--data", data, "--run", run, "--epochs", "1"] + smallModel, in: folder.path).status == 0)
+    let out = folder.file("figures")
+    let render = try StageRun.run("vae-render", ["--run", run, "--out", out], in: folder.path)
+    #expect(render.status == 0, "\(render.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: out + "/manifold.png"))
+    let svg = try String(contentsOfFile: out + "/latent-scatter.svg", encoding: .utf8)
+    #expect(svg.contains("PC1 (") && svg.contains("% of variance)"), "axis labels name the components")
+    let page = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
+    #expect(page.contains("principal components") && page.contains("computed in Double") && page.contains("No manifold canvas"))
+    let bad = try StageRun.run("vae-render", ["--run", run, "--out", out, "--manifold-grid", "spiral"], in: folder.path)
+    #expect(bad.status == 64, "\(bad.stderr)")
+  }
+}
