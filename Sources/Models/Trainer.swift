@@ -11,6 +11,10 @@ import Compute
 /// The last batch of an epoch holds the remainder (N mod B) when B does not
 /// divide N (like PyTorch's `drop_last=False`).
 ///
+/// A conditional model (`model.condition` C > 0) takes a ``ConditionSource``: the
+/// condition of each image of a batch is written into a [B, C] buffer as the batch is
+/// gathered, from the image's index and the epoch only, so resuming stays exact.
+///
 /// Dropout masks and eps come from the trainer's generator, whose state is part
 /// of ``state``. Restoring ``state``, the parameter values and Adam's m and v
 /// into a trainer built with the same configurations and data continues bitwise
@@ -31,6 +35,8 @@ public final class Trainer {
   private var orderEpoch = -1
   private let inputBatch: FloatBuffer  // [B, D]
   private let targetBatch: FloatBuffer  // [B, D], unused when targets are the images
+  private let conditions: (any ConditionSource)?
+  private let conditionBatch: FloatBuffer  // [B, C], empty for a plain VAE
 
   /// The current epoch, 0-based (= epochs completed).
   public private(set) var epoch = 0
@@ -43,12 +49,14 @@ public final class Trainer {
   ///   - images: [N, D] UInt8, row-major, what the encoder sees
   ///   - targets: [N, D] UInt8 the decoder must reproduce; nil for `images` itself
   ///   - count: N (at least 1)
+  ///   - conditions: the condition of every training image, needed exactly when
+  ///     `modelConfig.condition` > 0 (its width must equal it and it must cover N images)
   ///   - gemmThreading: how GEMMs use `config.threads` (see ``Parallel/GEMMThreading``);
   ///     results are reproducible for a given choice and thread count
   /// - Throws: ``ModelError`` for bad configurations, data of the wrong size, or no BLAS.
   public init(
     model modelConfig: VAEConfig, training config: TrainingConfig, images: [UInt8], targets: [UInt8]? = nil,
-    count: Int, gemmThreading: Parallel.GEMMThreading = .split
+    count: Int, conditions: (any ConditionSource)? = nil, gemmThreading: Parallel.GEMMThreading = .split
   ) throws(ModelError) {
     try config.validate()
     try modelConfig.validate()
@@ -58,6 +66,9 @@ public final class Trainer {
     if let targets, targets.count != size {
       throw .sizeMismatch(what: "training targets [\(count), \(modelConfig.inputSize)]", expected: size, found: targets.count)
     }
+    try Self.check(conditions, model: modelConfig, count: count, what: "training")
+    self.conditions = conditions
+    conditionBatch = FloatBuffer(count: config.batchSize * modelConfig.condition)
     self.config = config
     self.count = count
     self.images = images
@@ -109,10 +120,17 @@ public final class Trainer {
         }
       }
     }
+    if let conditions {
+      (targets ?? images).withUnsafeBufferPointer { clean in
+        order.withUnsafeBufferPointer { order in
+          Self.gatherConditions(conditions, clean, order, start, b, d, epoch: epoch, into: conditionBatch.pointer)
+        }
+      }
+    }
     let targetPointer = targets == nil ? inputBatch.pointer : targetBatch.pointer
     let report = model.trainStep(
-      input: inputBatch.pointer, target: targetPointer, count: b, beta: beta, generator: &generator,
-      optimizer: optimizer)
+      input: inputBatch.pointer, target: targetPointer, condition: conditions == nil ? nil : conditionBatch.pointer,
+      count: b, beta: beta, generator: &generator, optimizer: optimizer)
     globalStep += 1
     stepInEpoch += 1
     if start + b == count {
@@ -129,8 +147,12 @@ public final class Trainer {
   /// - Parameters:
   ///   - images: [count, D] UInt8 inputs
   ///   - targets: [count, D] UInt8 targets; nil for `images`
-  public func evaluate(images: [UInt8], targets: [UInt8]? = nil, count: Int) throws(ModelError) -> LossReport {
+  ///   - conditions: the images' conditions (epoch 0 of the source), exactly for a conditional model
+  public func evaluate(
+    images: [UInt8], targets: [UInt8]? = nil, count: Int, conditions: (any ConditionSource)? = nil
+  ) throws(ModelError) -> LossReport {
     let d = model.config.inputSize
+    try Self.check(conditions, model: model.config, count: count, what: "evaluation")
     guard count >= 1 else { throw .invalidConfiguration(field: "count", value: "\(count)", expected: "at least 1 image") }
     guard images.count == count * d else { throw .sizeMismatch(what: "evaluation images [\(count), \(d)]", expected: count * d, found: images.count) }
     if let targets, targets.count != count * d {
@@ -150,8 +172,14 @@ public final class Trainer {
           Self.gather(targets, nil, start, b, d, into: evalTargets.pointer, parallel: model.parallel)
         }
       }
+      if let conditions {
+        (targets ?? images).withUnsafeBufferPointer { clean in
+          Self.gatherConditions(conditions, clean, nil, start, b, d, epoch: 0, into: conditionBatch.pointer)
+        }
+      }
       let report = model.evaluate(
-        input: inputBatch.pointer, target: evalTargets?.pointer ?? inputBatch.pointer, count: b, beta: config.beta,
+        input: inputBatch.pointer, target: evalTargets?.pointer ?? inputBatch.pointer,
+        condition: conditions == nil ? nil : conditionBatch.pointer, count: b, beta: config.beta,
         generator: &evalGenerator)
       total += report.total * Double(b)
       recon += report.recon * Double(b)
@@ -206,6 +234,38 @@ public final class Trainer {
   }
 
   // MARK: - Data
+
+  /// Throws unless `conditions` is given exactly for a conditional model, with its width, covering `count` images.
+  private static func check(
+    _ conditions: (any ConditionSource)?, model: VAEConfig, count: Int, what: String
+  ) throws(ModelError) {
+    guard let conditions else {
+      guard model.condition == 0 else {
+        throw .invalidConfiguration(field: "conditions", value: "none", expected: "\(what) conditions of width \(model.condition)")
+      }
+      return
+    }
+    guard conditions.width == model.condition else {
+      throw .invalidConfiguration(
+        field: "conditions", value: "width \(conditions.width)", expected: "width \(model.condition) (the model's condition)")
+    }
+    guard conditions.count >= count else {
+      throw .sizeMismatch(what: "\(what) conditions (one per image)", expected: count, found: conditions.count)
+    }
+  }
+
+  /// The conditions of rows `order[start ..< start + b]` (or `start ..< start + b`) into `output` [b, C].
+  private static func gatherConditions(
+    _ source: any ConditionSource, _ clean: UnsafeBufferPointer<UInt8>, _ order: UnsafeBufferPointer<Int32>?,
+    _ start: Int, _ b: Int, _ d: Int, epoch: Int, into output: UnsafeMutablePointer<Float>
+  ) {
+    guard let base = clean.baseAddress else { return }
+    let c = source.width
+    for i in 0..<b {
+      let row = order.map { Int($0[start + i]) } ?? start + i
+      source.write(index: row, epoch: epoch, image: base + row * d, into: output + i * c)
+    }
+  }
 
   private func shuffleOrder() {
     var shuffler = Xoshiro256(seed: config.seed, stream: UInt64(epoch))

@@ -5,6 +5,7 @@ import Compute
 //   D  = pixels per image (config.inputSize, 784 for MNIST)
 //   Hi = width of hidden layer i (config.hidden[i]); H = the last (next to the latent)
 //   Z  = latent units (config.latent)
+//   C  = condition width (config.condition; 0 for a plain VAE)
 // Every buffer is flat, row-major, one image per row: [B, D] is B rows of D Floats.
 
 /// A variational autoencoder (Kingma & Welling, 2014) with MLP encoder and decoder.
@@ -14,6 +15,11 @@ import Compute
 /// z -> hidden layers (mirrored) -> Bernoulli logits [B, D]. Loss per image:
 /// BCE with logits summed over pixels + beta * KL(N(mu, sigma^2) || N(0, I)).
 ///
+/// Conditional VAE (Sohn et al., 2015), when `config.condition` C > 0: every image comes
+/// with a condition c [C] (a one-hot label, an occluded image and its mask, ...). The
+/// encoder reads [x, c] (D + C columns) and the decoder [z, c] (Z + C columns); only the
+/// first layers' weight shapes change. Every method then takes the conditions [B, C].
+///
 /// Targets are pixel intensities in [0, 1] (uint8 / 255), continuous and NOT
 /// binarised. The input may differ from the target (denoising: corrupted
 /// input, clean target).
@@ -21,10 +27,10 @@ import Compute
 /// Tensors in ``parameters`` (weights [in, out], y = x @ W + b), with n hidden
 /// layers H0 ... H(n-1):
 ///
-///     encoder.<i>.weight     [D (i = 0) or H(i-1), Hi]        encoder.<i>.bias  [Hi]
+///     encoder.<i>.weight     [D + C (i = 0) or H(i-1), Hi]    encoder.<i>.bias  [Hi]
 ///     encoder.mu.weight      [H(n-1), Z]                      encoder.mu.bias     [Z]
 ///     encoder.logvar.weight  [H(n-1), Z]                      encoder.logvar.bias [Z]
-///     decoder.<j>.weight     [Z (j = 0) or H(n-j), H(n-1-j)]  decoder.<j>.bias  [H(n-1-j)]
+///     decoder.<j>.weight     [Z + C (j = 0) or H(n-j), H(n-1-j)]  decoder.<j>.bias  [H(n-1-j)]
 ///     decoder.out.weight     [H0, D]                          decoder.out.bias  [D]
 ///
 /// All activations and gradients live in buffers allocated once by `init` for
@@ -71,20 +77,23 @@ public final class VAE {
   let dlogVar: FloatBuffer  // [Bm, Z]
   let logits: FloatBuffer  // [Bm, D] h @ W_out, bias not added
   let dlogits: FloatBuffer  // [Bm, D]
+  let encoderInput: FloatBuffer  // [Bm, D + C] x and c side by side (empty when C = 0)
+  let decoderInput: FloatBuffer  // [Bm, Z + C] z and c side by side (empty when C = 0)
+  let decoderInputGrad: FloatBuffer  // [Bm, Z + C] dL/d[z, c] (empty when C = 0)
   let partials: UnsafeMutablePointer<Double>  // [ceil(D / 8)] loss per column chunk
   let flags: FloatBuffer  // [threads * 16] per-thread results of the finiteness check
 
   /// The names and shapes of the tensors of `config`, in layout order.
   public static func tensorLayout(_ config: VAEConfig) -> [(name: String, shape: [Int])] {
     var tensors: [(name: String, shape: [Int])] = []
-    var width = config.inputSize
+    var width = config.inputSize + config.condition
     for (i, h) in config.hidden.enumerated() {
       tensors += [("encoder.\(i).weight", [width, h]), ("encoder.\(i).bias", [h])]
       width = h
     }
     tensors += [("encoder.mu.weight", [width, config.latent]), ("encoder.mu.bias", [config.latent])]
     tensors += [("encoder.logvar.weight", [width, config.latent]), ("encoder.logvar.bias", [config.latent])]
-    width = config.latent
+    width = config.latent + config.condition
     for (j, h) in config.hidden.reversed().enumerated() {
       tensors += [("decoder.\(j).weight", [width, h]), ("decoder.\(j).bias", [h])]
       width = h
@@ -134,6 +143,10 @@ public final class VAE {
       FloatBuffer(count: latentSize)
     )
     logits = FloatBuffer(count: maxBatch * config.inputSize)
+    let c = config.condition
+    encoderInput = FloatBuffer(count: c == 0 ? 0 : maxBatch * (config.inputSize + c))
+    decoderInput = FloatBuffer(count: c == 0 ? 0 : maxBatch * (config.latent + c))
+    decoderInputGrad = FloatBuffer(count: c == 0 ? 0 : maxBatch * (config.latent + c))
     dlogits = FloatBuffer(count: maxBatch * config.inputSize)
     let chunks = Parallel.chunks(count: config.inputSize, size: 8)
     partials = .allocate(capacity: chunks)
@@ -182,33 +195,36 @@ public final class VAE {
   /// - Parameters:
   ///   - input: x [B, D], what the encoder sees (e.g. a corrupted image)
   ///   - target: t [B, D], what the decoder should produce, intensities in [0, 1]
+  ///   - condition: c [B, C] when C > 0, nil for a plain VAE
   ///   - count: B, 1...maxBatch
   ///   - beta: the KL weight
   public func computeGradients(
-    input: UnsafePointer<Float>, target: UnsafePointer<Float>, count: Int, beta: Float,
-    generator: inout Xoshiro256
+    input: UnsafePointer<Float>, target: UnsafePointer<Float>, condition: UnsafePointer<Float>? = nil, count: Int,
+    beta: Float, generator: inout Xoshiro256
   ) -> LossReport {
     precondition(count >= 1 && count <= maxBatch, "batch of \(count) outside 1...\(maxBatch)")
-    let klSum = forward(input: input, count: count, training: true, sample: true, generator: &generator)
+    checkCondition(condition)
+    let klSum = forward(input: input, condition: condition, count: count, training: true, sample: true, generator: &generator)
     let invB = 1 / Float(count)
     let reconSum = BernoulliLoss.lossAndGradient(
       logits: logits.pointer, bias: parameters.values.pointer + outputLayer.bias, targets: target,
       gradient: dlogits.pointer, biasGradient: parameters.grads.pointer + outputLayer.bias, scale: invB,
       rows: count, columns: config.inputSize, partials: partials, parallel: parallel)
-    backward(input: input, count: count, klWeight: beta * invB)
+    backward(input: config.condition > 0 ? UnsafePointer(encoderInput.pointer) : input, count: count, klWeight: beta * invB)
     return report(reconSum: reconSum, klSum: klSum, count: count, beta: beta)
   }
 
-  /// One training step: ``computeGradients(input:target:count:beta:generator:)``, then
+  /// One training step: ``computeGradients(input:target:condition:count:beta:generator:)``, then
   /// `optimizer.update` unless the loss or any gradient is NaN or infinite.
   ///
   /// When the returned report is not finite (``LossReport/isFinite``), the parameters
   /// and the optimizer are unchanged (the generator has still advanced).
   public func trainStep(
-    input: UnsafePointer<Float>, target: UnsafePointer<Float>, count: Int, beta: Float,
-    generator: inout Xoshiro256, optimizer: Adam
+    input: UnsafePointer<Float>, target: UnsafePointer<Float>, condition: UnsafePointer<Float>? = nil, count: Int,
+    beta: Float, generator: inout Xoshiro256, optimizer: Adam
   ) -> LossReport {
-    var report = computeGradients(input: input, target: target, count: count, beta: beta, generator: &generator)
+    var report = computeGradients(
+      input: input, target: target, condition: condition, count: count, beta: beta, generator: &generator)
     guard report.isFinite else { return report }
     guard gradientsAreFinite() else {
       // The loss was finite but a gradient overflowed: report it as a non-finite step.
@@ -245,11 +261,12 @@ public final class VAE {
   /// The loss on one batch, with z sampled using `generator` (eps [B, Z] drawn in
   /// order) and no dropout; no gradients, no update.
   public func evaluate(
-    input: UnsafePointer<Float>, target: UnsafePointer<Float>, count: Int, beta: Float,
-    generator: inout Xoshiro256
+    input: UnsafePointer<Float>, target: UnsafePointer<Float>, condition: UnsafePointer<Float>? = nil, count: Int,
+    beta: Float, generator: inout Xoshiro256
   ) -> LossReport {
     precondition(count >= 1 && count <= maxBatch, "batch of \(count) outside 1...\(maxBatch)")
-    let klSum = forward(input: input, count: count, training: false, sample: true, generator: &generator)
+    checkCondition(condition)
+    let klSum = forward(input: input, condition: condition, count: count, training: false, sample: true, generator: &generator)
     let reconSum = BernoulliLoss.lossAndGradient(
       logits: logits.pointer, bias: parameters.values.pointer + outputLayer.bias, targets: target,
       gradient: nil, biasGradient: nil, scale: 1, rows: count, columns: config.inputSize, partials: partials,
@@ -257,52 +274,64 @@ public final class VAE {
     return report(reconSum: reconSum, klSum: klSum, count: count, beta: beta)
   }
 
-  /// The posterior parameters of `count` images `input` [count, D]: mu and logVar, each [count, Z].
-  public func encode(_ input: [Float], count: Int) -> (mu: [Float], logVar: [Float]) {
+  /// The posterior parameters of `count` images `input` [count, D] (with `conditions`
+  /// [count, C] when C > 0): mu and logVar, each [count, Z].
+  public func encode(_ input: [Float], conditions: [Float]? = nil, count: Int) -> (mu: [Float], logVar: [Float]) {
     precondition(input.count == count * config.inputSize, "input must hold count x inputSize Floats")
-    let (d, zSize) = (config.inputSize, config.latent)
+    checkConditions(conditions, count: count)
+    let (d, zSize, c) = (config.inputSize, config.latent, config.condition)
     var muOut = [Float](repeating: 0, count: count * zSize)
     var logVarOut = [Float](repeating: 0, count: count * zSize)
     var unused = Xoshiro256(seed: 0)
-    withBases(input, &muOut, &logVarOut) { x, muOut, logVarOut in
-      forEachBatch(count) { start, b in
-        encodeBatch(input: x + start * d, count: b, generator: &unused, sample: false)
-        (muOut + start * zSize).update(from: mu.pointer, count: b * zSize)
-        (logVarOut + start * zSize).update(from: logVar.pointer, count: b * zSize)
+    withConditions(conditions) { conditions in
+      withBases(input, &muOut, &logVarOut) { x, muOut, logVarOut in
+        forEachBatch(count) { start, b in
+          encodeBatch(input: x + start * d, condition: conditions.map { $0 + start * c }, count: b, generator: &unused, sample: false)
+          (muOut + start * zSize).update(from: mu.pointer, count: b * zSize)
+          (logVarOut + start * zSize).update(from: logVar.pointer, count: b * zSize)
+        }
       }
     }
     return (muOut, logVarOut)
   }
 
-  /// Pixel probabilities sigmoid(logits) [count, D] for latent codes `codes` [count, Z].
-  public func decode(_ codes: [Float], count: Int) -> [Float] {
+  /// Pixel probabilities sigmoid(logits) [count, D] for latent codes `codes` [count, Z]
+  /// (with `conditions` [count, C] when C > 0).
+  public func decode(_ codes: [Float], conditions: [Float]? = nil, count: Int) -> [Float] {
     precondition(codes.count == count * config.latent, "codes must hold count x latent Floats")
-    let (d, zSize) = (config.inputSize, config.latent)
+    checkConditions(conditions, count: count)
+    let (d, zSize, c) = (config.inputSize, config.latent, config.condition)
     var out = [Float](repeating: 0, count: count * d)
     var unusedOut: [Float] = [0]
-    withBases(codes, &out, &unusedOut) { codes, out, _ in
-      forEachBatch(count) { start, b in
-        z.pointer.update(from: codes + start * zSize, count: b * zSize)
-        decodeBatch(count: b, into: out + start * d)
+    withConditions(conditions) { conditions in
+      withBases(codes, &out, &unusedOut) { codes, out, _ in
+        forEachBatch(count) { start, b in
+          z.pointer.update(from: codes + start * zSize, count: b * zSize)
+          decodeBatch(condition: conditions.map { $0 + start * c }, count: b, into: out + start * d)
+        }
       }
     }
     return out
   }
 
-  /// The decoder's Bernoulli logits [count, D] (bias included) for latent codes `codes` [count, Z].
-  public func decodeLogits(_ codes: [Float], count: Int) -> [Float] {
+  /// The decoder's Bernoulli logits [count, D] (bias included) for latent codes `codes` [count, Z]
+  /// (with `conditions` [count, C] when C > 0).
+  public func decodeLogits(_ codes: [Float], conditions: [Float]? = nil, count: Int) -> [Float] {
     precondition(codes.count == count * config.latent, "codes must hold count x latent Floats")
-    let (d, zSize) = (config.inputSize, config.latent)
+    checkConditions(conditions, count: count)
+    let (d, zSize, c) = (config.inputSize, config.latent, config.condition)
     var out = [Float](repeating: 0, count: count * d)
     var unusedOut: [Float] = [0]
     var unused = Xoshiro256(seed: 0)
     let bias = parameters.values.pointer + outputLayer.bias
-    withBases(codes, &out, &unusedOut) { codes, out, _ in
-      forEachBatch(count) { start, b in
-        z.pointer.update(from: codes + start * zSize, count: b * zSize)
-        decodeLogits(count: b, training: false, generator: &unused)
-        for r in 0..<b {
-          for c in 0..<d { out[(start + r) * d + c] = logits.pointer[r * d + c] + bias[c] }
+    withConditions(conditions) { conditions in
+      withBases(codes, &out, &unusedOut) { codes, out, _ in
+        forEachBatch(count) { start, b in
+          z.pointer.update(from: codes + start * zSize, count: b * zSize)
+          decodeLogits(condition: conditions.map { $0 + start * c }, count: b, training: false, generator: &unused)
+          for r in 0..<b {
+            for k in 0..<d { out[(start + r) * d + k] = logits.pointer[r * d + k] + bias[k] }
+          }
         }
       }
     }
@@ -310,12 +339,13 @@ public final class VAE {
   }
 
   /// -log p(target | z) per image: the Bernoulli loss of `targets` [count, D] (intensities
-  /// in [0, 1]) under the decoder at `codes` [count, Z], summed over pixels, in nats.
-  /// For importance-sampled likelihoods: log p(x | z) is minus this.
-  public func reconstructionLoss(codes: [Float], targets: [Float], count: Int) -> [Double] {
+  /// in [0, 1]) under the decoder at `codes` [count, Z] (and `conditions` [count, C] when
+  /// C > 0), summed over pixels, in nats. For importance-sampled likelihoods: log p(x | z)
+  /// is minus this.
+  public func reconstructionLoss(codes: [Float], conditions: [Float]? = nil, targets: [Float], count: Int) -> [Double] {
     precondition(targets.count == count * config.inputSize, "targets must hold count x inputSize Floats")
     let d = config.inputSize
-    let logits = decodeLogits(codes, count: count)
+    let logits = decodeLogits(codes, conditions: conditions, count: count)
     var losses = [Double](repeating: 0, count: count)
     var partials = [Double](repeating: 0, count: Parallel.chunks(count: d, size: 8))
     logits.withUnsafeBufferPointer { logits in
@@ -331,21 +361,56 @@ public final class VAE {
     return losses
   }
 
-  /// Pixel probabilities [count, D] of the decoded posterior means: decode(mu(input)).
-  public func reconstruct(_ input: [Float], count: Int) -> [Float] {
+  /// Pixel probabilities [count, D] of the decoded posterior means: decode(mu(input), c)
+  /// (with `conditions` [count, C] when C > 0).
+  public func reconstruct(_ input: [Float], conditions: [Float]? = nil, count: Int) -> [Float] {
     precondition(input.count == count * config.inputSize, "input must hold count x inputSize Floats")
-    let d = config.inputSize
+    checkConditions(conditions, count: count)
+    let (d, c) = (config.inputSize, config.condition)
     var out = [Float](repeating: 0, count: count * d)
     var unusedOut: [Float] = [0]
     var unused = Xoshiro256(seed: 0)
-    withBases(input, &out, &unusedOut) { x, out, _ in
-      forEachBatch(count) { start, b in
-        encodeBatch(input: x + start * d, count: b, generator: &unused, sample: false)
-        z.pointer.update(from: mu.pointer, count: b * config.latent)
-        decodeBatch(count: b, into: out + start * d)
+    withConditions(conditions) { conditions in
+      withBases(input, &out, &unusedOut) { x, out, _ in
+        forEachBatch(count) { start, b in
+          let condition = conditions.map { $0 + start * c }
+          encodeBatch(input: x + start * d, condition: condition, count: b, generator: &unused, sample: false)
+          z.pointer.update(from: mu.pointer, count: b * config.latent)
+          decodeBatch(condition: condition, count: b, into: out + start * d)
+        }
       }
     }
     return out
+  }
+
+  /// Calls `body` with the first condition, or nil for a plain VAE.
+  private func withConditions(_ conditions: [Float]?, _ body: (UnsafePointer<Float>?) -> Void) {
+    guard let conditions, config.condition > 0 else { return body(nil) }
+    conditions.withUnsafeBufferPointer { body($0.baseAddress) }
+  }
+
+  private func checkConditions(_ conditions: [Float]?, count: Int) {
+    if config.condition > 0 {
+      precondition(conditions?.count == count * config.condition, "conditions must hold count x condition Floats")
+    } else {
+      precondition(conditions == nil, "a plain VAE takes no conditions")
+    }
+  }
+
+  private func checkCondition(_ condition: UnsafePointer<Float>?) {
+    precondition((condition != nil) == (config.condition > 0), "a condition is needed exactly when config.condition > 0")
+  }
+
+  /// Rows [a, c] of `count` images into `output` [count, A + C].
+  private func sideBySide(
+    _ a: UnsafePointer<Float>, width: Int, _ c: UnsafePointer<Float>, count: Int, into output: UnsafeMutablePointer<Float>
+  ) {
+    let cWidth = config.condition
+    let row = width + cWidth
+    for r in 0..<count {
+      (output + r * row).update(from: a + r * width, count: width)
+      (output + r * row + width).update(from: c + r * cWidth, count: cWidth)
+    }
   }
 
   /// Calls `body` with the first elements of three arrays; does nothing when one is empty.
@@ -402,9 +467,18 @@ public final class VAE {
 
   /// Encoder and heads: fills mu and logVar; with `sample`, eps from the generator and
   /// z; returns the KL summed over the batch (only meaningful with `sample`).
+  /// With C > 0, [x, c] goes through encoderInput first.
   @discardableResult
-  private func encodeBatch(input: UnsafePointer<Float>, count: Int, generator: inout Xoshiro256, sample: Bool, training: Bool = false) -> Double {
-    let h = forwardHidden(encoder, input: input, count: count, training: training, generator: &generator)
+  private func encodeBatch(
+    input: UnsafePointer<Float>, condition: UnsafePointer<Float>?, count: Int, generator: inout Xoshiro256, sample: Bool,
+    training: Bool = false
+  ) -> Double {
+    var x = input
+    if let condition {
+      sideBySide(input, width: config.inputSize, condition, count: count, into: encoderInput.pointer)
+      x = UnsafePointer(encoderInput.pointer)
+    }
+    let h = forwardHidden(encoder, input: x, count: count, training: training, generator: &generator)
     // The two heads are small products: side by side on two threads.
     parallel.concurrently(
       { muHead.forward(input: h, output: mu.pointer, batch: count, parameters: parameters, activation: nil, parallel: $0) },
@@ -419,17 +493,22 @@ public final class VAE {
       mu: mu.pointer, logVar: logVar.pointer, eps: eps.pointer, sigma: sigma.pointer, z: z.pointer, count: size)
   }
 
-  /// Decoder from z to logits (bias not added).
-  private func decodeLogits(count: Int, training: Bool, generator: inout Xoshiro256) {
-    let h = forwardHidden(decoder, input: z.pointer, count: count, training: training, generator: &generator)
+  /// Decoder from z (with C > 0: [z, c] through decoderInput) to logits (bias not added).
+  private func decodeLogits(condition: UnsafePointer<Float>?, count: Int, training: Bool, generator: inout Xoshiro256) {
+    var input = UnsafePointer(z.pointer)
+    if let condition {
+      sideBySide(z.pointer, width: config.latent, condition, count: count, into: decoderInput.pointer)
+      input = UnsafePointer(decoderInput.pointer)
+    }
+    let h = forwardHidden(decoder, input: input, count: count, training: training, generator: &generator)
     outputLayer.forward(
       input: h, output: logits.pointer, batch: count, parameters: parameters, activation: nil, addBias: false,
       parallel: parallel)
   }
 
-  private func decodeBatch(count: Int, into output: UnsafeMutablePointer<Float>) {
+  private func decodeBatch(condition: UnsafePointer<Float>?, count: Int, into output: UnsafeMutablePointer<Float>) {
     var unused = Xoshiro256(seed: 0)
-    decodeLogits(count: count, training: false, generator: &unused)
+    decodeLogits(condition: condition, count: count, training: false, generator: &unused)
     BernoulliLoss.probabilities(
       logits: logits.pointer, bias: parameters.values.pointer + outputLayer.bias, output: output, rows: count,
       columns: config.inputSize)
@@ -437,21 +516,31 @@ public final class VAE {
 
   /// The whole forward pass up to the logits; returns the KL sum.
   private func forward(
-    input: UnsafePointer<Float>, count: Int, training: Bool, sample: Bool, generator: inout Xoshiro256
+    input: UnsafePointer<Float>, condition: UnsafePointer<Float>?, count: Int, training: Bool, sample: Bool,
+    generator: inout Xoshiro256
   ) -> Double {
-    let klSum = encodeBatch(input: input, count: count, generator: &generator, sample: sample, training: training)
-    decodeLogits(count: count, training: training, generator: &generator)
+    let klSum = encodeBatch(
+      input: input, condition: condition, count: count, generator: &generator, sample: sample, training: training)
+    decodeLogits(condition: condition, count: count, training: training, generator: &generator)
     return klSum
   }
 
   /// Back-propagates from dlogits (already written by the loss, with the output bias
-  /// gradient) to every parameter gradient.
+  /// gradient) to every parameter gradient. `input` is what the first encoder layer read
+  /// ([x, c] when C > 0).
   private func backward(input: UnsafePointer<Float>, count: Int, klWeight: Float) {
     let last = decoder[decoder.count - 1]
     outputLayer.backwardGEMMs(
       input: last.result(training: true), outputGrad: dlogits.pointer, inputGrad: last.grad.pointer, batch: count,
       parameters: parameters, parallel: parallel)
-    backwardHidden(decoder, input: z.pointer, inputGrad: dz.pointer, count: count)
+    if config.condition > 0 {
+      // The decoder read [z, c]: its input gradient has Z + C columns, of which dz is the first Z.
+      backwardHidden(decoder, input: decoderInput.pointer, inputGrad: decoderInputGrad.pointer, count: count)
+      let (zSize, row) = (config.latent, config.latent + config.condition)
+      for r in 0..<count { (dz.pointer + r * zSize).update(from: decoderInputGrad.pointer + r * row, count: zSize) }
+    } else {
+      backwardHidden(decoder, input: z.pointer, inputGrad: dz.pointer, count: count)
+    }
     let size = count * config.latent
     GaussianKL.backward(
       mu: mu.pointer, eps: eps.pointer, sigma: sigma.pointer, dz: dz.pointer, klWeight: klWeight,

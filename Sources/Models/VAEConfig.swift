@@ -17,10 +17,14 @@ public struct VAEConfig: Codable, Equatable, Sendable {
   public var dropout: Float
   /// How initial parameters are drawn.
   public var initialization: WeightInitialization
+  /// C, the width of the condition vector of a conditional VAE (Sohn et al., 2015), 0 for a
+  /// plain VAE. The condition is concatenated to the encoder's input (D + C) and to z at the
+  /// decoder (Z + C).
+  public var condition: Int
 
   public init(
     inputSize: Int = 784, hidden: [Int] = [400], latent: Int = 20, activation: Activation = .relu, dropout: Float = 0,
-    initialization: WeightInitialization = .fanInUniform
+    initialization: WeightInitialization = .fanInUniform, condition: Int = 0
   ) {
     self.inputSize = inputSize
     self.hidden = hidden
@@ -28,12 +32,13 @@ public struct VAEConfig: Codable, Equatable, Sendable {
     self.activation = activation
     self.dropout = dropout
     self.initialization = initialization
+    self.condition = condition
   }
 
   /// The pytorch/examples VAE: 784-400-20, ReLU, no dropout.
   public static let bench = VAEConfig()
 
-  /// Missing keys take the defaults of ``init(inputSize:hidden:latent:activation:dropout:initialization:)``.
+  /// Missing keys take the defaults of ``init(inputSize:hidden:latent:activation:dropout:initialization:condition:)``.
   public init(from decoder: Decoder) throws {
     let defaults = VAEConfig()
     let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -43,6 +48,7 @@ public struct VAEConfig: Codable, Equatable, Sendable {
     activation = try c.decodeIfPresent(Activation.self, forKey: .activation) ?? defaults.activation
     dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? defaults.dropout
     initialization = try c.decodeIfPresent(WeightInitialization.self, forKey: .initialization) ?? defaults.initialization
+    condition = try c.decodeIfPresent(Int.self, forKey: .condition) ?? defaults.condition
   }
 
   /// Throws ``ModelError/invalidConfiguration(field:value:expected:)`` for the first bad field.
@@ -51,6 +57,7 @@ public struct VAEConfig: Codable, Equatable, Sendable {
     if hidden.isEmpty || hidden.contains(where: { $0 < 1 }) {
       throw .invalidConfiguration(field: "hidden", value: "\(hidden)", expected: "one or more widths, each at least 1")
     }
+    if condition < 0 { throw .invalidConfiguration(field: "condition", value: "\(condition)", expected: "0 or more") }
     if latent < 1 { throw .invalidConfiguration(field: "latent", value: "\(latent)", expected: "at least 1") }
     if !(dropout >= 0 && dropout < 1) {
       throw .invalidConfiguration(field: "dropout", value: "\(dropout)", expected: "a probability in [0, 1)")

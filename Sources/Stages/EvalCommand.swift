@@ -13,6 +13,11 @@ public struct EvalCommand: ParsableCommand {
       restoration decode(mu(corrupted)), for the corrupted input itself, and for a 3x3 median filter of \
       the input (borders replicated); and the ELBO of the corrupted input with the clean images as target.
 
+      A cvae's ELBO conditions on <data>/test-labels.idx. An inpaint model needs occluded test images \
+      (--test-input) and their masks (--test-mask, default mask.idx beside them); it adds MSE and PSNR \
+      inside the hole only (mask 0) for the model with z = 0 and with z = mu(occluded), for the plain \
+      VAE of --compare-run given the same occluded input, and for the mean training image.
+
       The metrics are printed and written to --out as JSON (keys in docs/STAGES-eval-render.md). A second \
       run with the same checkpoint, files and seed prints the stored metrics and says (skipped).
 
@@ -31,6 +36,12 @@ public struct EvalCommand: ParsableCommand {
   @Option(help: "Corrupted copy of the test images, from vae-corrupt (default: the run's --test-input, if any).")
   public var testInput: String?
 
+  @Option(help: "Masks of the occluded test images for an inpaint model, 1 observed / 0 hidden (default: mask.idx beside --test-input).")
+  public var testMask: String?
+
+  @Option(help: "A plain VAE run to score on the same occluded images, inside the hole (inpaint models).")
+  public var compareRun: String?
+
   @Option(help: "Where to write the metrics (default: <run>/metrics.json).")
   public var out: String?
 
@@ -48,8 +59,10 @@ public struct EvalCommand: ParsableCommand {
 
   public func run() throws {
     try StageError.reporting {
-      let stage = EvaluationStage(
+      var stage = EvaluationStage(
         run: EvaluationInputs.runFolder(given: runFolder, checkpoint: checkpoint), checkpoint: checkpoint, data: data, testInput: testInput, out: out, threads: threads, seed: seed)
+      stage.testMask = testMask
+      stage.compareRun = compareRun
       let outcome = try stage.run { Console.standard.line("vae-eval: warning: " + $0) }
       switch outcome {
       case let .skipped(path, metrics):

@@ -13,6 +13,10 @@ public struct EvaluationStage {
   public var out: String?
   public var threads: Int
   public var seed: UInt64
+  /// Masks of the occluded test images (inpaint models); nil: mask.idx beside `testInput`.
+  public var testMask: String?
+  /// A plain VAE run to compare an inpainting model with, on the same occluded images.
+  public var compareRun: String?
 
   public static let stageName = "vae-eval"
 
@@ -45,20 +49,26 @@ public struct EvaluationStage {
     let manifestPath = StageManifest.path(folder: folder, stage: Self.stageName)
     // Threads are left out: they change only the last bits of the sampled ELBO, never what it measures.
     let options = ["seed": String(seed), "metrics": RunMetrics.currentFormat]
+    let compare = try Self.comparison(run: compareRun, threads: threads)
+    let masks = inputs.model.kind == .inpaint ? Self.maskPath(testMask: testMask, testInput: inputs.testInputPath) : nil
+    let inputFiles = inputs.inputFiles + [masks, compare?.path].compactMap { $0 }
     if let old = StageManifest.load(from: manifestPath),
-      old.isUpToDate(stage: Self.stageName, options: options, inputs: inputs.inputFiles, outputs: [path]),
+      old.isUpToDate(stage: Self.stageName, options: options, inputs: inputFiles, outputs: [path]),
       let metrics = try? RunMetrics.read(from: path)
     {
       return .skipped(path: path, metrics: metrics)
     }
     let images = try inputs.loadImages()
-    let metrics = Self.measure(inputs, images: images, seed: seed, threads: threads)
+    let metrics =
+      inputs.model.kind == .vae
+      ? Self.measure(inputs, images: images, seed: seed, threads: threads)
+      : try Self.measureConditional(inputs, images: images, seed: seed, threads: threads, testMask: testMask, compare: compare)
     try Folders.create(folder)
     // The old manifest goes first so that a stage killed half-way never looks up to date.
     try? FileManager.default.removeItem(atPath: manifestPath)
     try metrics.write(to: path)
     var manifest = StageManifest(stage: Self.stageName, options: options)
-    for input in inputs.inputFiles {
+    for input in inputFiles {
       if let stamp = FileStamp.current(input) { manifest.record(input: stamp) }
     }
     if let stamp = FileStamp.current(path) { manifest.record(output: stamp) }

@@ -45,7 +45,7 @@ extension RenderStage {
     let labels = (inputs.testImagesPath as NSString).deletingLastPathComponent + "/" + DigitSet.Member.labels.fileName(.test)
     let snapshots = TrainingSession.Folder(path: run).snapshots
     var plan = LatentPlan(
-      kind: inputs.model.config.kind, latent: latent, labelsPath: files.fileExists(atPath: labels) ? labels : nil,
+      kind: inputs.model.config.kind.rawValue, latent: latent, labelsPath: files.fileExists(atPath: labels) ? labels : nil,
       snapshotsPath: files.fileExists(atPath: snapshots) ? snapshots : nil, figures: [])
     if plan.kind == Self.unconditionalKind {
       if latent == 2 { plan.figures.append(LatentFile.manifold) }

@@ -74,6 +74,7 @@ public struct RenderStage {
   public func run(warn: (String) -> Void = { _ in }) throws -> Outcome {
     let inputs = try EvaluationInputs.resolve(run: run, checkpoint: checkpoint, data: data, testInput: testInput, threads: threads)
     for rejected in inputs.rejected { warn("skipping \(rejected.path): \(rejected.reason)") }
+    if inputs.model.kind != .vae { return try runConditional(inputs, warn: warn) }
     let runFolder = TrainingSession.Folder(path: run)
     let log = try TrainingLog.read(from: runFolder.log)
     let metricsPath = run + "/metrics.json"

@@ -7,8 +7,8 @@ import Models
 public struct RunConfig: Codable, Equatable, Sendable {
   /// Identifies the file kind and its version.
   public var format = RunConfig.currentFormat
-  /// The model family; "vae" for now.
-  public var kind = "vae"
+  /// The model family: what the VAE is conditioned on (model.condition must match it).
+  public var kind = ModelKind.vae
   public var model: VAEConfig
   public var training: TrainingConfig
   /// The data folder with train-/test-images.idx and labels.
@@ -47,6 +47,11 @@ public struct RunConfig: Codable, Equatable, Sendable {
       guard config.format == currentFormat else {
         throw StageError.badConfig(path: source, reason: "format is \"\(config.format)\", expected \"\(currentFormat)\"")
       }
+      let width = config.kind.conditionWidth(pixels: config.model.inputSize)
+      guard config.model.condition == width else {
+        throw StageError.badConfig(
+          path: source, reason: "model.condition is \(config.model.condition) but a \(config.kind.rawValue) model needs \(width)")
+      }
       return config
     } catch let error as StageError {
       throw error
@@ -63,6 +68,7 @@ public struct RunConfig: Codable, Equatable, Sendable {
     func compare<T: Equatable>(_ name: String, _ a: T, _ b: T) {
       if a != b { found.append("\(name) \(a) in the checkpoint vs \(b) asked for") }
     }
+    compare("--model", kind.rawValue, other.kind.rawValue)
     compare("--hidden", model.hidden.map(String.init).joined(separator: ","), other.model.hidden.map(String.init).joined(separator: ","))
     compare("--latent", model.latent, other.model.latent)
     compare("--activation", model.activation.rawValue, other.model.activation.rawValue)

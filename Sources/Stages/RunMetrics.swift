@@ -52,6 +52,8 @@ public struct RunMetrics: Codable, Equatable, Sendable {
   /// The loss on the clean test images (input and target clean).
   public var elbo: LossReport
   public var denoise: Denoise?
+  /// Hole-only scores of an inpainting model (with test masks), nil otherwise.
+  public var inpaint: InpaintMetrics?
   /// Seed of the z samples drawn for the ELBO.
   public var seed: UInt64
   /// Wall-clock seconds the evaluation took (loading excluded).
@@ -77,7 +79,7 @@ public struct RunMetrics: Codable, Equatable, Sendable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case format, checkpoint, epoch, step, corruption, elbo, denoise, seed, seconds
+    case format, checkpoint, epoch, step, corruption, elbo, denoise, inpaint, seed, seconds
     case testImages = "test_images_file"
     case testInput = "test_input"
     case testImageCount = "test_images"
@@ -136,6 +138,16 @@ public struct RunMetrics: Codable, Equatable, Sendable {
         "  corrupted input vs clean:     \(score(denoise.corrupted))",
         "  median 3x3 of input vs clean: \(score(denoise.median3x3))",
       ]
+    }
+    if let inpaint {
+      lines += [
+        "  inside the hole (\(inpaint.imagesWithHole) images, \(Self.fixed(100 * inpaint.holeFraction, 1))% of pixels hidden):",
+        "    inpainting CVAE, z = 0:     \(score(inpaint.priorMean))",
+        "    inpainting CVAE, z = mu:    \(score(inpaint.encoder))",
+      ]
+      if let sampled = inpaint.priorSample { lines.append("    inpainting CVAE, z ~ N(0,I): \(score(sampled))") }
+      if let plain = inpaint.plainVAE { lines.append("    plain VAE, occluded input:  \(score(plain))") }
+      lines.append("    mean training image:        \(score(inpaint.meanImage))")
     }
     return lines
   }

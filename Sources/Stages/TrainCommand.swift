@@ -10,11 +10,16 @@ extension Activation: ExpressibleByArgument {}
 public struct TrainCommand: ParsableCommand {
   public static let configuration = CommandConfiguration(
     commandName: "vae-train",
-    abstract: "Train a VAE on IDX images and write config.json, log.csv and checkpoints to a run folder.",
+    abstract: "Train a VAE, CVAE or inpainting CVAE on IDX images and write config.json, log.csv and checkpoints to a run folder.",
     discussion: """
       The model is an MLP VAE with Bernoulli (BCE) pixel likelihood on intensities in [0, 1] and a \
       standard normal prior; losses are nats per image. With --input, the encoder sees a corrupted \
       copy of the training images (from vae-corrupt) while the decoder must reproduce the clean ones.
+
+      --model cvae conditions encoder and decoder on the one-hot digit label (<data>/train-labels.idx \
+      and test-labels.idx). --model inpaint conditions them on the observed part of the image (the \
+      occluded image and its mask), drawing a fresh random occlusion (squares, rectangles, halves, \
+      bands) for every image in every epoch; the encoder also sees the whole image.
 
       A checkpoint is written every --checkpoint-every steps, at every epoch end, and when SIGINT or \
       SIGTERM arrives (then the stage exits with 130 or 143). --resume continues bitwise exactly from \
@@ -26,6 +31,9 @@ public struct TrainCommand: ParsableCommand {
 
   @Option(help: "Folder with train-images.idx and test-images.idx (from vae-decompress).")
   public var data: String = ArtifactPaths.data(.mnist)
+
+  @Option(name: .customLong("model"), help: "Model: vae, cvae (conditioned on the digit label) or inpaint (conditioned on the observed pixels) (default vae).")
+  public var kind: ModelKind?
 
   @Option(help: "Corrupted copy of the training images to feed the encoder (denoising); targets stay clean.")
   public var input: String?
@@ -106,6 +114,9 @@ public struct TrainCommand: ParsableCommand {
     }
     if keep < 1 { throw ValidationError("--keep must be at least 1, got \(keep)") }
     _ = try hiddenSizes()
+    if kind == .inpaint, input != nil || testInput != nil {
+      throw ValidationError("--model inpaint makes its own occlusions; --input and --test-input do not apply")
+    }
   }
 
   func hiddenSizes() throws -> [Int]? {
@@ -120,6 +131,8 @@ public struct TrainCommand: ParsableCommand {
   /// The run config these flags ask for, on top of `base` (defaults, or the checkpoint's when resuming).
   func config(over base: RunConfig) throws -> RunConfig {
     var config = base
+    if let kind { config.kind = kind }
+    config.model.condition = config.kind.conditionWidth(pixels: config.model.inputSize)
     if let sizes = try hiddenSizes() { config.model.hidden = sizes }
     if let latent { config.model.latent = latent }
     if let activation { config.model.activation = activation }

@@ -60,8 +60,9 @@ public struct TrainedModel {
     return vae.decode(z, count: count)
   }
 
-  /// The negative ELBO over a set of images (inputs may be corrupted, targets clean), nats per image.
-  public func elbo(inputs: [UInt8], targets: [UInt8]? = nil, count: Int, seed: UInt64) -> LossReport {
+  /// The negative ELBO over a set of images (inputs may be corrupted, targets clean), nats per image;
+  /// a conditional model takes the images' `conditions` [count, C].
+  public func elbo(inputs: [UInt8], targets: [UInt8]? = nil, conditions: [Float]? = nil, count: Int, seed: UInt64) -> LossReport {
     var generator = Xoshiro256(seed: seed, stream: VAE.Streams.evaluation)
     let d = config.model.inputSize
     var sums = TrainingCheckpoint.EpochSums()
@@ -70,9 +71,14 @@ public struct TrainedModel {
       let b = min(Self.batch, count - start)
       let x = Self.unit(inputs[start * d..<(start + b) * d])
       let t = targets.map { Self.unit($0[start * d..<(start + b) * d]) } ?? x
+      let c = conditions.map { Array($0[start * vae.config.condition..<(start + b) * vae.config.condition]) }
       let report = x.withUnsafeBufferPointer { x in
         t.withUnsafeBufferPointer { t in
-          vae.evaluate(input: x.baseAddress!, target: t.baseAddress!, count: b, beta: 1, generator: &generator)
+          (c ?? []).withUnsafeBufferPointer { c in
+            vae.evaluate(
+              input: x.baseAddress!, target: t.baseAddress!, condition: conditions == nil ? nil : c.baseAddress, count: b,
+              beta: 1, generator: &generator)
+          }
         }
       }
       sums.add(report, images: b)

@@ -82,7 +82,7 @@ public struct TrainingCheckpoint {
     let content = state == nil ? "weights" : "training"
     return SafeTensorsFile(
       tensors: tensors,
-      metadata: ["format": format, "kind": config.kind, "content": content, "config": config.json()])
+      metadata: ["format": format, "kind": config.kind.rawValue, "content": content, "config": config.json()])
   }
 
   /// This checkpoint as a file.

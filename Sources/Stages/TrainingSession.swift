@@ -61,6 +61,9 @@ public final class TrainingSession {
     var testInputs: [UInt8]
     var testTargets: [UInt8]?
     var testCount: Int
+    /// The conditions of a cvae or inpaint model (nil for a plain VAE).
+    var conditions: (any ConditionSource)?
+    var testConditions: (any ConditionSource)?
   }
 
   func loadData() throws -> Data {
@@ -88,16 +91,45 @@ public final class TrainingSession {
     let testInput = try corrupted(config.testInput, like: test)
     let trainClean = count == train.itemCount ? train.scalars : Array(train.scalars[0..<count * pixels])
     let trainInput = input.map { count == train.itemCount ? $0 : Array($0[0..<count * pixels]) }
-    return Data(
+    var data = Data(
       inputs: trainInput ?? trainClean, targets: trainInput == nil ? nil : trainClean, count: count,
       testInputs: testInput ?? test.scalars, testTargets: testInput == nil ? nil : test.scalars, testCount: test.itemCount)
+    switch config.kind {
+    case .vae: break
+    case .cvae:
+      let labels = try Self.labels(folder: config.data, split: .train, images: train.itemCount)
+      data.conditions = LabelCondition(labels: Array(labels[0..<count]), classes: ModelKind.classes)
+      data.testConditions = LabelCondition(
+        labels: try Self.labels(folder: config.data, split: .test, images: test.itemCount), classes: ModelKind.classes)
+    case .inpaint:
+      data.conditions = InpaintCondition(seed: config.training.seed, count: count, side: DigitSet.side)
+      // The test loss uses masks no training epoch draws (another seed), the same at every epoch.
+      data.testConditions = InpaintCondition(seed: config.training.seed ^ 0x7E57, count: test.itemCount, side: DigitSet.side)
+    }
+    return data
+  }
+
+  /// The digit labels of `split`, checked to be there and one per image.
+  static func labels(folder: String, split: Split, images: Int) throws -> [UInt8] {
+    let path = DigitSet.path(folder: folder, split: split, member: .labels)
+    guard FileManager.default.fileExists(atPath: path) else {
+      throw StageError.missingInput(
+        path: path, hint: "--model cvae is conditioned on the digit labels; vae-decompress writes them beside the images")
+    }
+    let labels = try DigitSet.loadLabels(path: path)
+    guard labels.count == images else {
+      throw StageError.dataMismatch(
+        path: path, reason: "holds \(labels.count) labels but \(DigitSet.path(folder: folder, split: split, member: .images)) holds \(images) images")
+    }
+    return labels
   }
 
   /// Trains from scratch, or from `resume` (a checkpoint already decoded).
   public func run(resume: (checkpoint: TrainingCheckpoint, path: String)? = nil) throws -> Outcome {
     let data = try loadData()
     let trainer = try Trainer(
-      model: config.model, training: config.training, images: data.inputs, targets: data.targets, count: data.count)
+      model: config.model, training: config.training, images: data.inputs, targets: data.targets, count: data.count,
+      conditions: data.conditions)
     let layout = trainer.parameters.entries
     var log = TrainingLog()
     var sums = TrainingCheckpoint.EpochSums()
@@ -119,7 +151,11 @@ public final class TrainingSession {
     }
     try AtomicFile.write(text: config.json(), to: folder.config)
     try log.write(to: folder.log)
-    let snapshots = try ReconstructionSnapshots.Recorder.start(
+    // Snapshots are decode(mu(x)) of a plain VAE; a conditional model has no condition-free reconstruction.
+    if config.kind != .vae, let snapshotImages, snapshotImages > 0 {
+      throw StageError.other("--snapshot-images records plain VAE reconstructions; \(folder.path) is a \(config.kind.rawValue) run")
+    }
+    let snapshots = config.kind != .vae ? nil : try ReconstructionSnapshots.Recorder.start(
       path: folder.snapshots, requested: snapshotImages, epochsDone: trainer.epoch, resuming: resume != nil,
       testInputs: data.testInputs, testCount: data.testCount, imageSize: config.model.inputSize)
 
@@ -154,7 +190,8 @@ public final class TrainingSession {
         }
         if checkpointEvery > 0, trainer.globalStep % checkpointEvery == 0, trainer.epoch == epoch { try save() }
       }
-      let test = try trainer.evaluate(images: data.testInputs, targets: data.testTargets, count: data.testCount)
+      let test = try trainer.evaluate(
+        images: data.testInputs, targets: data.testTargets, count: data.testCount, conditions: data.testConditions)
       let row = TrainingLog.Row(
         epoch: epoch + 1, step: trainer.globalStep, train: sums.mean, test: test, seconds: sums.seconds,
         samplesPerSecond: sums.images / max(sums.seconds, 1e-9))
