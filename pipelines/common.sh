@@ -37,3 +37,78 @@ mirror_args() {
     echo "--mirror $root/../shared/data/mnist"
   fi
 }
+
+# parse_options "$@": the options every pipeline takes. Sets epochs, name,
+# seed, threads (from the environment's EPOCHS, NAME, SEED, THREADS or the
+# defaults already set), quick and fresh. Any other option goes to the
+# script's own `extra_option "$@"`, which sets `consumed` to the number of
+# words it used (0: unknown option).
+parse_options() {
+  epochs=${EPOCHS:-$epochs}
+  name=${NAME:-$name}
+  seed=${SEED:-1}
+  threads=${THREADS:-$(nproc)}
+  quick=0
+  fresh=0
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --epochs) epochs=$2; shift 2 ;;
+      --name) name=$2; shift 2 ;;
+      --seed) seed=$2; shift 2 ;;
+      --threads) threads=$2; shift 2 ;;
+      --quick) quick=1; shift ;;
+      --resume) shift ;;  # resuming is automatic; the flag is accepted for clarity
+      --fresh) fresh=1; shift ;;
+      -h|--help) usage; exit 0 ;;
+      *)
+        consumed=0
+        if declare -F extra_option >/dev/null; then extra_option "$@"; fi
+        if [ "$consumed" -eq 0 ]; then
+          echo "$pipeline: unknown option $1" >&2
+          usage >&2
+          exit 64
+        fi
+        shift "$consumed"
+        ;;
+    esac
+  done
+}
+
+# apply_quick: with --quick, 1 epoch on 6000 training images, and the run named <name>-quick.
+apply_quick() {
+  limit=()
+  if [ "$quick" = 1 ]; then
+    epochs=1
+    limit=(--limit 6000)
+    name=$name-quick
+  fi
+}
+
+# train_mode RUN: --force with --fresh, --resume when RUN already has checkpoints, else nothing.
+train_mode() {
+  if [ "$fresh" = 1 ]; then
+    echo --force
+  elif compgen -G "$1/checkpoints/step-*.safetensors" >/dev/null; then
+    echo --resume
+  fi
+}
+
+# The options every pipeline's usage lists.
+common_usage() {
+  cat <<USAGE
+  --epochs N      training epochs (default \$EPOCHS or $epochs)
+  --name NAME     run name under artifacts/ (default \$NAME or ${name_help:-$name})
+  --seed S        seed for corruption and training (default \$SEED or 1)
+  --threads T     threads (default: all cores)
+  --quick         a smoke run: 1 epoch on 6000 training images, run name <name>-quick
+  --resume        continue an interrupted training (also done by default when checkpoints exist)
+  --fresh         start the training over, deleting the run's checkpoints
+USAGE
+}
+
+# fetch_data: the two data stages every pipeline starts with.
+fetch_data() {
+  # shellcheck disable=SC2046
+  stage fetch "$bin/vae-fetch" $(mirror_args)
+  stage decompress "$bin/vae-decompress"
+}

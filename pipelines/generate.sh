@@ -11,60 +11,23 @@ cd "$root"
 source pipelines/common.sh
 
 usage() {
-  cat <<USAGE
-usage: pipelines/generate.sh [options]
-  --epochs N      training epochs (default \$EPOCHS or 20)
-  --name NAME     run name under artifacts/ (default \$NAME or cvae)
-  --seed S        seed for training and the grids' latent codes (default \$SEED or 1)
-  --threads T     threads (default: all cores)
-  --quick         a smoke run: 1 epoch on 6000 training images, run name <name>-quick
-  --resume        continue an interrupted training (also done by default when checkpoints exist)
-  --fresh         start the training over, deleting the run's checkpoints
-USAGE
+  echo "usage: pipelines/generate.sh [options]"
+  common_usage
 }
 
-epochs=${EPOCHS:-20}
-name=${NAME:-cvae}
-seed=${SEED:-1}
-threads=${THREADS:-$(nproc)}
-quick=0
-fresh=0
-while [ $# -gt 0 ]; do
-  case $1 in
-    --epochs) epochs=$2; shift 2 ;;
-    --name) name=$2; shift 2 ;;
-    --seed) seed=$2; shift 2 ;;
-    --threads) threads=$2; shift 2 ;;
-    --quick) quick=1; shift ;;
-    --resume) shift ;;
-    --fresh) fresh=1; shift ;;
-    -h|--help) usage; exit 0 ;;
-    *) echo "$pipeline: unknown option $1" >&2; usage >&2; exit 64 ;;
-  esac
-done
-limit=()
-if [ $quick = 1 ]; then
-  epochs=1
-  limit=(--limit 6000)
-  name=$name-quick
-fi
+epochs=20
+name=cvae
+parse_options "$@"
+apply_quick
 
 start=$(date +%s)
 prepare_stages vae-fetch vae-decompress vae-train vae-eval vae-render
 
 data=artifacts/data/mnist
 run=artifacts/runs/$name
-# shellcheck disable=SC2046
-stage fetch "$bin/vae-fetch" $(mirror_args)
-stage decompress "$bin/vae-decompress"
+fetch_data
 
-train_mode=()
-if [ $fresh = 1 ]; then
-  train_mode=(--force)
-elif compgen -G "$run/checkpoints/step-*.safetensors" >/dev/null; then
-  train_mode=(--resume)
-fi
-stage train "$bin/vae-train" "${train_mode[@]}" --model cvae --data $data --run "$run" \
+stage train "$bin/vae-train" $(train_mode "$run") --model cvae --data $data --run "$run" \
   --epochs "$epochs" --seed "$seed" --threads "$threads" "${limit[@]}"
 stage evaluate "$bin/vae-eval" --run "$run" --threads "$threads"
 stage render "$bin/vae-render" --run "$run" --seed "$seed" --out "artifacts/render/$name"

@@ -7,9 +7,10 @@ scripts/setup.sh --with-python
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 swift test "$@" 2>&1 | tee "$log"
-echo "==> pipelines/denoise.sh --quick and manifold.sh --quick (end to end on real MNIST)"
-pipelines/denoise.sh --quick
-pipelines/manifold.sh --quick
+echo "==> every pipeline with --quick (end to end on real MNIST)"
+for pipeline in denoise manifold generate inpaint; do
+  pipelines/$pipeline.sh --quick
+done
 # All tests are Swift Testing tests (XCTest reports 0); repeat their count as the last line.
 count=$(sed -n 's/.*Test run with \([0-9]*\) tests.* passed after.*/\1/p' "$log" | tail -1)
 echo "tests: ${count:-0} passed, 0 failed"
