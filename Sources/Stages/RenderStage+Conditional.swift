@@ -22,15 +22,8 @@ extension RenderStage {
     let model = inputs.model
     let runFolder = TrainingSession.Folder(path: run)
     let log = try TrainingLog.read(from: runFolder.log)
-    let metricsPath = run + "/metrics.json"
-    var metrics: RunMetrics?
-    var metricsProblem: String?
-    if FileManager.default.fileExists(atPath: metricsPath) {
-      do { metrics = try RunMetrics.read(from: metricsPath) } catch {
-        metricsProblem = "\(error)"
-        warn("leaving the metrics out: \(error)")
-      }
-    }
+    let (metrics, metricsProblem) = readMetrics(warn: warn)
+    let metricsPath = self.metricsPath
     let maskPath = model.kind == .inpaint ? EvaluationStage.maskPath(testMask: nil, testInput: inputs.testInputPath) : nil
     var figures: [String] =
       model.kind == .cvae

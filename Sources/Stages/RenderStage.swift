@@ -69,6 +69,20 @@ public struct RenderStage {
     out ?? ArtifactPaths.render(URL(fileURLWithPath: run).standardizedFileURL.lastPathComponent)
   }
 
+  /// Where vae-eval writes the run's metrics.
+  var metricsPath: String { run + "/metrics.json" }
+
+  /// The run's metrics.json if there is one; an unreadable file is left out with a warning
+  /// (the page says why) rather than failing the render.
+  func readMetrics(warn: (String) -> Void) -> (metrics: RunMetrics?, problem: String?) {
+    let path = metricsPath
+    guard FileManager.default.fileExists(atPath: path) else { return (nil, nil) }
+    do { return (try RunMetrics.read(from: path), nil) } catch {
+      warn("leaving the metrics out: \(error)")
+      return (nil, "\(error)")
+    }
+  }
+
   /// Renders, unless the folder is up to date with the same inputs and options.
   /// `warn` receives lines about skipped checkpoints and an unreadable metrics.json.
   public func run(warn: (String) -> Void = { _ in }) throws -> Outcome {
@@ -77,15 +91,8 @@ public struct RenderStage {
     if inputs.model.kind != .vae { return try runConditional(inputs, warn: warn) }
     let runFolder = TrainingSession.Folder(path: run)
     let log = try TrainingLog.read(from: runFolder.log)
-    let metricsPath = run + "/metrics.json"
-    var metrics: RunMetrics?
-    var metricsProblem: String?
-    if FileManager.default.fileExists(atPath: metricsPath) {
-      do { metrics = try RunMetrics.read(from: metricsPath) } catch {
-        metricsProblem = "\(error)"
-        warn("leaving the metrics out: \(error)")
-      }
-    }
+    let (metrics, metricsProblem) = readMetrics(warn: warn)
+    let metricsPath = self.metricsPath
 
     var figures = [File.reconstructions, File.samples]
     if inputs.testInputPath != nil { figures.insert(File.triplets, at: 0) }
