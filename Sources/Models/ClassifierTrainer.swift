@@ -53,14 +53,10 @@ public final class ClassifierTrainer {
     var start = 0
     while start < count {
       let n = min(batchSize, count - start)
-      images.withUnsafeBufferPointer { source in
-        x.withUnsafeMutableBufferPointer { target in
-          for r in 0..<n {
-            let from = source.baseAddress! + order[start + r] * config.inputs
-            (target.baseAddress! + r * config.inputs).update(from: from, count: config.inputs)
-            y[r] = labels[order[start + r]]
-          }
-        }
+      for r in 0..<n {
+        let from = order[start + r] * config.inputs
+        x.replaceSubrange(r * config.inputs..<(r + 1) * config.inputs, with: images[from..<from + config.inputs])
+        y[r] = labels[order[start + r]]
       }
       let result = classifier.lossAndGradients(x, labels: y, batch: n)
       optimizer.update(classifier.parameters, parallel: classifier.parallel)
@@ -76,7 +72,9 @@ public final class ClassifierTrainer {
   public func accuracy(images: [Float], labels: [UInt8]) -> Double {
     precondition(images.count == labels.count * classifier.config.inputs, "images and labels differ in count")
     guard !labels.isEmpty else { return 0 }
-    let predicted = images.withUnsafeBufferPointer { classifier.predict($0.baseAddress!, count: labels.count) }
+    let predicted = images.withUnsafeBufferPointer { buffer in
+      buffer.baseAddress.map { classifier.predict($0, count: labels.count) } ?? []
+    }
     return Double(zip(predicted, labels).filter { $0 == $1 }.count) / Double(labels.count)
   }
 }

@@ -103,6 +103,30 @@ import TestSupport
     #expect(result.stderr.contains("--evaluate needs --labels"), "\(result.stderr)")
   }
 
+  @Test(arguments: [
+    (["--labels", "labels.idx"], "--labels is only used with --evaluate"),
+    (["--epochs", "0"], "--epochs must be at least 1"),
+    (["--threads", "0"], "--threads must be at least 1"),
+  ])
+  func badOptionsAreUsageErrors(arguments: [String], message: String) throws {
+    let temporary = try TemporaryFolder("classify")
+    defer { temporary.remove() }
+    let result = try StageRun.run("vae-classify", arguments, in: temporary.path)
+    #expect(result.status == 64, "status \(result.status)")
+    #expect(result.stderr.contains(message), "\(result.stderr)")
+  }
+
+  @Test func evaluateWithoutAJudgeNamesTheCheckpoint() throws {
+    let temporary = try TemporaryFolder("classify")
+    defer { temporary.remove() }
+    let data = try Self.dataFolder(temporary)
+    let result = try StageRun.run(
+      "vae-classify",
+      ["--out", "none.safetensors", "--evaluate", data + "/test-images.idx", "--labels", data + "/test-labels.idx"],
+      in: temporary.path)
+    StageRun.expectOneLineFailure(result, naming: "none.safetensors", ["train a judge first"])
+  }
+
   @Test func missingLabelsFileIsNamed() throws {
     let temporary = try TemporaryFolder("classify")
     defer { temporary.remove() }
