@@ -9,7 +9,7 @@ let optimised: [SwiftSetting] = [.unsafeFlags(["-O", "-enforce-exclusivity=unche
 /// One executable per stage; each is a shim over a command type in `Stages`.
 let stages: [String] = [
   "vae-fetch", "vae-decompress", "vae-train", "vae-checkpoint", "vae-corrupt", "vae-bench",
-  "vae-eval", "vae-render",
+  "vae-eval", "vae-render", "vae-classify",
 ]
 
 let package = Package(

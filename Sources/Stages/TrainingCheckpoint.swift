@@ -95,6 +95,10 @@ public struct TrainingCheckpoint {
   /// The run config stored in a checkpoint's metadata; `source` names the file in errors.
   public static func config(of file: SafeTensorsFile, source: String) throws -> RunConfig {
     guard file.metadata["format"] == format else {
+      if file.metadata["format"] == Judge.format {
+        throw StageError.badCheckpoint(
+          path: source, reason: "is a judge classifier (format \"\(Judge.format)\", from vae-classify), not a VAE; pass a vae-train checkpoint")
+      }
       throw StageError.badCheckpoint(
         path: source, reason: "metadata format is \(file.metadata["format"].map { "\"\($0)\"" } ?? "missing"), expected \"\(format)\"")
     }

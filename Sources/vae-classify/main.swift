@@ -1,0 +1,3 @@
+import Stages
+
+ClassifyCommand.main()
