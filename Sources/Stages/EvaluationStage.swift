@@ -100,9 +100,9 @@ public struct EvaluationStage {
       let side = DigitSet.side
       let median = MedianFilter.median3x3(images: corrupted, count: n, width: side, height: side, parallel: Parallel(threads: threads))
       denoise = RunMetrics.Denoise(
-        restored: DenoiseScore.measure(restored, against: clean, count: n, size: d),
-        corrupted: DenoiseScore.measure(corrupted, against: clean, count: n, size: d),
-        median3x3: DenoiseScore.measure(median, against: clean, count: n, size: d),
+        restored: DenoiseScore.measure(restored, against: clean, count: n, size: d, width: DigitSet.side),
+        corrupted: DenoiseScore.measure(corrupted, against: clean, count: n, size: d, width: DigitSet.side),
+        median3x3: DenoiseScore.measure(median, against: clean, count: n, size: d, width: DigitSet.side),
         elboCorruptedInput: model.elbo(inputs: corrupted, targets: clean, count: n, seed: seed))
     }
     var metrics = RunMetrics(

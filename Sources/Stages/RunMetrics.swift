@@ -139,7 +139,9 @@ public struct RunMetrics: Codable, Equatable, Sendable {
     func loss(_ r: LossReport) -> String {
       "total \(Self.fixed(r.total, 2))  recon \(Self.fixed(r.recon, 2))  KL \(Self.fixed(r.kl, 2))"
     }
-    func score(_ s: DenoiseScore) -> String { "MSE \(Self.fixed(s.mse, 5))  PSNR \(Self.fixed(s.psnr, 2)) dB" }
+    func score(_ s: DenoiseScore) -> String {
+      "MSE \(Self.fixed(s.mse, 5))  PSNR \(Self.fixed(s.psnr, 2)) dB" + (s.ssim.map { "  SSIM \(Self.fixed($0, 4))" } ?? "")
+    }
     var lines = ["  ELBO, clean test images:      \(loss(elbo)) (nats per image)"]
     if let iwNLL, let iwSamples {
       lines.append("  IW bound, clean test images:  -log p(x) <= \(Self.fixed(iwNLL, 2)) (k = \(iwSamples), nats per image)")
