@@ -51,10 +51,16 @@ public struct EvalCommand: ParsableCommand {
   @Option(help: "Seed of the latent samples drawn for the ELBO.")
   public var seed: UInt64 = 1
 
+  @Option(help: "Also bound -log p(x) of the clean test images by importance weighting with K latent samples per image (plain VAE only; off when not given).")
+  public var iwSamples: Int?
+
   public init() {}
 
   public func validate() throws {
     if !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256, got \(threads)") }
+    if let iwSamples, iwSamples < 1 {
+      throw ValidationError("--iw-samples must be at least 1, got \(iwSamples) (leave it out to skip the bound)")
+    }
   }
 
   public func run() throws {
@@ -63,6 +69,7 @@ public struct EvalCommand: ParsableCommand {
         run: EvaluationInputs.runFolder(given: runFolder, checkpoint: checkpoint), checkpoint: checkpoint, data: data, testInput: testInput, out: out, threads: threads, seed: seed)
       stage.testMask = testMask
       stage.compareRun = compareRun
+      stage.iwSamples = iwSamples
       let outcome = try stage.run { Console.standard.line("vae-eval: warning: " + $0) }
       switch outcome {
       case let .skipped(path, metrics):

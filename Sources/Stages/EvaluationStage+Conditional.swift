@@ -57,9 +57,9 @@ extension EvaluationStage {
         let side = DigitSet.side
         let median = MedianFilter.median3x3(images: corrupted, count: n, width: side, height: side, parallel: Parallel(threads: threads))
         metrics.denoise = RunMetrics.Denoise(
-          restored: DenoiseScore.measure(restored, against: clean, count: n, size: d),
-          corrupted: DenoiseScore.measure(corrupted, against: clean, count: n, size: d),
-          median3x3: DenoiseScore.measure(median, against: clean, count: n, size: d),
+          restored: DenoiseScore.measure(restored, against: clean, count: n, size: d, width: DigitSet.side),
+          corrupted: DenoiseScore.measure(corrupted, against: clean, count: n, size: d, width: DigitSet.side),
+          median3x3: DenoiseScore.measure(median, against: clean, count: n, size: d, width: DigitSet.side),
           elboCorruptedInput: model.elbo(inputs: corrupted, targets: clean, conditions: conditions, count: n, seed: seed))
       }
     case .inpaint:
@@ -80,9 +80,9 @@ extension EvaluationStage {
       let side = DigitSet.side
       let median = MedianFilter.median3x3(images: occluded, count: n, width: side, height: side, parallel: Parallel(threads: threads))
       metrics.denoise = RunMetrics.Denoise(
-        restored: DenoiseScore.measure(priorMean, against: clean, count: n, size: d),
-        corrupted: DenoiseScore.measure(occluded, against: clean, count: n, size: d),
-        median3x3: DenoiseScore.measure(median, against: clean, count: n, size: d),
+        restored: DenoiseScore.measure(priorMean, against: clean, count: n, size: d, width: DigitSet.side),
+        corrupted: DenoiseScore.measure(occluded, against: clean, count: n, size: d, width: DigitSet.side),
+        median3x3: DenoiseScore.measure(median, against: clean, count: n, size: d, width: DigitSet.side),
         elboCorruptedInput: model.elbo(inputs: occluded, targets: clean, conditions: conditions, count: n, seed: seed))
       var plain: DenoiseScore?
       if let compare {

@@ -17,6 +17,8 @@ public struct EvaluationStage {
   public var testMask: String?
   /// A plain VAE run to compare an inpainting model with, on the same occluded images.
   public var compareRun: String?
+  /// k for the importance-weighted bound of the clean test images; nil: not computed.
+  public var iwSamples: Int?
 
   public static let stageName = "vae-eval"
 
@@ -48,7 +50,13 @@ public struct EvaluationStage {
     let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
     let manifestPath = StageManifest.path(folder: folder, stage: Self.stageName)
     // Threads are left out: they change only the last bits of the sampled ELBO, never what it measures.
-    let options = ["seed": String(seed), "metrics": RunMetrics.currentFormat]
+    var options = ["seed": String(seed), "metrics": RunMetrics.currentFormat]
+    if let iwSamples { options["iw-samples"] = String(iwSamples) }
+    if iwSamples != nil, inputs.model.kind != .vae {
+      throw StageError.badConfig(
+        path: inputs.model.path,
+        reason: "--iw-samples needs a plain VAE, but this is a \(inputs.model.kind.rawValue) model (the bound is not implemented for conditional models); drop --iw-samples")
+    }
     let compare = try Self.comparison(run: compareRun, threads: threads)
     let masks = inputs.model.kind == .inpaint ? Self.maskPath(testMask: testMask, testInput: inputs.testInputPath) : nil
     let inputFiles = inputs.inputFiles + [masks, compare?.path].compactMap { $0 }
@@ -61,7 +69,7 @@ public struct EvaluationStage {
     let images = try inputs.loadImages()
     let metrics =
       inputs.model.kind == .vae
-      ? Self.measure(inputs, images: images, seed: seed, threads: threads)
+      ? Self.measure(inputs, images: images, seed: seed, threads: threads, iwSamples: iwSamples)
       : try Self.measureConditional(inputs, images: images, seed: seed, threads: threads, testMask: testMask, compare: compare)
     try Folders.create(folder)
     // The old manifest goes first so that a stage killed half-way never looks up to date.
@@ -77,7 +85,9 @@ public struct EvaluationStage {
   }
 
   /// Every number of metrics.json for `images`, timed.
-  public static func measure(_ inputs: EvaluationInputs, images: EvaluationInputs.Images, seed: UInt64, threads: Int) -> RunMetrics {
+  public static func measure(
+    _ inputs: EvaluationInputs, images: EvaluationInputs.Images, seed: UInt64, threads: Int, iwSamples: Int? = nil
+  ) -> RunMetrics {
     let start = Progress.monotonicSeconds()
     let model = inputs.model
     let n = images.count
@@ -90,14 +100,22 @@ public struct EvaluationStage {
       let side = DigitSet.side
       let median = MedianFilter.median3x3(images: corrupted, count: n, width: side, height: side, parallel: Parallel(threads: threads))
       denoise = RunMetrics.Denoise(
-        restored: DenoiseScore.measure(restored, against: clean, count: n, size: d),
-        corrupted: DenoiseScore.measure(corrupted, against: clean, count: n, size: d),
-        median3x3: DenoiseScore.measure(median, against: clean, count: n, size: d),
+        restored: DenoiseScore.measure(restored, against: clean, count: n, size: d, width: DigitSet.side),
+        corrupted: DenoiseScore.measure(corrupted, against: clean, count: n, size: d, width: DigitSet.side),
+        median3x3: DenoiseScore.measure(median, against: clean, count: n, size: d, width: DigitSet.side),
         elboCorruptedInput: model.elbo(inputs: corrupted, targets: clean, count: n, seed: seed))
     }
-    return RunMetrics(
+    var metrics = RunMetrics(
       checkpoint: model.path, epoch: inputs.position?.epoch, step: inputs.position?.globalStep,
       testImages: inputs.testImagesPath, testInput: inputs.testInputPath, corruption: inputs.corruption,
-      testImageCount: n, elbo: elbo, denoise: denoise, seed: seed, seconds: Progress.monotonicSeconds() - start)
+      testImageCount: n, elbo: elbo, denoise: denoise, seed: seed, seconds: 0)
+    if let k = iwSamples {
+      let iwStart = Progress.monotonicSeconds()
+      metrics.iwNLL = -model.importanceWeightedBound(images: clean[...], count: n, samples: k, seed: seed)
+      metrics.iwSamples = k
+      metrics.iwSeconds = Progress.monotonicSeconds() - iwStart
+    }
+    metrics.seconds = Progress.monotonicSeconds() - start
+    return metrics
   }
 }

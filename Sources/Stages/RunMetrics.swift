@@ -54,7 +54,14 @@ public struct RunMetrics: Codable, Equatable, Sendable {
   public var denoise: Denoise?
   /// Hole-only scores of an inpainting model (with test masks), nil otherwise.
   public var inpaint: InpaintMetrics?
-  /// Seed of the z samples drawn for the ELBO.
+  /// Minus the importance-weighted bound of log p(x) (Burda et al. 2015), nats per
+  /// clean test image; nil unless vae-eval ran with --iw-samples.
+  public var iwNLL: Double?
+  /// k: latent samples per image of `iwNLL`.
+  public var iwSamples: Int?
+  /// Wall-clock seconds `iwNLL` took (included in `seconds`).
+  public var iwSeconds: Double?
+  /// Seed of the z samples drawn for the ELBO (and the importance-weighted bound).
   public var seed: UInt64
   /// Wall-clock seconds the evaluation took (loading excluded).
   public var seconds: Double
@@ -83,6 +90,9 @@ public struct RunMetrics: Codable, Equatable, Sendable {
     case testImages = "test_images_file"
     case testInput = "test_input"
     case testImageCount = "test_images"
+    case iwNLL = "iw_nll"
+    case iwSamples = "iw_samples"
+    case iwSeconds = "iw_seconds"
   }
 
   /// Pretty, key-sorted JSON. A non-finite number (a diverged model) is
@@ -129,8 +139,13 @@ public struct RunMetrics: Codable, Equatable, Sendable {
     func loss(_ r: LossReport) -> String {
       "total \(Self.fixed(r.total, 2))  recon \(Self.fixed(r.recon, 2))  KL \(Self.fixed(r.kl, 2))"
     }
-    func score(_ s: DenoiseScore) -> String { "MSE \(Self.fixed(s.mse, 5))  PSNR \(Self.fixed(s.psnr, 2)) dB" }
+    func score(_ s: DenoiseScore) -> String {
+      "MSE \(Self.fixed(s.mse, 5))  PSNR \(Self.fixed(s.psnr, 2)) dB" + (s.ssim.map { "  SSIM \(Self.fixed($0, 4))" } ?? "")
+    }
     var lines = ["  ELBO, clean test images:      \(loss(elbo)) (nats per image)"]
+    if let iwNLL, let iwSamples {
+      lines.append("  IW bound, clean test images:  -log p(x) <= \(Self.fixed(iwNLL, 2)) (k = \(iwSamples), nats per image)")
+    }
     if let denoise {
       lines += [
         "  ELBO, corrupted input:        \(loss(denoise.elboCorruptedInput)) (clean target)",

@@ -158,6 +158,10 @@ private func expectRelative(_ seen: Double, _ expected: Double, _ tolerance: Dou
         ?? number(path[0], path.count > 1 ? path[1] : "") ?? number(path[0])
       #expect(value?.isFinite == true, "\(path.joined(separator: ".")) should be a finite number, found \(String(describing: value))")
     }
+    for name in ["restored", "corrupted", "median3x3"] {
+      let ssim = number("denoise", name, "ssim")
+      #expect(ssim.map { $0 > -1 && $0 <= 1 } == true, "denoise.\(name).ssim should lie in (-1, 1], found \(String(describing: ssim))")
+    }
     let elbo = try #require(number("elbo", "total")), recon = try #require(number("elbo", "recon")), kl = try #require(number("elbo", "kl"))
     #expect(abs(elbo - recon - kl) < 1e-9 * abs(elbo), "total = recon + KL: \(elbo) vs \(recon) + \(kl)")
 
