@@ -18,7 +18,7 @@ public struct EvalCommand: ParsableCommand {
       inside the hole only (mask 0) for the model with z = 0 and with z = mu(occluded), for the plain \
       VAE of --compare-run given the same occluded input, and for the mean training image.
 
-      The metrics are printed and written to --out as JSON (keys in docs/STAGES-eval-render.md). A second \
+      The metrics are printed and written to --out as JSON (keys in docs/STAGES.md). A second \
       run with the same checkpoint, files and seed prints the stored metrics and says (skipped).
 
       Example: vae-eval --run artifacts/runs/denoise

@@ -3,7 +3,7 @@ import Foundation
 import Models
 
 /// The contents of `metrics.json`, written by vae-eval and shown by vae-render
-/// (keys documented in docs/STAGES-eval-render.md, "metrics.json").
+/// (keys documented in docs/STAGES.md, "metrics.json").
 ///
 /// Losses are negative ELBOs in nats per image (lower is better), each with its
 /// reconstruction and KL parts; denoising scores compare against the clean test
