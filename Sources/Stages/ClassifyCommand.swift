@@ -84,9 +84,7 @@ public struct ClassifyCommand: ParsableCommand {
     try Folders.create(folder.isEmpty ? "." : folder)
     let manifestPath = StageManifest.path(folder: folder.isEmpty ? "." : folder, stage: Self.stageName)
     let options = ["epochs": "\(epochs)", "seed": "\(seed)", "format": Judge.format, "out": out]
-    if let old = StageManifest.load(from: manifestPath),
-      old.isUpToDate(stage: Self.stageName, options: options, inputs: inputs, outputs: [out])
-    {
+    if StageManifest.isUpToDate(at: manifestPath, stage: Self.stageName, options: options, inputs: inputs, outputs: [out]) {
       Console.standard.line("vae-classify: \(out) is up to date with \(data) (skipped)")
       return
     }
@@ -111,9 +109,8 @@ public struct ClassifyCommand: ParsableCommand {
           report.meanLoss, report.accuracy * 100, testAccuracy * 100, Date().timeIntervalSince(started)))
     }
     try Judge.file(of: trainer.classifier, testAccuracy: testAccuracy).write(to: out)
-    var manifest = StageManifest(stage: Self.stageName, options: options, inputs: inputs.compactMap(FileStamp.current))
-    if let stamp = FileStamp.current(out) { manifest.record(output: stamp) }
-    try manifest.write(to: manifestPath)
+    try StageManifest.stamping(stage: Self.stageName, options: options, inputs: inputs, outputs: [out])
+      .write(to: manifestPath)
     Console.standard.line(
       "vae-classify: wrote \(out) (test accuracy \(String(format: "%.2f", testAccuracy * 100))% after \(epochs) epochs)")
   }

@@ -137,9 +137,7 @@ public struct CorruptionStage: Sendable {
   public func run() throws -> Outcome {
     let options = ["kind": kind.summary, "seed": String(seed)]
     let manifestPath = StageManifest.path(folder: out, stage: Self.stageName)
-    if let old = StageManifest.load(from: manifestPath),
-      old.isUpToDate(stage: Self.stageName, options: options, inputs: [images], outputs: outputs)
-    {
+    if StageManifest.isUpToDate(at: manifestPath, stage: Self.stageName, options: options, inputs: [images], outputs: outputs) {
       return .skipped(folder: out)
     }
     let clean = try DigitSet.loadImages(path: images)
@@ -158,12 +156,8 @@ public struct CorruptionStage: Sendable {
     ]
     let json = try JSONSerialization.data(withJSONObject: spec, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     try AtomicFile.write([UInt8](json) + [10], to: outputs[2])
-    var manifest = StageManifest(stage: Self.stageName, options: options)
-    for path in [images] + outputs {
-      guard let stamp = FileStamp.current(path) else { continue }
-      if path == images { manifest.record(input: stamp) } else { manifest.record(output: stamp) }
-    }
-    try manifest.write(to: manifestPath)
+    try StageManifest.stamping(stage: Self.stageName, options: options, inputs: [images], outputs: outputs)
+      .write(to: manifestPath)
     return .wrote(folder: out, count: clean.itemCount)
   }
 }

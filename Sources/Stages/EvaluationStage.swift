@@ -60,8 +60,7 @@ public struct EvaluationStage {
     let compare = try Self.comparison(run: compareRun, threads: threads)
     let masks = inputs.model.kind == .inpaint ? Self.maskPath(testMask: testMask, testInput: inputs.testInputPath) : nil
     let inputFiles = inputs.inputFiles + [masks, compare?.path].compactMap { $0 }
-    if let old = StageManifest.load(from: manifestPath),
-      old.isUpToDate(stage: Self.stageName, options: options, inputs: inputFiles, outputs: [path]),
+    if StageManifest.isUpToDate(at: manifestPath, stage: Self.stageName, options: options, inputs: inputFiles, outputs: [path]),
       let metrics = try? RunMetrics.read(from: path)
     {
       return .skipped(path: path, metrics: metrics)
@@ -75,12 +74,8 @@ public struct EvaluationStage {
     // The old manifest goes first so that a stage killed half-way never looks up to date.
     try? FileManager.default.removeItem(atPath: manifestPath)
     try metrics.write(to: path)
-    var manifest = StageManifest(stage: Self.stageName, options: options)
-    for input in inputFiles {
-      if let stamp = FileStamp.current(input) { manifest.record(input: stamp) }
-    }
-    if let stamp = FileStamp.current(path) { manifest.record(output: stamp) }
-    try manifest.write(to: manifestPath)
+    try StageManifest.stamping(stage: Self.stageName, options: options, inputs: inputFiles, outputs: [path])
+      .write(to: manifestPath)
     return .wrote(path: path, metrics: metrics)
   }
 

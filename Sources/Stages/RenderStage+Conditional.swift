@@ -35,9 +35,7 @@ extension RenderStage {
       + [runFolder.log, metricsPath].filter { FileManager.default.fileExists(atPath: $0) }
     let options = ["count": String(count), "rows": String(rows), "scale": String(scale), "seed": String(seed), "kind": model.kind.rawValue]
     let manifestPath = StageManifest.path(folder: folder, stage: Self.stageName)
-    if let old = StageManifest.load(from: manifestPath),
-      old.isUpToDate(stage: Self.stageName, options: options, inputs: sources, outputs: outputs)
-    {
+    if StageManifest.isUpToDate(at: manifestPath, stage: Self.stageName, options: options, inputs: sources, outputs: outputs) {
       return .skipped(folder: folder)
     }
     let images = try inputs.loadImages()
@@ -202,10 +200,8 @@ extension RenderStage {
     where !figures.contains(stale) {
       try? FileManager.default.removeItem(atPath: folder + "/" + stale)
     }
-    var manifest = StageManifest(stage: Self.stageName, options: options)
-    for path in sources { if let stamp = FileStamp.current(path) { manifest.record(input: stamp) } }
-    for path in outputs { if let stamp = FileStamp.current(path) { manifest.record(output: stamp) } }
-    try manifest.write(to: manifestPath)
+    try StageManifest.stamping(stage: Self.stageName, options: options, inputs: sources, outputs: outputs)
+      .write(to: manifestPath)
     return .wrote(folder: folder, files: figures + [File.index])
   }
 }

@@ -61,6 +61,21 @@ public struct StageManifest: Codable, Equatable, Sendable {
     return self.inputs.allSatisfy(\.matchesDisk) && self.outputs.allSatisfy(\.matchesDisk)
   }
 
+  /// True when the manifest at `path` exists and is up to date with exactly these
+  /// options, inputs and outputs (see `isUpToDate(stage:options:inputs:outputs:)`).
+  public static func isUpToDate(at path: String, stage: String, options: [String: String], inputs: [String], outputs: [String]) -> Bool {
+    load(from: path)?.isUpToDate(stage: stage, options: options, inputs: inputs, outputs: outputs) ?? false
+  }
+
+  /// A manifest recording the current stamps of `inputs` and `outputs`; files that
+  /// do not exist are left out (so the next up-to-date check fails for them).
+  public static func stamping(stage: String, options: [String: String], inputs: [String], outputs: [String]) -> StageManifest {
+    var manifest = StageManifest(stage: stage, options: options)
+    for path in inputs { if let stamp = FileStamp.current(path) { manifest.record(input: stamp) } }
+    for path in outputs { if let stamp = FileStamp.current(path) { manifest.record(output: stamp) } }
+    return manifest
+  }
+
   /// The recorded stamp of an input or output path.
   public func stamp(of path: String) -> FileStamp? {
     outputs.first { $0.path == path } ?? inputs.first { $0.path == path }
