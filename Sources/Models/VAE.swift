@@ -111,6 +111,8 @@ public final class VAE {
   /// config and ``ModelError/blasUnavailable(_:)`` when OpenBLAS cannot be loaded.
   public init(config: VAEConfig, maxBatch: Int, seed: UInt64, parallel: Parallel = Parallel(threads: 1)) throws(ModelError) {
     try config.validate()
+    // Placeholder until the convolutional layers land (issue 5).
+    if config.arch == .conv { throw .invalidConfiguration(field: "arch", value: "conv", expected: "mlp") }
     guard maxBatch >= 1 else {
       throw .invalidConfiguration(field: "maxBatch", value: "\(maxBatch)", expected: "at least 1")
     }

@@ -21,10 +21,16 @@ public struct VAEConfig: Codable, Equatable, Sendable {
   /// plain VAE. The condition is concatenated to the encoder's input (D + C) and to z at the
   /// decoder (Z + C).
   public var condition: Int
+  /// The layer family: ``Architecture/mlp`` or ``Architecture/conv``.
+  public var arch: Architecture
+  /// With ``Architecture/conv``: the output channels of the encoder's stride-2 convolutions, in
+  /// order (e.g. [32, 64]); the decoder's transposed convolutions mirror them. Unused for mlp.
+  public var channels: [Int]
 
   public init(
     inputSize: Int = 784, hidden: [Int] = [400], latent: Int = 20, activation: Activation = .relu, dropout: Float = 0,
-    initialization: WeightInitialization = .fanInUniform, condition: Int = 0
+    initialization: WeightInitialization = .fanInUniform, condition: Int = 0,
+    arch: Architecture = .mlp, channels: [Int] = [32, 64]
   ) {
     self.inputSize = inputSize
     self.hidden = hidden
@@ -33,12 +39,14 @@ public struct VAEConfig: Codable, Equatable, Sendable {
     self.dropout = dropout
     self.initialization = initialization
     self.condition = condition
+    self.arch = arch
+    self.channels = channels
   }
 
   /// The pytorch/examples VAE: 784-400-20, ReLU, no dropout.
   public static let bench = VAEConfig()
 
-  /// Missing keys take the defaults of ``init(inputSize:hidden:latent:activation:dropout:initialization:condition:)``.
+  /// Missing keys take the defaults of ``init(inputSize:hidden:latent:activation:dropout:initialization:condition:arch:channels:)``.
   public init(from decoder: Decoder) throws {
     let defaults = VAEConfig()
     let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -49,6 +57,8 @@ public struct VAEConfig: Codable, Equatable, Sendable {
     dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? defaults.dropout
     initialization = try c.decodeIfPresent(WeightInitialization.self, forKey: .initialization) ?? defaults.initialization
     condition = try c.decodeIfPresent(Int.self, forKey: .condition) ?? defaults.condition
+    arch = try c.decodeIfPresent(Architecture.self, forKey: .arch) ?? defaults.arch
+    channels = try c.decodeIfPresent([Int].self, forKey: .channels) ?? defaults.channels
   }
 
   /// Throws ``ModelError/invalidConfiguration(field:value:expected:)`` for the first bad field.

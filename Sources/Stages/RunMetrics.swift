@@ -33,6 +33,52 @@ public struct RunMetrics: Codable, Equatable, Sendable {
     }
   }
 
+  /// What the judge classifier (vae-classify) makes of the test images and of the model's
+  /// outputs: shares of images it labels as their true (or requested) digit, in [0, 1].
+  public struct JudgeScores: Codable, Equatable, Sendable {
+    /// Label-conditioned generation of a cvae: samples drawn for each label k from the prior
+    /// and decoded under k, and the share the judge calls k.
+    public struct Generation: Codable, Equatable, Sendable {
+      /// Samples drawn per label.
+      public var samplesPerLabel: Int
+      /// Share called k, for k = 0...9.
+      public var perLabel: [Double]
+      /// The mean of `perLabel`.
+      public var overall: Double
+
+      public init(samplesPerLabel: Int, perLabel: [Double], overall: Double) {
+        self.samplesPerLabel = samplesPerLabel
+        self.perLabel = perLabel
+        self.overall = overall
+      }
+
+      enum CodingKeys: String, CodingKey {
+        case overall
+        case samplesPerLabel = "samples_per_label"
+        case perLabel = "per_label"
+      }
+    }
+
+    /// The judge checkpoint used.
+    public var checkpoint: String
+    /// Accuracy on the clean test images.
+    public var clean: Double
+    /// Accuracy on the corrupted (or occluded) test images, when there are any.
+    public var corrupted: Double?
+    /// Accuracy on the model's restorations (denoised, or inpainted) of them.
+    public var restored: Double?
+    /// Label-conditioned generation (cvae only).
+    public var generation: Generation?
+
+    public init(checkpoint: String, clean: Double, corrupted: Double? = nil, restored: Double? = nil, generation: Generation? = nil) {
+      self.checkpoint = checkpoint
+      self.clean = clean
+      self.corrupted = corrupted
+      self.restored = restored
+      self.generation = generation
+    }
+  }
+
   /// Identifies the file kind and its version.
   public var format = RunMetrics.currentFormat
   /// The checkpoint evaluated.
@@ -61,6 +107,8 @@ public struct RunMetrics: Codable, Equatable, Sendable {
   public var iwSamples: Int?
   /// Wall-clock seconds `iwNLL` took (included in `seconds`).
   public var iwSeconds: Double?
+  /// The judge's scores; nil unless vae-eval ran with a judge.
+  public var judge: JudgeScores?
   /// Seed of the z samples drawn for the ELBO (and the importance-weighted bound).
   public var seed: UInt64
   /// Wall-clock seconds the evaluation took (loading excluded).
@@ -86,7 +134,7 @@ public struct RunMetrics: Codable, Equatable, Sendable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case format, checkpoint, epoch, step, corruption, elbo, denoise, inpaint, seed, seconds
+    case format, checkpoint, epoch, step, corruption, elbo, denoise, inpaint, judge, seed, seconds
     case testImages = "test_images_file"
     case testInput = "test_input"
     case testImageCount = "test_images"
