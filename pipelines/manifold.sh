@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Train a plain VAE with a 2-D latent code on MNIST and draw what it learned:
-# the manifold canvas (decode(z) over a 20 x 20 mesh of codes), the test set
-# scattered in the latent plane by digit, interpolations and the
-# reconstructions over training. Every file goes under artifacts/; re-running
+# Train a plain VAE and a label-conditioned VAE (cvae), both with a 2-D latent
+# code, on MNIST and draw what they learned side by side: the manifold canvases
+# (decode(z) over a 20 x 20 mesh of codes; for the cvae one canvas per label)
+# and the test set scattered in the latent plane by digit, plus the VAE's
+# interpolations and reconstructions over training. Every file goes under artifacts/; re-running
 # skips the stages whose outputs are up to date and continues an interrupted
 # training from its newest checkpoint.
 set -euo pipefail
@@ -39,15 +40,23 @@ data=artifacts/data/mnist
 run=artifacts/runs/$name
 fetch_data
 
-# A plain VAE (the bench model's 400 hidden units) with a 2-D code, so its latent space can be drawn whole.
+# A plain VAE (the bench model's 400 hidden units) with a 2-D code, so its latent space can be drawn whole,
+# and a cvae of the same shape whose encoder and decoder are also given the digit's label.
+cvae_run=artifacts/runs/$name-cvae
 stage train "$bin/vae-train" $(train_mode "$run") --data $data --run "$run" --latent 2 \
   --epochs "$epochs" --seed "$seed" --threads "$threads" --snapshot-images 10 "${limit[@]}"
+stage "train cvae" "$bin/vae-train" $(train_mode "$cvae_run") --model cvae --data $data --run "$cvae_run" --latent 2 \
+  --epochs "$epochs" --seed "$seed" --threads "$threads" "${limit[@]}"
 stage evaluate "$bin/vae-eval" --run "$run" --threads "$threads"
-# vae-render draws manifold.png and latent-scatter.svg for a plain VAE with a 2-D code.
-# (Per-label canvases of a 2-D CVAE beside it are not drawn yet.)
-stage render "$bin/vae-render" --run "$run" --out "artifacts/render/$name" --manifold-grid "$grid" --threads "$threads"
+stage "evaluate cvae" "$bin/vae-eval" --run "$cvae_run" --threads "$threads"
+# The cvae's own page (per-label canvases, scatter, generation grids), then the VAE's page with the cvae beside it.
+stage "render cvae" "$bin/vae-render" --run "$cvae_run" --out "artifacts/render/$name-cvae" --manifold-grid "$grid" \
+  --threads "$threads"
+stage render "$bin/vae-render" --run "$run" --out "artifacts/render/$name" --manifold-grid "$grid" --beside "$cvae_run" \
+  --threads "$threads"
 
 echo
 echo "$pipeline: done in $(( $(date +%s) - start )) s"
-echo "  figures: artifacts/render/$name/index.html (manifold.png, latent-scatter.svg)"
-echo "  metrics: $run/metrics.json"
+echo "  figures: artifacts/render/$name/index.html (the VAE, with the cvae side by side),"
+echo "           artifacts/render/$name-cvae/index.html (the cvae's own page)"
+echo "  metrics: $run/metrics.json, $cvae_run/metrics.json"

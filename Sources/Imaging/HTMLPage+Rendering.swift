@@ -62,7 +62,10 @@ extension HTMLPage {
   }
 
   func render(_ figure: Figure) -> String {
+    // A figure whose image has a set width keeps its caption to that width, so figures
+    // side by side in a row stay as narrow as their images.
     var out = "<figure>\n"
+    if case .image(_, _, let width?) = figure.content { out = "<figure style=\"max-width: \(width)px\">\n" }
     switch figure.content {
     case let .image(source, alt, width):
       out += "<img src=\"\(e(source))\" alt=\"\(e(alt))\""

@@ -345,18 +345,18 @@ public final class VAE {
   /// C > 0), summed over pixels, in nats. For importance-sampled likelihoods: log p(x | z)
   /// is minus this.
   public func reconstructionLoss(codes: [Float], conditions: [Float]? = nil, targets: [Float], count: Int) -> [Double] {
+    precondition(codes.count == count * config.latent, "codes must hold count x latent Floats")
     precondition(targets.count == count * config.inputSize, "targets must hold count x inputSize Floats")
+    checkConditions(conditions, count: count)
     let d = config.inputSize
-    let logits = decodeLogits(codes, conditions: conditions, count: count)
     var losses = [Double](repeating: 0, count: count)
-    var partials = [Double](repeating: 0, count: Parallel.chunks(count: d, size: 8))
-    logits.withUnsafeBufferPointer { logits in
-      targets.withUnsafeBufferPointer { targets in
-        guard let l = logits.baseAddress, let t = targets.baseAddress else { return }
-        for r in 0..<count {
-          losses[r] = BernoulliLoss.lossAndGradient(
-            logits: l + r * d, bias: nil, targets: t + r * d, gradient: nil, biasGradient: nil, scale: 1, rows: 1,
-            columns: d, partials: &partials, parallel: Parallel(threads: 1))
+    withConditions(conditions) { conditions in
+      codes.withUnsafeBufferPointer { codes in
+        targets.withUnsafeBufferPointer { targets in
+          losses.withUnsafeMutableBufferPointer { losses in
+            guard let codes = codes.baseAddress, let targets = targets.baseAddress, let out = losses.baseAddress else { return }
+            reconstructionLosses(codes: codes, conditions: conditions, count: count, target: { targets + $0 * d }, into: out)
+          }
         }
       }
     }
@@ -432,7 +432,7 @@ public final class VAE {
 
   // MARK: - Passes
 
-  private func forEachBatch(_ count: Int, _ body: (_ start: Int, _ count: Int) -> Void) {
+  func forEachBatch(_ count: Int, _ body: (_ start: Int, _ count: Int) -> Void) {
     var start = 0
     while start < count {
       let b = min(maxBatch, count - start)
@@ -496,7 +496,7 @@ public final class VAE {
   }
 
   /// Decoder from z (with C > 0: [z, c] through decoderInput) to logits (bias not added).
-  private func decodeLogits(condition: UnsafePointer<Float>?, count: Int, training: Bool, generator: inout Xoshiro256) {
+  func decodeLogits(condition: UnsafePointer<Float>?, count: Int, training: Bool, generator: inout Xoshiro256) {
     var input = UnsafePointer(z.pointer)
     if let condition {
       sideBySide(z.pointer, width: config.latent, condition, count: count, into: decoderInput.pointer)

@@ -51,7 +51,7 @@ public struct EvalCommand: ParsableCommand {
   @Option(help: "Seed of the latent samples drawn for the ELBO.")
   public var seed: UInt64 = 1
 
-  @Option(help: "Also bound -log p(x) of the clean test images by importance weighting with K latent samples per image (plain VAE only; off when not given).")
+  @Option(help: "Also bound -log p(x) of the clean test images by importance weighting with K latent samples per image (vae: log p(x); cvae: log p(x | label); not for inpaint; off when not given).")
   public var iwSamples: Int?
 
   public init() {}

@@ -33,7 +33,7 @@ extension EvaluationStage {
   /// metrics.json for a cvae or inpaint model.
   static func measureConditional(
     _ inputs: EvaluationInputs, images: EvaluationInputs.Images, seed: UInt64, threads: Int, testMask: String?,
-    compare: TrainedModel?
+    compare: TrainedModel?, iwSamples: Int? = nil
   ) throws -> RunMetrics {
     let start = Progress.monotonicSeconds()
     let model = inputs.model
@@ -47,11 +47,17 @@ extension EvaluationStage {
       testImageCount: n, elbo: LossReport(total: 0, recon: 0, kl: 0), denoise: nil, seed: seed, seconds: 0)
     switch model.kind {
     case .vae:
-      return measure(inputs, images: images, seed: seed, threads: threads)
+      return measure(inputs, images: images, seed: seed, threads: threads, iwSamples: iwSamples)
     case .cvae:
       let labels = try TrainingSession.labels(folder: dataFolder.isEmpty ? "." : dataFolder, split: .test, images: n)
       let conditions = LabelCondition.oneHot(labels, classes: ModelKind.classes)
       metrics.elbo = model.elbo(inputs: clean, conditions: conditions, count: n, seed: seed)
+      if let k = iwSamples {
+        let iwStart = Progress.monotonicSeconds()
+        metrics.iwNLL = -model.importanceWeightedBound(images: clean[...], labels: labels[...], count: n, samples: k, seed: seed)
+        metrics.iwSamples = k
+        metrics.iwSeconds = Progress.monotonicSeconds() - iwStart
+      }
       if let corrupted = images.corrupted?.scalars {
         let restored = model.restore(corrupted[...], labels: labels)
         let side = DigitSet.side

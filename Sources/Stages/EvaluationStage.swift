@@ -52,10 +52,10 @@ public struct EvaluationStage {
     // Threads are left out: they change only the last bits of the sampled ELBO, never what it measures.
     var options = ["seed": String(seed), "metrics": RunMetrics.currentFormat]
     if let iwSamples { options["iw-samples"] = String(iwSamples) }
-    if iwSamples != nil, inputs.model.kind != .vae {
+    if iwSamples != nil, inputs.model.kind == .inpaint {
       throw StageError.badConfig(
         path: inputs.model.path,
-        reason: "--iw-samples needs a plain VAE, but this is a \(inputs.model.kind.rawValue) model (the bound is not implemented for conditional models); drop --iw-samples")
+        reason: "--iw-samples needs a vae or cvae, but this is an inpaint model, whose likelihood is conditioned on the observed pixels and so not comparable; drop --iw-samples")
     }
     let compare = try Self.comparison(run: compareRun, threads: threads)
     let masks = inputs.model.kind == .inpaint ? Self.maskPath(testMask: testMask, testInput: inputs.testInputPath) : nil
@@ -69,7 +69,8 @@ public struct EvaluationStage {
     let metrics =
       inputs.model.kind == .vae
       ? Self.measure(inputs, images: images, seed: seed, threads: threads, iwSamples: iwSamples)
-      : try Self.measureConditional(inputs, images: images, seed: seed, threads: threads, testMask: testMask, compare: compare)
+      : try Self.measureConditional(
+        inputs, images: images, seed: seed, threads: threads, testMask: testMask, compare: compare, iwSamples: iwSamples)
     try Folders.create(folder)
     // The old manifest goes first so that a stage killed half-way never looks up to date.
     try? FileManager.default.removeItem(atPath: manifestPath)

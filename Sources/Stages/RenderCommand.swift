@@ -65,6 +65,9 @@ public struct RenderCommand: ParsableCommand {
   @Option(help: "Codes of the 2-D manifold canvas: quantile (the 20 N(0, 1) quantiles (i + 0.5)/20 per axis) or linear (20 steps over [-4, 4]).")
   public var manifoldGrid: ManifoldGrid = .quantile
 
+  @Option(help: "Another run (vae or cvae with a 2-D code) whose manifold canvas and latent scatter are drawn beside this 2-D VAE's.")
+  public var beside: String?
+
   @Option(help: "Threads for BLAS and the kernels.")
   public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -85,6 +88,7 @@ public struct RenderCommand: ParsableCommand {
         run: EvaluationInputs.runFolder(given: runFolder, checkpoint: checkpoint), checkpoint: checkpoint, data: data, testInput: testInput, out: out, count: count, rows: rows,
         scale: scale, seed: seed, threads: threads)
       stage.manifoldGrid = manifoldGrid
+      stage.beside = beside
       let start = Progress.monotonicSeconds()
       switch try stage.run(warn: { Console.standard.line("vae-render: warning: " + $0) }) {
       case let .skipped(folder):

@@ -28,12 +28,18 @@ extension RenderStage {
     var figures: [String] =
       model.kind == .cvae
       ? [ConditionalFile.labels, ConditionalFile.analogy, ConditionalFile.reconstructions] : [ConditionalFile.inpainting]
+    let latent = model.config.model.latent
+    if model.kind == .cvae && latent == 2 { figures.append(LatentFile.labelManifolds) }
+    if model.kind == .cvae && latent >= 2 { figures.append(LatentFile.scatter) }
     if !log.rows.isEmpty { figures += [File.loss, File.lossParts] }
     let outputs = (figures + [File.index]).map { folder + "/" + $0 }
     let sources =
       inputs.inputFiles + [maskPath].compactMap { $0 }
       + [runFolder.log, metricsPath].filter { FileManager.default.fileExists(atPath: $0) }
-    let options = ["count": String(count), "rows": String(rows), "scale": String(scale), "seed": String(seed), "kind": model.kind.rawValue]
+    let options = [
+      "count": String(count), "rows": String(rows), "scale": String(scale), "seed": String(seed), "kind": model.kind.rawValue,
+      "manifold-grid": manifoldGrid.rawValue,
+    ]
     let manifestPath = StageManifest.path(folder: folder, stage: Self.stageName)
     if StageManifest.isUpToDate(at: manifestPath, stage: Self.stageName, options: options, inputs: sources, outputs: outputs) {
       return .skipped(folder: folder)
@@ -113,6 +119,34 @@ extension RenderStage {
                 caption: "Test images 0\u{2013}\(shown - 1) of \(inputs.testImagesPath) (top of each pair) and "
                   + "decode(mu(x, y), y) with their true labels y from test-labels.idx (bottom). \(scaleText)"))
           ]))
+      let checkpointText = "checkpoint \(URL(fileURLWithPath: model.path).lastPathComponent)"
+      var latentBlocks: [HTMLPage.Block] = []
+      if figures.contains(LatentFile.labelManifolds) {
+        try labelCanvases(model: model).writePNG(to: folder + "/" + LatentFile.labelManifolds)
+        let n = Self.manifoldSide
+        latentBlocks.append(
+          .figure(
+            .image(
+              LatentFile.labelManifolds,
+              caption: "The 2-D latent space under each label, by \(checkpointText): ten canvases, each decode(z, label k) "
+                + "on the same \(n)\u{00D7}\(n) mesh of codes (\(manifoldGrid.description(count: n)); --manifold-grid "
+                + "\(manifoldGrid.rawValue)), z1 rising left to right and z2 bottom to top. Labels 0 and 1 on the top row, "
+                + "2 and 3 below, down to 8 and 9. The label fixes the digit, so z is left to carry its style: the same "
+                + "place in every canvas gives the same slant and stroke. Each tile is 28\u{00D7}28 pixels at 1\u{00D7}.",
+              width: 1060)))
+      }
+      if figures.contains(LatentFile.scatter) {
+        let (plot, caption) = latentScatter(
+          model: model, images: images, labels: labels, source: inputs.testImagesPath, checkpointText: checkpointText)
+        try plot.writeSVG(to: folder + "/" + LatentFile.scatter)
+        latentBlocks.append(
+          .figure(
+            .image(
+              LatentFile.scatter,
+              caption: caption + " Since the encoder is told the label, a cvae has no reason to separate the digits in z; "
+                + "compare a plain VAE's scatter, where the labels form clusters.")))
+      }
+      if !latentBlocks.isEmpty { page.add(HTMLPage.Section(title: "Latent space", blocks: latentBlocks)) }
     case .inpaint:
       let clean = images.clean.scalars[0..<shown * d]
       let occluded: [UInt8]
@@ -196,7 +230,7 @@ extension RenderStage {
     page.add(HTMLPage.Section(title: "Configuration", blocks: report.configBlocks()))
     page.add(report.logSection())
     try page.write(to: folder + "/" + File.index)
-    for stale in File.figures + [ConditionalFile.labels, ConditionalFile.analogy, ConditionalFile.inpainting]
+    for stale in File.figures + LatentFile.all + [ConditionalFile.labels, ConditionalFile.analogy, ConditionalFile.inpainting]
     where !figures.contains(stale) {
       try? FileManager.default.removeItem(atPath: folder + "/" + stale)
     }

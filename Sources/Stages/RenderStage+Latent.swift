@@ -1,6 +1,7 @@
 import DataFiles
 import Foundation
 import Imaging
+import Models
 
 /// The figures of vae-render that look into the latent space and into
 /// training: the 2-D manifold canvas, the latent scatter of the test set, the
@@ -12,7 +13,12 @@ extension RenderStage {
     public static let scatter = "latent-scatter.svg"
     public static let interpolation = "interpolation.png"
     public static let overTraining = "reconstructions-over-training.png"
-    public static let all = [manifold, scatter, interpolation, overTraining]
+    /// A cvae's ten manifold canvases, one per label.
+    public static let labelManifolds = "manifold-labels.png"
+    /// The other run's canvas (or canvases) and scatter of `--beside`.
+    public static let besideManifold = "beside-manifold.png"
+    public static let besideScatter = "beside-scatter.svg"
+    public static let all = [manifold, scatter, interpolation, overTraining, labelManifolds, besideManifold, besideScatter]
   }
 
   /// The manifold canvas is `manifoldSide` x `manifoldSide` decoded codes.
@@ -73,10 +79,7 @@ extension RenderStage {
       blocks.append(.paragraph("This is a \(plan.kind) model: its latent figures are drawn per condition with its own figures."))
     } else if plan.figures.contains(LatentFile.manifold) {
       let n = Self.manifoldSide
-      let decoded = model.vae.decode(manifoldGrid.codes(count: n), count: n * n)
-      let canvas = ImageGrid(tileWidth: side, tileHeight: side, columns: n, separatorWidth: 0, tileScale: scale)
-      try canvas.render(tiles: stride(from: 0, to: decoded.count, by: d).map { Array(decoded[$0..<$0 + d]) })
-        .writePNG(to: folder + "/" + LatentFile.manifold)
+      try manifoldCanvas(model: model).writePNG(to: folder + "/" + LatentFile.manifold)
       blocks.append(
         .figure(
           .image(
@@ -158,12 +161,22 @@ extension RenderStage {
 
   /// The test set's posterior means in two dimensions, coloured by digit.
   func latentScatter(
-    model: TrainedModel, images: EvaluationInputs.Images, labels: [UInt8], source: String, checkpointText: String
+    model: TrainedModel, images: EvaluationInputs.Images, labels: [UInt8], source: String, checkpointText: String,
+    width: Int = 720, height: Int = 600
   ) -> (ScatterPlot, String) {
     let count = images.count
     let z = model.config.model.latent
-    let (pixels, encodedText) = encoderInputs(model: model, images: images)
-    let mu = model.encode(pixels[...], count: count)
+    var (pixels, encodedText) = encoderInputs(model: model, images: images)
+    let mu: [Float]
+    if model.kind == .cvae {
+      // A cvae's encoder also reads the label: mu(x, y).
+      mu = model.vae.encode(
+        TrainedModel.unit(pixels[...]), conditions: LabelCondition.oneHot(labels, classes: ModelKind.classes), count: count
+      ).mu
+      encodedText += " and their labels, mu(x, y)"
+    } else {
+      mu = model.encode(pixels[...], count: count)
+    }
     var points: [ScatterPlot.Point] = []
     let title: String
     let axes: (String, String)
@@ -186,11 +199,38 @@ extension RenderStage {
     }
     let plot = ScatterPlot(
       title: title, xLabel: axes.0, yLabel: axes.1, points: points, categoryNames: (0...9).map { "digit \($0)" },
-      width: 720, height: 600, radius: 1.6, opacity: 0.5)
+      width: width, height: height, radius: 1.6, opacity: 0.5)
     let caption =
       "All \(count) test images of \(source) encoded by \(checkpointText), coloured by their label. \(how) "
       + "Encoder input: \(encodedText). Points are drawn in test-set order, half transparent, so no digit hides the others."
     return (plot, caption)
+  }
+
+  /// decode(z) over the `manifoldSide` x `manifoldSide` mesh of ``manifoldGrid``, tiles
+  /// touching (no separators), z1 left to right and z2 bottom to top; for a cvae, every
+  /// code is decoded under `label`.
+  func manifoldCanvas(model: TrainedModel, label: UInt8? = nil, tileScale: Int? = nil) throws -> GreyImage {
+    let n = Self.manifoldSide
+    let codes = manifoldGrid.codes(count: n)
+    let decoded =
+      if let label {
+        model.generate(codes: codes, labels: [UInt8](repeating: label, count: n * n))
+      } else {
+        model.vae.decode(codes, count: n * n)
+      }
+    let d = model.config.model.inputSize
+    let canvas = ImageGrid(
+      tileWidth: DigitSet.side, tileHeight: DigitSet.side, columns: n, separatorWidth: 0, tileScale: tileScale ?? scale)
+    return try canvas.render(tiles: stride(from: 0, to: decoded.count, by: d).map { Array(decoded[$0..<$0 + d]) })
+  }
+
+  /// A cvae's ten canvases (``manifoldCanvas(model:label:tileScale:)`` at tile scale 1), two per
+  /// row: labels 0 and 1 on the first row, ..., 8 and 9 on the last, with white gaps between.
+  func labelCanvases(model: TrainedModel) throws -> GreyImage {
+    let canvases = try (0..<ModelKind.classes).map { try manifoldCanvas(model: model, label: UInt8($0), tileScale: 1) }
+    let side = canvases[0].width
+    let grid = ImageGrid(tileWidth: side, tileHeight: side, columns: 2, separatorWidth: 12, separatorValue: 255)
+    return try grid.render(tiles: canvases.map(\.pixels))
   }
 
   /// Rows of: clean image a, the decoded path from mu(a) to mu(b), clean image b.

@@ -22,6 +22,8 @@ public struct RenderStage {
   public var threads: Int
   /// Where the 2-D manifold canvas puts its codes (latent size 2 only).
   public var manifoldGrid: ManifoldGrid = .quantile
+  /// Another run (vae or cvae, 2-D code) whose latent figures go beside this plain VAE's; nil: none.
+  public var beside: String?
 
   public static let stageName = "vae-render"
   /// Allowed values of `scale`.
@@ -99,11 +101,24 @@ public struct RenderStage {
     if !log.rows.isEmpty { figures += [File.loss, File.lossParts] }
     let latent = latentPlan(inputs: inputs)
     figures += latent.figures
+    var besideModel: TrainedModel?
+    if let beside {
+      besideModel = try self.besideModel(of: beside, next: inputs.model)
+      guard latent.labelsPath != nil else {
+        throw StageError.missingInput(
+          path: (inputs.testImagesPath as NSString).deletingLastPathComponent + "/test-labels.idx",
+          hint: "--beside colours the latent scatters by label")
+      }
+      figures += [LatentFile.besideManifold, LatentFile.besideScatter]
+    }
     let outputs = (figures + [File.index]).map { folder + "/" + $0 }
-    let sources = inputs.inputFiles + [runFolder.log, metricsPath].filter { FileManager.default.fileExists(atPath: $0) } + latent.sources
-    let options = [
+    let sources =
+      inputs.inputFiles + [runFolder.log, metricsPath].filter { FileManager.default.fileExists(atPath: $0) } + latent.sources
+      + [besideModel?.path].compactMap { $0 }
+    var options = [
       "count": String(count), "rows": String(rows), "scale": String(scale), "seed": String(seed), "manifold-grid": manifoldGrid.rawValue,
     ]
+    if let beside { options["beside"] = beside }
     let manifestPath = StageManifest.path(folder: folder, stage: Self.stageName)
     if StageManifest.isUpToDate(at: manifestPath, stage: Self.stageName, options: options, inputs: sources, outputs: outputs) {
       return .skipped(folder: folder)
@@ -148,6 +163,15 @@ public struct RenderStage {
     report.latentSections = try drawLatent(
       latent, inputs: inputs, images: images, figures: &figures, checkpointText: report.checkpointText,
       logEpochs: log.rows.count, warn: warn)
+    if let besideModel, let beside, let labelsPath = latent.labelsPath {
+      let labels = try DigitSet.loadLabels(path: labelsPath)
+      guard labels.count == images.count else {
+        throw StageError.dataMismatch(
+          path: labelsPath, reason: "holds \(labels.count) labels for the \(images.count) images of \(inputs.testImagesPath)")
+      }
+      let section = try drawBeside(besideModel, besideRun: beside, images: images, labels: labels, source: inputs.testImagesPath)
+      report.latentSections.insert(section, at: min(1, report.latentSections.count))
+    }
     if !log.rows.isEmpty {
       try report.lossPlot().writeSVG(to: folder + "/" + File.loss)
       try report.lossPartsPlot().writeSVG(to: folder + "/" + File.lossParts)

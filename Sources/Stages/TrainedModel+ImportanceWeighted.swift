@@ -6,11 +6,12 @@ extension TrainedModel {
   /// The seeded stream of the importance-weighted bound's eps (apart from the ELBO's).
   public static let importanceStream: UInt64 = 1 << 43
 
-  /// Latent samples decoded per call: whole images' k samples, about this many rows.
+  /// Latent rows drawn and scored per pass: whole images' k samples, or part of one image's.
   static let importanceRows = 4000
 
-  /// The importance-weighted bound (Burda et al. 2015) of log p(x), averaged over
-  /// `count` images `images` [count, D] bytes, with `samples` = k draws per image; nats.
+  /// The importance-weighted bound (Burda et al. 2015) of log p(x) (of log p(x | y) for a
+  /// cvae, whose `labels` give y), averaged over `count` images `images` [count, D] bytes,
+  /// with `samples` = k draws per image; nats.
   ///
   /// For each image, eps_j ~ N(0, I) (drawn image by image, sample by sample, from
   /// `Xoshiro256(seed: seed, stream: importanceStream)`, so chunking changes nothing),
@@ -18,60 +19,88 @@ extension TrainedModel {
   /// `log w_j = log p(x | z_j) + log N(z_j; 0, I) - log N(z_j; mu, sigma^2)`;
   /// the bound is `logsumexp_j log w_j - log k`, in Double. The bound is at most
   /// log p(x) and tightens (in expectation) as k grows; with k = 1 its mean is the ELBO.
-  /// Plain (unconditional) models only.
-  public func importanceWeightedBound(images: ArraySlice<UInt8>, count: Int, samples: Int, seed: UInt64) -> Double {
+  /// A cvae's prior is N(0, I) whatever the label, and its encoder and decoder see y.
+  /// Not for inpaint models (their likelihood is conditioned on the observed pixels).
+  public func importanceWeightedBound(
+    images: ArraySlice<UInt8>, labels: ArraySlice<UInt8>? = nil, count: Int, samples: Int, seed: UInt64
+  ) -> Double {
     precondition(samples >= 1, "samples must be at least 1")
-    precondition(vae.config.condition == 0, "the importance-weighted bound is for unconditional models")
+    precondition(kind != .inpaint, "the importance-weighted bound is for vae and cvae models")
+    precondition((labels != nil) == (kind == .cvae), "labels are needed exactly for a cvae")
     var generator = Xoshiro256(seed: seed, stream: Self.importanceStream)
     let d = config.model.inputSize
     let imagesPerChunk = max(1, Self.importanceRows / samples)
+    var scratch = ImportanceScratch(model: self, imagesPerChunk: imagesPerChunk, samples: samples)
     var total = 0.0
     var start = 0
     let base = images.startIndex
     while start < count {
       let b = min(imagesPerChunk, count - start)
       let x = Self.unit(images[(base + start * d)..<(base + (start + b) * d)])
-      let bounds = importanceWeightedBounds(x, count: b, samples: samples, generator: &generator)
-      for value in bounds { total += value }
+      let y = labels.map { Array($0[($0.startIndex + start)..<($0.startIndex + start + b)]) }
+      for value in importanceWeightedBounds(x, labels: y, count: b, samples: samples, scratch: &scratch, generator: &generator) {
+        total += value
+      }
       start += b
     }
     return total / Double(count)
   }
 
-  /// Per image of `x` [count, D] (intensities): the log weights' logsumexp minus log k.
-  /// The count x k latent rows (image-major) are decoded ``importanceRows`` at a time.
-  func importanceWeightedBounds(_ x: [Float], count: Int, samples k: Int, generator: inout Xoshiro256) -> [Double] {
-    let (d, zSize) = (config.model.inputSize, config.model.latent)
-    let (mu, logVar) = vae.encode(x, count: count)
+  /// Per image of `x` [count, D] (intensities, with their `labels` for a cvae): the log
+  /// weights' logsumexp minus log k. The count x k latent rows (image-major) are drawn and
+  /// scored ``importanceRows`` at a time.
+  func importanceWeightedBounds(
+    _ x: [Float], labels: [UInt8]?, count: Int, samples k: Int, scratch: inout ImportanceScratch,
+    generator: inout Xoshiro256
+  ) -> [Double] {
+    let (d, zSize, c) = (config.model.inputSize, config.model.latent, config.model.condition)
+    let conditions = labels.map { LabelCondition.oneHot($0, classes: ModelKind.classes) }
+    let (mu, logVar) = vae.encode(x, conditions: conditions, count: count)
+    let sigma = logVar.map { Foundation.exp(0.5 * $0) }
     let totalRows = count * k
-    var logWeights = [Double](repeating: 0, count: totalRows)
     var done = 0
     while done < totalRows {
       let rows = min(Self.importanceRows, totalRows - done)
-      var eps = [Float](repeating: 0, count: rows * zSize)
-      eps.withUnsafeMutableBufferPointer { generator.fillNormal($0) }
-      var z = [Float](repeating: 0, count: rows * zSize)
-      var targets = [Float](repeating: 0, count: rows * d)
-      for r in 0..<rows {
-        let i = (done + r) / k
-        var sum = 0.0
-        for u in 0..<zSize {
-          let lv = logVar[i * zSize + u]
-          let e = eps[r * zSize + u]
-          let value = mu[i * zSize + u] + exp(0.5 * lv) * e
-          z[r * zSize + u] = value
-          // log N(z; 0, I) - log N(z; mu, sigma^2) with z - mu = sigma eps: the 2 pi terms cancel.
-          let (zd, ed) = (Double(value), Double(e))
-          sum += -0.5 * zd * zd + 0.5 * ed * ed + 0.5 * Double(lv)
+      scratch.z.withUnsafeMutableBufferPointer { z in
+        let eps = UnsafeMutableBufferPointer(rebasing: z[0..<(rows * zSize)])
+        generator.fillNormal(eps)
+        for r in 0..<rows {
+          let i = (done + r) / k
+          var sum = 0.0
+          for u in 0..<zSize {
+            let e = eps[r * zSize + u]
+            let value = mu[i * zSize + u] + sigma[i * zSize + u] * e
+            // log N(z; 0, I) - log N(z; mu, sigma^2) with z - mu = sigma eps: the 2 pi terms cancel.
+            let (zd, ed) = (Double(value), Double(e))
+            sum += -0.5 * zd * zd + 0.5 * ed * ed + 0.5 * Double(logVar[i * zSize + u])
+            z[r * zSize + u] = value
+          }
+          scratch.logWeights[done + r] = sum
         }
-        logWeights[done + r] = sum
-        for p in 0..<d { targets[r * d + p] = x[i * d + p] }
       }
-      let losses = vae.reconstructionLoss(codes: z, targets: targets, count: rows)
-      for r in 0..<rows { logWeights[done + r] -= losses[r] }
+      if let conditions {
+        for r in 0..<rows {
+          let i = (done + r) / k
+          for j in 0..<c { scratch.conditions[r * c + j] = conditions[i * c + j] }
+        }
+      }
+      x.withUnsafeBufferPointer { x in
+        scratch.z.withUnsafeBufferPointer { z in
+          scratch.conditions.withUnsafeBufferPointer { conditionRows in
+            scratch.losses.withUnsafeMutableBufferPointer { losses in
+              guard let x = x.baseAddress, let z = z.baseAddress, let out = losses.baseAddress else { return }
+              let first = done
+              vae.reconstructionLosses(
+                codes: z, conditions: c > 0 ? conditionRows.baseAddress : nil, count: rows,
+                target: { x + ((first + $0) / k) * d }, into: out)
+            }
+          }
+        }
+      }
+      for r in 0..<rows { scratch.logWeights[done + r] -= scratch.losses[r] }
       done += rows
     }
-    return (0..<count).map { i in Self.logSumExp(logWeights[i * k..<(i + 1) * k]) - log(Double(k)) }
+    return (0..<count).map { i in Self.logSumExp(scratch.logWeights[i * k..<(i + 1) * k]) - log(Double(k)) }
   }
 
   /// log(sum(exp(values))), shifted by the maximum so that nothing overflows.
@@ -80,5 +109,25 @@ extension TrainedModel {
     var sum = 0.0
     for v in values { sum += exp(v - top) }
     return top + log(sum)
+  }
+}
+
+/// Buffers of the importance-weighted bound, allocated once per evaluation and reused.
+struct ImportanceScratch {
+  /// eps, then z in place [importanceRows, Z].
+  var z: [Float]
+  /// The rows' conditions [importanceRows, C] (empty for a plain VAE).
+  var conditions: [Float]
+  /// -log p(x | z) per row.
+  var losses: [Double]
+  /// Log weights of a chunk's images, image-major [imagesPerChunk * k].
+  var logWeights: [Double]
+
+  init(model: TrainedModel, imagesPerChunk: Int, samples: Int) {
+    let rows = TrainedModel.importanceRows
+    z = [Float](repeating: 0, count: rows * model.config.model.latent)
+    conditions = [Float](repeating: 0, count: rows * model.config.model.condition)
+    losses = [Double](repeating: 0, count: rows)
+    logWeights = [Double](repeating: 0, count: imagesPerChunk * samples)
   }
 }

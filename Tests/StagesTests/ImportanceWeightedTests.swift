@@ -24,8 +24,10 @@ private let numpyBound = #"""
       return np.frombuffer(body[b:e], dtype="<f4").reshape(header[name]["shape"]).astype(np.float64)
   count, k = int(sys.argv[4]), int(sys.argv[5])
   x = idx(sys.argv[1])[:count].reshape(count, -1).astype(np.float64) / 255.0
+  # A cvae (labels file given): the one-hot label beside x at the encoder and beside z at the decoder.
+  onehot = np.eye(10)[idx(sys.argv[6])[:count]] if len(sys.argv) > 6 else np.zeros((count, 0))
   relu = lambda v: np.maximum(v, 0)
-  h = x; i = 0
+  h = np.hstack([x, onehot]); i = 0
   while "encoder.%d.weight" % i in header:
       h = relu(h @ t("encoder.%d.weight" % i) + t("encoder.%d.bias" % i)); i += 1
   mu = h @ t("encoder.mu.weight") + t("encoder.mu.bias")
@@ -33,7 +35,7 @@ private let numpyBound = #"""
   zsize = mu.shape[1]
   eps = np.fromfile(sys.argv[3], dtype="<f4").astype(np.float64).reshape(count, k, zsize)
   z = mu[:, None, :] + np.exp(0.5 * logvar)[:, None, :] * eps
-  h = z.reshape(count * k, zsize); i = 0
+  h = np.hstack([z.reshape(count * k, zsize), np.repeat(onehot, k, axis=0)]); i = 0
   while "decoder.%d.weight" % i in header:
       h = relu(h @ t("decoder.%d.weight" % i) + t("decoder.%d.bias" % i)); i += 1
   logits = (h @ t("decoder.out.weight") + t("decoder.out.bias")).reshape(count, k, -1)
@@ -67,15 +69,17 @@ private let numpyBound = #"""
 
   /// Same eps on both sides: Swift's stream written to a file, numpy reads it. The
   /// float32 GEMMs of Swift against numpy's float64 agree to 1e-6 relative on this model.
-  @Test func agreesWithNumpyGivenTheSameEps() throws {
+  /// A cvae's bound is of log p(x | y): its encoder and decoder see the one-hot label.
+  @Test(arguments: ["vae", "cvae"]) func agreesWithNumpyGivenTheSameEps(_ kind: String) throws {
     let folder = try TemporaryFolder("iwnumpy")
     defer { folder.remove() }
-    let (data, run) = try Self.tinyRun(in: folder)
-    let model = try TrainedModel.load(run: run, checkpoint: nil, threads: 1)
+    let (data, run) = try Self.tinyRun(in: folder, model: kind)
+    let model = try TrainedModel.load(run: run, checkpoint: nil, threads: 2)
     let (count, k, seed) = (20, 300, UInt64(9))
     let images = try Self.testImages(data)
-    // k x count = 6000 rows: more than one decode chunk (4000), so the chunking is exercised.
-    let bound = model.importanceWeightedBound(images: images[...], count: count, samples: k, seed: seed)
+    let labels = kind == "cvae" ? try idxPayload(data + "/test-labels.idx").bytes : nil
+    // k x count = 6000 rows: more than one pass (4000 rows), so the chunking is exercised.
+    let bound = model.importanceWeightedBound(images: images[...], labels: labels?[...], count: count, samples: k, seed: seed)
 
     var generator = Xoshiro256(seed: seed, stream: TrainedModel.importanceStream)
     var eps = [Float](repeating: 0, count: count * k * model.config.model.latent)
@@ -84,11 +88,17 @@ private let numpyBound = #"""
     try eps.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: epsPath)) }
 
     let output = try ProcessRunner.python(
-      numpyBound, [data + "/test-images.idx", try newestCheckpoint(run), epsPath, String(count), String(k)])
+      numpyBound,
+      [data + "/test-images.idx", try newestCheckpoint(run), epsPath, String(count), String(k)]
+        + (kind == "cvae" ? [data + "/test-labels.idx"] : []))
     let json = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Double])
     let expected = try #require(json["bound"])
-    print("IW bound k = \(k) over \(count) images: Swift \(bound), numpy \(expected)")
+    print("\(kind) IW bound k = \(k) over \(count) images: Swift \(bound), numpy \(expected)")
     #expect(abs(bound - expected) <= 1e-6 * abs(expected), "IW bound: seen \(bound), numpy \(expected), relative tolerance 1e-6")
+    // The rows are scored on two threads here; one thread gives the same bits.
+    let single = try TrainedModel.load(run: run, checkpoint: nil, threads: 1)
+    let again = single.importanceWeightedBound(images: images[...], labels: labels?[...], count: count, samples: k, seed: seed)
+    #expect(again == bound, "1 thread \(again) vs 2 threads \(bound)")
   }
 
   /// On a trained model the bound tightens with k: k = 1 is a single-sample ELBO (its
@@ -138,12 +148,23 @@ private let numpyBound = #"""
     #expect(result.status == 64 && result.stderr.contains("--iw-samples must be at least 1, got \(k)"), "\(result.status) \(result.stderr)")
   }
 
-  @Test func aConditionalModelIsRefusedInOneLine() throws {
+  @Test func anInpaintModelIsRefusedInOneLine() throws {
+    let folder = try TemporaryFolder("iwinpaint")
+    defer { folder.remove() }
+    let (_, run) = try Self.tinyRun(in: folder, model: "inpaint", epochs: 1)
+    let result = try StageRun.run("vae-eval", ["--run", run, "--iw-samples", "5"], in: folder.path)
+    StageRun.expectOneLineFailure(result, naming: try newestCheckpoint(run), ["--iw-samples needs a vae or cvae", "inpaint"])
+  }
+
+  @Test func vaeEvalBoundsACVAEGivenItsLabels() throws {
     let folder = try TemporaryFolder("iwcvae")
     defer { folder.remove() }
     let (_, run) = try Self.tinyRun(in: folder, model: "cvae", epochs: 1)
-    let result = try StageRun.run("vae-eval", ["--run", run, "--iw-samples", "5"], in: folder.path)
-    #expect(result.status != 0, "\(result.stdout)")
-    #expect(result.stderr.contains("--iw-samples needs a plain VAE") && result.stderr.contains("cvae"), "\(result.stderr)")
+    let result = try StageRun.run("vae-eval", ["--run", run, "--iw-samples", "20", "--threads", "1"], in: folder.path)
+    #expect(result.status == 0, "\(result.stderr)")
+    let metrics = try RunMetrics.read(from: run + "/metrics.json")
+    let nll = try #require(metrics.iwNLL)
+    #expect(metrics.iwSamples == 20)
+    #expect(nll.isFinite && nll > 0 && nll < metrics.elbo.total + 1, "iw_nll \(nll) vs -ELBO \(metrics.elbo.total)")
   }
 }

@@ -299,3 +299,114 @@ private func apngFrames(_ path: String) throws -> (declared: Int, controls: Int)
     #expect(bad.status == 64, "\(bad.stderr)")
   }
 }
+
+@Suite struct ConditionalLatentRenderTests {
+  /// A vae and a cvae, both with a 2-D code, trained on the same synthetic digits.
+  struct Pair {
+    let folder: TemporaryFolder
+    let data: String
+    let vae: String
+    let cvae: String
+
+    static func make(_ name: String) throws -> Pair {
+      let folder = try TemporaryFolder(name)
+      let data = try makeDataFolder(in: folder, train: 400, test: 40)
+      let (vae, cvae) = (folder.file("vae"), folder.file("cvae"))
+      for (run, kind) in [(vae, "vae"), (cvae, "cvae")] {
+        let options = ["--data", data, "--run", run, "--model", kind, "--epochs", "1", "--hidden", "32", "--latent", "2", "--batch", "32", "--threads", "1"]
+        let trained = try StageRun.run("vae-train", options, in: folder.path)
+        #expect(trained.status == 0, "\(trained.stderr)")
+      }
+      return Pair(folder: folder, data: data, vae: vae, cvae: cvae)
+    }
+  }
+
+  /// Canvas k of the montage (two per row, 12-pixel white gaps, tile scale 1) at tile (r, c).
+  static func montageTile(_ image: PNGDecoding.Image, label: Int, row r: Int, column c: Int) -> [UInt8] {
+    let (gap, side) = (12, 20 * 28)
+    let (x0, y0) = (gap + (label % 2) * (side + gap) + c * 28, gap + (label / 2) * (side + gap) + r * 28)
+    var seen: [UInt8] = []
+    for y in 0..<28 { for x in 0..<28 { seen.append(image[x0 + x, y0 + y]) } }
+    return seen
+  }
+
+  @Test func aTwoDimensionalCVAEGetsOneCanvasPerLabelAndAScatterOfMuGivenTheLabel() throws {
+    let pair = try Pair.make("cvae-latent")
+    defer { pair.folder.remove() }
+    let out = pair.folder.file("figures")
+    let render = try StageRun.run("vae-render", ["--run", pair.cvae, "--out", out, "--threads", "1"], in: pair.folder.path)
+    #expect(render.status == 0 && render.stderr.isEmpty, "\(render.stderr)")
+    let montage = try PNGDecoding.read(out + "/manifold-labels.png", scratch: pair.folder)
+    #expect(montage.width == 12 + 2 * (560 + 12) && montage.height == 12 + 5 * (560 + 12), "\(montage.width)x\(montage.height)")
+    // Canvas k, tile (r, c) is decode(z1 = q[c], z2 = q[19 - r], label k) with q the normal's quantiles.
+    let model = try TrainedModel.load(run: pair.cvae, checkpoint: nil, threads: 1)
+    let q = ManifoldGrid.quantile.values(count: 20)
+    for (label, r, c) in [(0, 0, 0), (3, 19, 5), (9, 8, 14)] {
+      let expected = PixelQuantisation.bytes(model.generate(codes: [Float(q[c]), Float(q[19 - r])], labels: [UInt8(label)]))
+      #expect(Self.montageTile(montage, label: label, row: r, column: c) == expected, "label \(label), tile (\(r), \(c))")
+    }
+    // Different labels decode the same code differently (the condition is used).
+    #expect(Self.montageTile(montage, label: 1, row: 10, column: 10) != Self.montageTile(montage, label: 7, row: 10, column: 10))
+    let svg = try String(contentsOfFile: out + "/latent-scatter.svg", encoding: .utf8)
+    #expect(svg.components(separatedBy: "<circle").count - 1 >= 40 && svg.contains("digit 9"))
+    let page = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
+    #expect(page.contains("manifold-labels.png") && page.contains("mu(x, y)") && page.contains("Labels 0 and 1 on the top row"))
+  }
+
+  @Test func besideDrawsTheOtherRunsCanvasesAndScatterNextToThisOnes() throws {
+    let pair = try Pair.make("beside")
+    defer { pair.folder.remove() }
+    let out = pair.folder.file("figures")
+    let render = try StageRun.run(
+      "vae-render", ["--run", pair.vae, "--out", out, "--beside", pair.cvae, "--threads", "1"], in: pair.folder.path)
+    #expect(render.status == 0 && render.stderr.isEmpty, "\(render.stderr)")
+    let own = try PNGDecoding.read(out + "/manifold.png", scratch: pair.folder)
+    #expect(own.width == 20 * 28 * 2, "this run's canvas at the default scale 2: \(own.width)")
+    let beside = try PNGDecoding.read(out + "/beside-manifold.png", scratch: pair.folder)
+    let montagePath = try #require(try Self.renderedCVAEMontage(pair))
+    let expected = try PNGDecoding.read(montagePath, scratch: pair.folder)
+    #expect(beside.width == expected.width && beside.pixels == expected.pixels, "the cvae's montage, as its own page draws it")
+    let page = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
+    let section = try #require(page.range(of: "Side by side with cvae"))
+    let rest = page[section.upperBound...]
+    // Two rows of two figures each, each figure no wider than its image.
+    #expect(rest.components(separatedBy: "<div class=\"figures\">").count - 1 >= 2)
+    for file in ["manifold.png", "beside-manifold.png", "latent-scatter.svg", "beside-scatter.svg"] {
+      #expect(rest.contains("src=\"\(file)\" ") || rest.contains("src=\"\(file)\""), "\(file) in the side-by-side section")
+    }
+    #expect(rest.contains("max-width: 520px"))
+    // The other run is an input: retraining it re-renders.
+    let again = try StageRun.run(
+      "vae-render", ["--run", pair.vae, "--out", out, "--beside", pair.cvae, "--threads", "1"], in: pair.folder.path)
+    #expect(again.stdout.contains("(skipped)"), "\(again.stdout)")
+    let more = try StageRun.run("vae-train", ["--run", pair.cvae, "--resume", "--epochs", "2"], in: pair.folder.path)
+    #expect(more.status == 0, "\(more.stderr)")
+    let after = try StageRun.run(
+      "vae-render", ["--run", pair.vae, "--out", out, "--beside", pair.cvae, "--threads", "1"], in: pair.folder.path)
+    #expect(after.status == 0 && !after.stdout.contains("(skipped)"), "\(after.stdout)")
+  }
+
+  /// Renders the cvae on its own page and returns its montage's path.
+  static func renderedCVAEMontage(_ pair: Pair) throws -> String? {
+    let out = pair.folder.file("cvae-page")
+    let render = try StageRun.run("vae-render", ["--run", pair.cvae, "--out", out, "--threads", "1"], in: pair.folder.path)
+    return render.status == 0 ? out + "/manifold-labels.png" : nil
+  }
+
+  @Test func besideRefusesARunWithoutATwoDimensionalCode() throws {
+    let pair = try Pair.make("beside-bad")
+    defer { pair.folder.remove() }
+    let wide = pair.folder.file("wide")
+    let trained = try StageRun.run(
+      "vae-train", ["--data", pair.data, "--run", wide, "--epochs", "1", "--hidden", "16", "--latent", "3", "--threads", "1"],
+      in: pair.folder.path)
+    #expect(trained.status == 0, "\(trained.stderr)")
+    let result = try StageRun.run(
+      "vae-render", ["--run", pair.vae, "--out", pair.folder.file("f"), "--beside", wide], in: pair.folder.path)
+    StageRun.expectOneLineFailure(result, naming: try newestCheckpoint(wide), ["--beside needs a vae or cvae with a 2-D code", "3 dimensions"])
+    let reversed = try StageRun.run(
+      "vae-render", ["--run", wide, "--out", pair.folder.file("g"), "--beside", pair.vae], in: pair.folder.path)
+    StageRun.expectOneLineFailure(reversed, naming: try newestCheckpoint(wide), ["--beside compares 2-D latent spaces"])
+    #expect(!FileManager.default.fileExists(atPath: pair.folder.file("f") + "/index.html"))
+  }
+}

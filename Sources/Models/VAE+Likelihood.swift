@@ -1,0 +1,44 @@
+import Compute
+
+extension VAE {
+  /// -log p(target | z) for many latent codes, without allocating per batch: what an
+  /// importance-sampled likelihood needs for its k codes per image.
+  ///
+  /// Row r of `codes` [count, Z] (with row r of `conditions` [count, C] when C > 0) is decoded
+  /// and scored against the target `target(r)` (D intensities in [0, 1]; several rows may share
+  /// one target, so the caller need not repeat it). `losses[r]` receives the Bernoulli loss
+  /// summed over the D pixels, in nats, the same figure as ``reconstructionLoss(codes:conditions:targets:count:)``.
+  ///
+  /// Codes are decoded ``maxBatch`` rows at a time through the model's own buffers; the rows of
+  /// each batch are then scored on ``parallel``'s threads, each row by one thread, so the result
+  /// does not depend on the thread count.
+  public func reconstructionLosses(
+    codes: UnsafePointer<Float>, conditions: UnsafePointer<Float>?, count: Int,
+    target: (_ row: Int) -> UnsafePointer<Float>, into losses: UnsafeMutablePointer<Double>
+  ) {
+    precondition((conditions != nil) == (config.condition > 0), "conditions are needed exactly when config.condition > 0")
+    let (d, zSize, c) = (config.inputSize, config.latent, config.condition)
+    let threads = parallel.threads
+    let chunks = Parallel.chunks(count: d, size: 8)
+    // One scratch row of column partials per thread.
+    let partials = UnsafeMutablePointer<Double>.allocate(capacity: threads * chunks)
+    partials.initialize(repeating: 0, count: threads * chunks)
+    defer { partials.deallocate() }
+    let bias = UnsafePointer(parameters.values.pointer + outputLayer.bias)
+    let single = Parallel(threads: 1)
+    var unused = Xoshiro256(seed: 0)
+    forEachBatch(count) { start, b in
+      z.pointer.update(from: codes + start * zSize, count: b * zSize)
+      decodeLogits(condition: conditions.map { $0 + start * c }, count: b, training: false, generator: &unused)
+      let logits = UnsafePointer(self.logits.pointer)
+      parallel.run { t in
+        let scratch = partials + t * chunks
+        for r in Parallel.part(t, of: threads, count: b) {
+          losses[start + r] = BernoulliLoss.lossAndGradient(
+            logits: logits + r * d, bias: bias, targets: target(start + r), gradient: nil, biasGradient: nil, scale: 1,
+            rows: 1, columns: d, partials: scratch, parallel: single)
+        }
+      }
+    }
+  }
+}
