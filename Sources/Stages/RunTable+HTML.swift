@@ -44,9 +44,9 @@ extension RunTable {
           HTMLPage.Table(
             header: Self.header, rows: rows.map { cells(of: $0, folder: folder) }, groups: Self.columnGroups, flaggedRows: flagged,
             notes: notes)))
+      runs.add(.paragraph("The columns:"))
+      runs.add(.keyValues(Self.legend))
     }
-    runs.add(.paragraph("The columns:"))
-    runs.add(.keyValues(Self.legend))
     page.add(runs)
     return page
   }
