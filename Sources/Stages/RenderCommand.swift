@@ -32,7 +32,7 @@ public struct RenderCommand: ParsableCommand {
       The grids show the first --count x --rows test images, --count per row. A second run with \
       the same inputs and options says (skipped).
 
-      With --report DIR instead of --run: one page for every run in DIR/runs (model, arch, \
+      With --report DIR instead of --run: one page with a row for every run in DIR/runs (model, arch, \
       latent size, epochs, test ELBO, IW bound, PSNR/SSIM, judge accuracy, training time, \
       status), each linked to its page under DIR/render, written to DIR/report/index.html \
       (or --out). A run whose files cannot be read gets a row that says which file and why, \

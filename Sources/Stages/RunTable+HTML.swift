@@ -198,13 +198,16 @@ extension RunTable {
     return .text(parts.joined(separator: ", "))
   }
 
-  /// `file` as a relative path from `folder` (both made absolute first), with "/" separators.
+  /// `file` as a relative URL path from `folder` (both made absolute first): "/" separators,
+  /// each name percent-encoded so that a space, "#" or "?" in a folder name keeps the link working.
   static func relativePath(from folder: String, to file: String) -> String {
     let from = URL(fileURLWithPath: folder).standardizedFileURL.pathComponents
     let to = URL(fileURLWithPath: file).standardizedFileURL.pathComponents
     var shared = 0
     while shared < from.count, shared < to.count - 1, from[shared] == to[shared] { shared += 1 }
-    let ups = Array(repeating: "..", count: from.count - shared)
-    return (ups + to[shared...]).joined(separator: "/")
+    var allowed = CharacterSet.urlPathAllowed
+    allowed.remove(charactersIn: "/;")
+    let names = to[shared...].map { $0.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0 }
+    return (Array(repeating: "..", count: from.count - shared) + names).joined(separator: "/")
   }
 }

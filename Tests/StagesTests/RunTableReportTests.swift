@@ -101,18 +101,20 @@ private struct Artifacts {
     #expect(result.status == 0, "vae-\(name) \(arguments): \(result.stderr)")
   }
 
-  /// A plain run "plain" (2 epochs, evaluated with an IW bound, rendered twice); with
-  /// `denoising`, also "denoise" (1 epoch on gaussian noise, evaluated, rendered to
-  /// render/denoise-look) and "fresh" (a copy of plain that was never evaluated).
-  static func make(_ label: String, denoising: Bool) throws -> Artifacts {
+  /// A plain run "plain" (2 epochs, evaluated with an IW bound, rendered to render/plain and
+  /// render/plain small); with `all`, also "denoise" (1 epoch on gaussian noise, evaluated,
+  /// rendered to render/denoise-look), "fresh" (a copy of plain that was never evaluated),
+  /// "cvae" and "inpaint" (1 epoch each, evaluated; the inpaint run on centre squares,
+  /// against plain).
+  static func make(_ label: String, all: Bool) throws -> Artifacts {
     let artifacts = Artifacts(folder: try TemporaryFolder(label))
     let data = try makeDataFolder(in: artifacts.folder, train: 300, test: 40)
     try artifacts.stage("vae-train", ["--data", data, "--run", artifacts.run("plain"), "--epochs", "2"] + smallModel)
     try artifacts.stage("vae-eval", ["--run", artifacts.run("plain"), "--iw-samples", "3", "--threads", "1"])
     try artifacts.stage("vae-render", ["--run", artifacts.run("plain"), "--out", artifacts.path + "/render/plain", "--threads", "1"])
     try artifacts.stage(
-      "vae-render", ["--run", artifacts.run("plain"), "--out", artifacts.path + "/render/plain-small", "--count", "2", "--rows", "1", "--threads", "1"])
-    guard denoising else { return artifacts }
+      "vae-render", ["--run", artifacts.run("plain"), "--out", artifacts.path + "/render/plain small", "--count", "2", "--rows", "1", "--threads", "1"])
+    guard all else { return artifacts }
     for (split, seed) in [("train", "1"), ("test", "2")] {
       try artifacts.stage(
         "vae-corrupt",
@@ -131,6 +133,23 @@ private struct Artifacts {
     try artifacts.stage("vae-render", ["--run", artifacts.run("denoise"), "--out", artifacts.path + "/render/denoise-look", "--threads", "1"])
     try FileManager.default.copyItem(atPath: artifacts.run("plain"), toPath: artifacts.run("fresh"))
     try FileManager.default.removeItem(atPath: artifacts.run("fresh") + "/metrics.json")
+
+    try artifacts.stage("vae-train", ["--data", data, "--run", artifacts.run("cvae"), "--model", "cvae", "--epochs", "1"] + smallModel)
+    try artifacts.stage("vae-eval", ["--run", artifacts.run("cvae"), "--threads", "1"])
+    var cvae = try RunMetrics.read(from: artifacts.run("cvae") + "/metrics.json")
+    let perLabel = (0..<10).map { Double($0) / 16 }
+    cvae.judge = RunMetrics.JudgeScores(
+      checkpoint: "judge.safetensors", clean: 0.875,
+      generation: .init(samplesPerLabel: 16, perLabel: perLabel, overall: perLabel.reduce(0, +) / 10))
+    try cvae.write(to: artifacts.run("cvae") + "/metrics.json")
+
+    try artifacts.stage("vae-train", ["--data", data, "--run", artifacts.run("inpaint"), "--model", "inpaint", "--epochs", "1"] + smallModel)
+    try artifacts.stage(
+      "vae-corrupt", ["--images", data + "/test-images.idx", "--kind", "square", "--level", "10", "--out", artifacts.folder.file("square")])
+    try artifacts.stage(
+      "vae-eval",
+      ["--run", artifacts.run("inpaint"), "--test-input", artifacts.folder.file("square/images.idx"), "--compare-run", artifacts.run("plain"),
+       "--threads", "1"])
     return artifacts
   }
 
@@ -145,27 +164,36 @@ private struct Artifacts {
 
 @Suite struct RunTableReportTests {
   @Test func eachRowShowsTheNumbersOfItsRunsFilesAndLinksItsPages() throws {
-    let artifacts = try Artifacts.make("report", denoising: true)
+    let artifacts = try Artifacts.make("report", all: true)
     defer { artifacts.folder.remove() }
     let (result, rows) = try artifacts.report()
-    #expect(result.stdout.contains("wrote \(artifacts.path)/report/index.html: 3 runs, 0 unreadable"), "\(result.stdout)")
+    #expect(result.stdout.contains("wrote \(artifacts.path)/report/index.html: 5 runs, 0 unreadable"), "\(result.stdout)")
     #expect(!result.stdout.contains("warning"), "\(result.stdout)")
-    #expect(rows.count == 3 && rows.allSatisfy { !$0.isFlagged && !$0.isNote && $0.cells.count == 20 }, "\(rows)")
-    guard rows.count == 3 else { return }
-    let (denoise, fresh, plain) = (rows[0], rows[1], rows[2])
+    #expect(rows.count == 5 && rows.allSatisfy { !$0.isFlagged && !$0.isNote && $0.cells.count == 20 }, "\(rows)")
+    guard rows.count == 5 else { return }
+    // By kind (vae, cvae, inpaint), then name.
+    let (denoise, fresh, plain, cvae, inpaint) = (rows[0], rows[1], rows[2], rows[3], rows[4])
     #expect(denoise[.run].text == "denoise" && fresh[.run].text == "fresh", "sorted by name")
-    #expect(plain[.run].text == "plainalso plain-small", "the other rendering under the main link: \(plain[.run].text)")
+    #expect(cvae[.run].text == "cvae" && inpaint[.run].text == "inpaint", "kinds in order")
+    #expect(plain[.run].text == "plainalso plain small", "the other rendering under the main link: \(plain[.run].text)")
 
     // Links resolve, from the report's folder, to the pages vae-render wrote.
     let reportFolder = artifacts.path + "/report"
     #expect(denoise[.run].hrefs == ["../render/denoise-look/index.html"], "the manifest names the run: \(denoise[.run].hrefs)")
-    #expect(plain[.run].hrefs == ["../render/plain/index.html", "../render/plain-small/index.html"], "\(plain[.run].hrefs)")
+    #expect(plain[.run].hrefs == ["../render/plain/index.html", "../render/plain%20small/index.html"], "\(plain[.run].hrefs)")
     for href in denoise[.run].hrefs + plain[.run].hrefs {
-      #expect(FileManager.default.fileExists(atPath: reportFolder + "/" + href), "\(href)")
+      let path = reportFolder + "/" + (href.removingPercentEncoding ?? href)
+      #expect(FileManager.default.fileExists(atPath: path), "\(href)")
     }
     #expect(fresh[.run].hrefs.isEmpty, "fresh was never rendered")
 
-    for (row, name) in [(denoise, "denoise"), (fresh, "fresh"), (plain, "plain")] {
+    // A render folder without a manifest belongs to the run of its name.
+    try Files.makeFolder(artifacts.path + "/render/fresh")
+    try Files.write(Array("<html/>".utf8), to: artifacts.path + "/render/fresh/index.html")
+    let (_, named) = try artifacts.report()
+    #expect(named.count == 5 && named[1][.run].hrefs == ["../render/fresh/index.html"], "\(named.map { $0[.run].hrefs })")
+
+    for (row, name) in [(denoise, "denoise"), (fresh, "fresh"), (plain, "plain"), (cvae, "cvae"), (inpaint, "inpaint")] {
       let config = try json(artifacts.run(name) + "/config.json")
       let model = try #require(config["model"] as? [String: Any])
       let hidden = try #require(model["hidden"] as? [Int])
@@ -204,6 +232,25 @@ private struct Artifacts {
     }
     #expect(plain[.judge].isMissing && (plain[.judge].attributes["title"] ?? "").contains("judge"))
 
+    // The cvae: the judge scores its label-conditioned samples; no IW bound, no restoration.
+    let cvaeMetrics = try json(artifacts.run("cvae") + "/metrics.json")
+    #expect(cvae[.task].text == "generation by label")
+    try #expect(cvae[.total].text == fixed(number(cvaeMetrics, "elbo", "total"), 2), "\(cvae[.total].text)")
+    try #expect(cvae[.judge].text == fixed(100 * number(cvaeMetrics, "judge", "generation", "overall"), 1), "\(cvae[.judge].text)")
+    #expect(cvae[.judged].text == "generated")
+    #expect(cvae[.iw].isMissing && (cvae[.iw].attributes["title"] ?? "").contains("plain VAEs"))
+    #expect(cvae[.psnr].isMissing)
+
+    // The inpaint run: hole scores at z = 0 against the plain VAE, no SSIM for them.
+    let inpaintMetrics = try json(artifacts.run("inpaint") + "/metrics.json")
+    let square = try json(artifacts.folder.file("square/spec.json"))
+    #expect(inpaint[.task].text == "inpainting: " + (try #require(square["description"] as? String)), "\(inpaint[.task].text)")
+    #expect(inpaint[.baseline].text == "plain\u{00A0}VAE")
+    try #expect(inpaint[.psnr].text == fixed(number(inpaintMetrics, "inpaint", "prior_mean", "psnr"), 2), "\(inpaint[.psnr].text)")
+    try #expect(inpaint[.psnrBaseline].text == fixed(number(inpaintMetrics, "inpaint", "plain_vae", "psnr"), 2))
+    #expect(inpaint[.ssim].isMissing && (inpaint[.ssim].attributes["title"] ?? "").contains("hole"))
+    #expect(inpaint[.judge].isMissing)
+
     // The run never evaluated: every metric is a dash saying so.
     for column in [Column.total, .recon, .kl, .iw, .k, .baseline, .psnr, .psnrBaseline, .ssim, .ssimBaseline, .judge, .judged] {
       #expect(fresh[column].isMissing && (fresh[column].attributes["title"] ?? "").hasPrefix("not evaluated yet"), "\(column)")
@@ -221,7 +268,7 @@ private struct Artifacts {
   }
 
   @Test func aDamagedRunIsAnUnreadableRowWithItsReasonAndTheOthersStayShown() throws {
-    let artifacts = try Artifacts.make("report-damage", denoising: false)
+    let artifacts = try Artifacts.make("report-damage", all: false)
     defer { artifacts.folder.remove() }
     let plain = artifacts.run("plain")
     func damaged(_ name: String, _ damage: (String) throws -> Void) throws {
