@@ -9,7 +9,7 @@ extension RunTable {
     "nats", "k",
     "baseline", "model", "baseline", "model", "baseline",
     "%", "of",
-    "training (s)", "status",
+    "time (s)", "status",
   ]
 
   static let columnGroups: [HTMLPage.ColumnGroup] = [
@@ -60,7 +60,7 @@ extension RunTable {
     .init("IW bound", "Minus the importance-weighted bound of log p(x) on the clean test images, nats per image, with k samples per image (vae-eval --iw-samples): an upper bound on the test NLL, tighter than the ELBO."),
     .init("baseline, PSNR, SSIM", "How well the model restores corrupted test images, against the clean ones, and the baseline it is compared with. Denoising runs: the model's decode(mu(corrupted)) vs the 3\u{00D7}3 median filter of the corrupted input. Inpainting runs: the hidden pixels only, the inpainting CVAE at z = 0 vs a plain VAE given the same occluded input (vae-eval --compare-run), else vs the mean training image."),
     .init("judge accuracy", "Share of images the judge classifier (vae-classify) labels as their digit: label-conditioned samples for a cvae, restored images for denoising and inpainting, clean test images otherwise."),
-    .init("training (s)", "Seconds of training, the sum of log.csv's seconds column (test passes and restarts excluded)."),
+    .init("time (s)", "Seconds of training, the sum of log.csv's seconds column (test passes and restarts excluded)."),
     .init("status", "trained (all planned epochs in log.csv) or at epoch N of M (stopped, or still training); evaluated, not evaluated, or the step the metrics belong to when a newer checkpoint exists; unreadable: some file cannot be read; the line under the row names each such file and what is wrong with it."),
   ]
 
