@@ -81,7 +81,8 @@ public struct RenderCommand: ParsableCommand {
   public init() {}
 
   public func validate() throws {
-    if reportArtifacts != nil {
+    if let reportArtifacts {
+      if reportArtifacts.isEmpty { throw ValidationError("--report needs a folder, e.g. --report artifacts") }
       let given = [("--run", runFolder), ("--checkpoint", checkpoint), ("--data", data), ("--test-input", testInput)]
         .filter { $0.1 != nil }.map(\.0)
       if !given.isEmpty {

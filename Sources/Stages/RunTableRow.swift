@@ -12,7 +12,7 @@ import Foundation
 /// evaluated yet) or no checkpoint (nothing trained yet) is not damaged.
 public struct RunTableRow: Sendable {
   /// A file of the run that could not be read.
-  public struct Problem: Equatable, Sendable {
+  public struct Problem: Equatable, Sendable, CustomStringConvertible {
     /// The file, relative to the run folder ("config.json", "checkpoints/step-00000047.safetensors").
     public var file: String
     /// What is wrong with it, in one line.

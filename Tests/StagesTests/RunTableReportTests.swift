@@ -334,6 +334,8 @@ private struct Artifacts {
       #expect(result.status == 64, "\(result.status) \(result.stderr)")
       #expect(result.stderr.contains("--report") && result.stderr.contains(other[0]), "\(result.stderr)")
     }
+    let empty = try StageRun.run("vae-render", ["--report", ""], in: folder.path)
+    #expect(empty.status == 64 && empty.stderr.contains("--report needs a folder"), "\(empty.status) \(empty.stderr)")
     #expect(!FileManager.default.fileExists(atPath: folder.file("artifacts")))
   }
 
