@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 import Stages
 import Testing
@@ -301,6 +302,12 @@ private struct Artifacts {
       let bytes = try Files.read(run + "/" + cut)
       try Files.write(Array(bytes.prefix(bytes.count / 2)), to: run + "/" + cut)
     }
+    // Not damaged: metrics of an older checkpoint.
+    try FileManager.default.copyItem(atPath: plain, toPath: artifacts.run("stale"))
+    var stale = try RunMetrics.read(from: artifacts.run("stale") + "/metrics.json")
+    stale.step = 1
+    try stale.write(to: artifacts.run("stale") + "/metrics.json")
+    let newestStep = try #require(Files.list(plain + "/checkpoints").compactMap(CheckpointFolder.step(fromFileName:)).max())
     let expected: [String: (file: String, reason: String)] = [
       "bad-config": ("config.json", "not valid JSON"),
       "bad-metrics": ("metrics.json", "not a DigitVAE metrics file"),
@@ -313,7 +320,7 @@ private struct Artifacts {
     #expect(result.stderr.isEmpty, "\(result.stderr)")
     let warnings = result.stdout.split(separator: "\n").filter { $0.contains("warning") }
     #expect(warnings.count == expected.count, "\(result.stdout)")
-    #expect(result.stdout.contains("6 runs, 5 unreadable"), "\(result.stdout)")
+    #expect(result.stdout.contains("7 runs, 5 unreadable"), "\(result.stdout)")
     for (name, fault) in expected {
       let line = warnings.first { $0.contains(artifacts.run(name) + " ") }
       #expect(line?.contains("\(fault.file): ") == true && line?.contains(fault.reason) == true, "\(name): \(line ?? "no warning")")
@@ -337,6 +344,8 @@ private struct Artifacts {
     #expect((badMetrics[.total].attributes["title"] ?? "").contains("metrics.json cannot be read"))
     let cutRow = try #require(rows.first { !$0.isNote && $0[.run].text == "cut-checkpoint" })
     #expect(cutRow[.total].text == healthy[.total].text)
+    let staleRow = try #require(rows.first { !$0.isNote && $0[.run].text == "stale" })
+    #expect(!staleRow.isFlagged && staleRow[.status].text == "trained, metrics of step 1, newest checkpoint step \(newestStep)", "\(staleRow[.status].text)")
     let badConfig = try #require(rows.first { !$0.isNote && $0[.run].text == "bad-config" })
     #expect(badConfig[.model].isMissing && rows.last(where: { !$0.isNote })?[.run].text == "bad-config", "an unreadable config sorts last")
   }
