@@ -19,13 +19,25 @@ extension HTMLPage {
     th { background: #f4f4f4; }
     td.number { text-align: right; font-variant-numeric: tabular-nums; }
     table.keyvalues th { font-weight: normal; color: #444; }
+    body.wide { max-width: none; }
+    body.wide table { font-size: 0.8em; }
+    body.wide th, body.wide td { padding: 3px 5px; }
+    th.group { text-align: center; }
+    body.wide th, td.number, td.missing, td.links { white-space: nowrap; }
+    td.missing { text-align: right; color: #999; }
+    td.warning { color: #a40000; }
+    tr.flagged td { background: #fff1f0; }
+    tr.note td { font-size: 0.92em; border-top-style: dashed; padding-left: 2em; }
+    tr.note.flagged td { color: #a40000; }
+    span.more { display: block; font-size: 0.85em; color: #666; }
     """
 
   /// The whole document.
   public func html() -> String {
     var out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
     out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
-    out += "<title>\(e(title))</title>\n<style>\n\(Self.style)\n</style>\n</head>\n<body>\n"
+    out += "<title>\(e(title))</title>\n<style>\n\(Self.style)\n</style>\n</head>\n"
+    out += wide ? "<body class=\"wide\">\n" : "<body>\n"
     out += "<h1>\(e(title))</h1>\n"
     if let subtitle { out += "<p class=\"subtitle\">\(e(subtitle))</p>\n" }
     if sections.count > 1 {
@@ -55,10 +67,37 @@ extension HTMLPage {
       for pair in pairs { out += "<tr><th scope=\"row\">\(e(pair.key))</th>\(render(pair.value))</tr>\n" }
       return out + "</table>\n"
     case .table(let table):
-      var out = "<table>\n<thead><tr>" + table.header.map { "<th>\(e($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
-      for row in table.rows { out += "<tr>" + row.map(render).joined() + "</tr>\n" }
+      var out = "<table>\n<thead>" + headerRows(table) + "</thead>\n<tbody>\n"
+      for (i, row) in table.rows.enumerated() {
+        let flagged = table.flaggedRows.contains(i)
+        out += (flagged ? "<tr class=\"flagged\">" : "<tr>") + row.map(render).joined() + "</tr>\n"
+        if let note = table.notes[i] {
+          out += "<tr class=\"\(flagged ? "note flagged" : "note")\"><td colspan=\"\(max(1, table.header.count))\">\(e(note))</td></tr>\n"
+        }
+      }
       return out + "</tbody>\n</table>\n"
     }
+  }
+
+  /// One header row, or two when the table has column groups: titled groups span
+  /// their columns above those columns' headers; ungrouped headers span both rows.
+  func headerRows(_ table: Table) -> String {
+    guard !table.groups.isEmpty else {
+      return "<tr>" + table.header.map { "<th>\(e($0))</th>" }.joined() + "</tr>"
+    }
+    var top = "<tr>", bottom = "<tr>"
+    var column = 0
+    for group in table.groups {
+      let names = table.header[column..<column + group.columns]
+      column += group.columns
+      if let title = group.title {
+        top += "<th class=\"group\" colspan=\"\(group.columns)\">\(e(title))</th>"
+        bottom += names.map { "<th>\(e($0))</th>" }.joined()
+      } else {
+        top += names.map { "<th rowspan=\"2\">\(e($0))</th>" }.joined()
+      }
+    }
+    return top + "</tr>\n" + bottom + "</tr>"
   }
 
   func render(_ figure: Figure) -> String {
@@ -82,7 +121,20 @@ extension HTMLPage {
     case .text(let text): return "<td>\(e(text))</td>"
     case .number(let text): return "<td class=\"number\">\(e(text))</td>"
     case let .link(text, href): return "<td><a href=\"\(e(href))\">\(e(text))</a></td>"
+    case .missing(let reason): return "<td class=\"missing\" title=\"\(e(reason))\">\u{2013}</td>"
+    case .warning(let text): return "<td class=\"warning\">\(e(text))</td>"
+    case .links(let links):
+      guard let first = links.first else { return "<td></td>" }
+      var out = "<td class=\"links\">" + anchor(first)
+      if links.count > 1 {
+        out += "<span class=\"more\">also " + links.dropFirst().map(anchor).joined(separator: ", ") + "</span>"
+      }
+      return out + "</td>"
     }
+  }
+
+  private func anchor(_ link: Link) -> String {
+    "<a href=\"\(e(link.href))\">\(e(link.text))</a>"
   }
 
   /// An SVG document without an XML declaration (not allowed mid-page).

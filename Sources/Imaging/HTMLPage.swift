@@ -11,6 +11,9 @@ public struct HTMLPage: Sendable, Equatable {
   /// A line under the title, e.g. which command made the page and when.
   public var subtitle: String?
   public var sections: [Section]
+  /// Lets the page use the whole window width instead of a readable column
+  /// (for a wide table such as a summary of many runs).
+  public var wide = false
 
   public init(title: String, subtitle: String? = nil, sections: [Section] = []) {
     self.title = title
@@ -98,9 +101,56 @@ public struct HTMLPage: Sendable, Equatable {
   public struct Table: Sendable, Equatable {
     public var header: [String]
     public var rows: [[Cell]]
+    /// Optional column groups, drawn as a header row above `header`: a titled group
+    /// spans its columns; an untitled one stands for columns whose own header spans
+    /// both rows. Empty (the default) gives a single header row; otherwise the groups
+    /// must cover exactly `header.count` columns.
+    public var groups: [ColumnGroup] = []
+    /// Indices of rows drawn as flagged (a pale red background), e.g. damaged inputs.
+    public var flaggedRows: Set<Int> = []
+    /// Lines of text drawn under some rows (by row index), across the whole table width,
+    /// in a smaller type: room for a long explanation without widening a column. A note
+    /// under a flagged row is flagged too, in dark red.
+    public var notes: [Int: String] = [:]
+
     public init(header: [String], rows: [[Cell]]) {
       self.header = header
       self.rows = rows
+    }
+
+    public init(header: [String], rows: [[Cell]], groups: [ColumnGroup], flaggedRows: Set<Int> = [], notes: [Int: String] = [:]) {
+      precondition(
+        groups.isEmpty || groups.reduce(0, { $0 + $1.columns }) == header.count,
+        "column groups cover \(groups.reduce(0, { $0 + $1.columns })) columns, the header has \(header.count)")
+      precondition(groups.allSatisfy { $0.columns >= 1 }, "every column group needs at least one column")
+      self.header = header
+      self.rows = rows
+      self.groups = groups
+      self.flaggedRows = flaggedRows
+      self.notes = notes
+    }
+  }
+
+  /// Consecutive table columns under one heading (see `Table.groups`).
+  public struct ColumnGroup: Sendable, Equatable {
+    /// The heading over the columns; nil for columns that have no group.
+    public var title: String?
+    public var columns: Int
+
+    public init(_ title: String?, columns: Int) {
+      self.title = title
+      self.columns = columns
+    }
+  }
+
+  /// A hyperlink: its text and its target.
+  public struct Link: Sendable, Equatable {
+    public var text: String
+    public var href: String
+
+    public init(_ text: String, href: String) {
+      self.text = text
+      self.href = href
     }
   }
 
@@ -109,6 +159,14 @@ public struct HTMLPage: Sendable, Equatable {
     case text(String)
     case number(String)
     case link(String, href: String)
+    /// A value that is not there: an en dash, right-aligned, with `reason` as its
+    /// tooltip (the `title` attribute), e.g. "not evaluated yet".
+    case missing(reason: String)
+    /// Text that reports a fault, drawn in dark red.
+    case warning(String)
+    /// Several links: the first at full size, the others smaller on a line below
+    /// it (e.g. a run's page and its other renderings). Empty gives an empty cell.
+    case links([Link])
 
     public init(stringLiteral value: String) {
       self = .text(value)

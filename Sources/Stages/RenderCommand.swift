@@ -32,7 +32,14 @@ public struct RenderCommand: ParsableCommand {
       The grids show the first --count x --rows test images, --count per row. A second run with \
       the same inputs and options says (skipped).
 
+      With --report DIR instead of --run: one page with a row for every run in DIR/runs (model, arch, \
+      latent size, epochs, test ELBO, IW bound, PSNR/SSIM, judge accuracy, training time, \
+      status), each linked to its page under DIR/render, written to DIR/report/index.html \
+      (or --out). A run whose files cannot be read gets a row that says which file and why, \
+      and a warning line.
+
       Example: vae-render --run artifacts/runs/denoise --count 12 --scale 3
+      Example: vae-render --report artifacts
       """)
 
   @Option(name: .customLong("run"), help: "Run folder (from vae-train): its newest valid checkpoint, log.csv and metrics.json are used (default: the run holding --checkpoint, else artifacts/runs/vae).")
@@ -47,8 +54,11 @@ public struct RenderCommand: ParsableCommand {
   @Option(help: "Corrupted copy of the test images, from vae-corrupt (default: the run's --test-input, if any).")
   public var testInput: String?
 
-  @Option(help: "Output folder (default: artifacts/render/<last path component of --run>).")
+  @Option(help: "Output folder (default: artifacts/render/<last path component of --run>, or DIR/report with --report).")
   public var out: String?
+
+  @Option(name: .customLong("report"), help: ArgumentHelp("Instead of rendering one run, write a table of every run in DIR/runs to DIR/report/index.html.", valueName: "DIR"))
+  public var reportArtifacts: String?
 
   @Option(help: "Test images per grid row, 1...100.")
   public var count: Int = 10
@@ -74,6 +84,14 @@ public struct RenderCommand: ParsableCommand {
   public init() {}
 
   public func validate() throws {
+    if let reportArtifacts {
+      if reportArtifacts.isEmpty { throw ValidationError("--report needs a folder, e.g. --report artifacts") }
+      let given = [("--run", runFolder), ("--checkpoint", checkpoint), ("--data", data), ("--test-input", testInput)]
+        .filter { $0.1 != nil }.map(\.0)
+      if !given.isEmpty {
+        throw ValidationError("--report renders every run of a folder; it cannot be combined with \(given.joined(separator: ", "))")
+      }
+    }
     if !(1...100).contains(count) { throw ValidationError("--count must be 1...100, got \(count)") }
     if !(1...100).contains(rows) { throw ValidationError("--rows must be 1...100, got \(rows)") }
     if !RenderStage.scales.contains(scale) {
@@ -83,6 +101,11 @@ public struct RenderCommand: ParsableCommand {
   }
 
   public func run() throws {
+    if let reportArtifacts {
+      // "artifacts/" and "artifacts" name the same folder; keep paths in messages tidy.
+      let trimmed = reportArtifacts.count > 1 && reportArtifacts.hasSuffix("/") ? String(reportArtifacts.dropLast()) : reportArtifacts
+      return try report(artifacts: trimmed)
+    }
     try StageError.reporting {
       var stage = RenderStage(
         run: EvaluationInputs.runFolder(given: runFolder, checkpoint: checkpoint), checkpoint: checkpoint, data: data, testInput: testInput, out: out, count: count, rows: rows,
@@ -98,6 +121,22 @@ public struct RenderCommand: ParsableCommand {
         Console.standard.line("vae-render: wrote \(files.joined(separator: ", ")) to \(folder) in \(seconds)")
         Console.standard.line("vae-render: open \(folder)/\(RenderStage.File.index)")
       }
+    }
+  }
+
+  /// `--report`: the table of every run, with a warning line per unreadable run.
+  func report(artifacts: String) throws {
+    try StageError.reporting {
+      let start = Progress.monotonicSeconds()
+      let table = try RunTable.read(artifacts: artifacts)
+      for row in table.rows where row.isDamaged {
+        Console.standard.line("vae-render: warning: \(row.folder) is unreadable: " + row.problems.map(\.description).joined(separator: "; "))
+      }
+      let path = try table.write(folder: out ?? RunTable.reportFolder(artifacts))
+      let damaged = table.rows.filter(\.isDamaged).count
+      let seconds = Progress.seconds(Progress.monotonicSeconds() - start)
+      Console.standard.line(
+        "vae-render: wrote \(path): \(table.rows.count) run\(table.rows.count == 1 ? "" : "s"), \(damaged) unreadable, in \(seconds)")
     }
   }
 }
