@@ -73,13 +73,17 @@ extension LevelSweep {
       kind == .square || kind == .rectangles ? String(Int(level)) : String(level)
     }
 
-    /// The fixed parameters in words: "square, centred", "rectangles, sides 4-10", "band along the right".
+    /// The kind with its fixed parameters, in words: "gaussian noise", "a centred square",
+    /// "rectangles with sides 4-10", "a band along the right".
     public var description: String {
       switch kind {
-      case .square: "square, \(centred ? "centred" : "random place")"
-      case .rectangles: "rectangles, sides \(sizes.lowerBound)-\(sizes.upperBound)"
-      case .band: "band along the \(side.rawValue)"
-      default: kind.rawValue
+      case .gaussian: "gaussian noise"
+      case .saltPepper: "salt-and-pepper noise"
+      case .zero: "zeroed pixels"
+      case .square: centred ? "a centred square" : "a square at a random place"
+      case .rectangles: "rectangles with sides \(sizes.lowerBound)-\(sizes.upperBound)"
+      case .band: "a band along the \(side.rawValue)"
+      case .half, .mixed: kind.rawValue
       }
     }
 

@@ -184,7 +184,7 @@ public struct LevelSweep {
       .restored: "restored by the model", .corrupted: "corrupted input", .median3x3: "3\u{00D7}3 median of the input",
     ]
     return LinePlot(
-      title: "PSNR against the \(family.kind.rawValue) level (\(family.description))",
+      title: "PSNR against the level of \(family.description)",
       xLabel: family.levelName, yLabel: "PSNR (dB), mean over \(images) test images",
       series: Method.allCases.enumerated().map { i, method in
         let mine = rows.filter { $0.method == method }
