@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Conditional generation: fetch MNIST, train a CVAE conditioned on the digit
 # label (one-hot, concatenated to the encoder input and to z), evaluate its
-# test ELBO and render the per-label grid and the analogy grid. Every file
+# test ELBO and how often the judge classifier reads its samples of each
+# digit as that digit, and render the per-label grid and the analogy grid. Every file
 # goes under artifacts/; re-running skips the stages whose outputs are up to
 # date and continues an interrupted training from its newest checkpoint.
 set -euo pipefail
@@ -19,17 +20,21 @@ epochs=20
 name=cvae
 parse_options "$@"
 apply_quick
+# Samples per digit the judge reads; fewer in a smoke run.
+judge_samples=1000
+[ "$quick" = 1 ] && judge_samples=100
 
 start=$(date +%s)
-prepare_stages vae-fetch vae-decompress vae-train vae-eval vae-render
+prepare_stages vae-fetch vae-decompress vae-classify vae-train vae-eval vae-render
 
 data=artifacts/data/mnist
 run=artifacts/runs/$name
 fetch_data
+train_judge
 
 stage train "$bin/vae-train" $(train_mode "$run") --model cvae --data $data --run "$run" \
   --epochs "$epochs" --seed "$seed" --threads "$threads" "${limit[@]}"
-stage evaluate "$bin/vae-eval" --run "$run" --threads "$threads"
+stage evaluate "$bin/vae-eval" --run "$run" --threads "$threads" --judge "$judge" --judge-samples "$judge_samples"
 stage render "$bin/vae-render" --run "$run" --seed "$seed" --out "artifacts/render/$name"
 
 echo
