@@ -54,11 +54,44 @@ struct JudgedRun {
     return JudgedRun(data: data, judge: judge, run: folder.file("run"), testInput: testInput)
   }
 
-  /// The judge's accuracy on `bytes` against the test labels, computed here: the judge loaded
-  /// from its file and called on the images, the right answers counted.
-  func judged(_ bytes: [UInt8], expected: [UInt8]? = nil) throws -> Double {
+  /// An untrained judge (random weights from `seed`) beside the trained one. Its answers hang on
+  /// every pixel, so shares of its answers tell apart image sets a good judge reads alike.
+  func untrainedJudge(seed: UInt64) throws -> String {
+    var config = ClassifierConfig()
+    config.hidden = [32]
+    config.seed = seed
+    let path = (judge as NSString).deletingLastPathComponent + "/untrained-\(seed).safetensors"
+    try Judge.file(of: try Classifier(config: config, maxBatch: 8)).write(to: path)
+    return path
+  }
+
+  /// A judge that reads brightness, not digits: it says round(a u - b), clamped to 0...9, for
+  /// an image of mean intensity u. With a steep `a` its answer moves with a few grey levels of
+  /// an image, so shares of its answers pin down exactly which images were judged.
+  func brightnessJudge(a: Float, b: Float) throws -> String {
+    var config = ClassifierConfig()
+    config.hidden = [2]
+    let classifier = try Classifier(config: config, maxBatch: 8)
+    // Hidden unit 0 = ReLU(mean intensity) = u, unit 1 = 0. Logit c = c (a u - b) - c^2 / 2,
+    // largest for the c nearest a u - b.
+    let first = (0..<784).flatMap { _ -> [Float] in [1 / 784, 0] }
+    let output = (0..<10).map { Float($0) * a } + [Float](repeating: 0, count: 10)
+    let bias = (0..<10).map { c in -Float(c) * b - Float(c * c) / 2 }
+    try classifier.parameters.setValue("layers.0.weight", first)
+    try classifier.parameters.setValue("layers.0.bias", [0, 0])
+    try classifier.parameters.setValue("layers.1.weight", output)
+    try classifier.parameters.setValue("layers.1.bias", bias)
+    let path = (judge as NSString).deletingLastPathComponent + "/brightness.safetensors"
+    try Judge.file(of: classifier).write(to: path)
+    return path
+  }
+
+  /// The share of `bytes` that the judge at `judgePath` (default: the trained one) labels as
+  /// `expected` (default: the test labels), computed here: the judge loaded from its file and
+  /// called on the images, the right answers counted.
+  func judged(_ bytes: [UInt8], expected: [UInt8]? = nil, by judgePath: String? = nil) throws -> Double {
     let labels = try expected ?? DigitFiles.labels(data + "/test-labels.idx")
-    let predicted = try Judge.load(judge).predict(IDXArray(shape: [labels.count, 28, 28], scalars: bytes))
+    let predicted = try Judge.load(judgePath ?? judge).predict(IDXArray(shape: [labels.count, 28, 28], scalars: bytes))
     return Double(zip(predicted, labels).filter { $0 == $1 }.count) / Double(labels.count)
   }
 }
@@ -93,6 +126,14 @@ func roundedBytes(_ values: [Float]) -> [UInt8] {
     }
     #expect(judge.clean >= 0.9, "the judge should read the clean digits, accuracy \(judge.clean)")
 
+    // vae-render shows the judge's table on the run's page.
+    let render = try StageRun.run(
+      "vae-render", ["--run", trained.run, "--out", folder.file("render"), "--threads", "1", "--scale", "1"], in: folder.path)
+    #expect(render.status == 0, "\(render.stderr)")
+    let page = try String(contentsOfFile: folder.file("render/index.html"), encoding: .utf8)
+    let percent = RunMetrics.fixed(100 * (judge.restored ?? -1), 2)
+    #expect(page.contains("images the judge read") && page.contains("restorations of them") && page.contains(percent), "judge table with \(percent)")
+
     // The judge is an input of the manifest: unchanged, skipped; rewritten, re-run.
     let again = try StageRun.run("vae-eval", arguments, in: folder.path)
     #expect(again.status == 0 && again.stdout.contains("(skipped)") && again.stdout.contains("judge accuracy:"), "\(again.stdout)")
@@ -117,6 +158,7 @@ func roundedBytes(_ values: [Float]) -> [UInt8] {
     let generation = try #require(judge.generation)
     #expect(generation.samplesPerLabel == 30 && generation.perLabel.count == 10)
     #expect(judge.corrupted == nil && judge.restored == nil, "a cvae without corrupted input has no restorations")
+    #expect(try trained.judged(try DigitFiles.images(trained.data + "/test-images.idx").scalars) == judge.clean)
 
     // The same draw here: 300 codes from Xoshiro256(seed 3, stream 2^43), label k's 30 after label k-1's.
     var generator = Xoshiro256(seed: 3, stream: 1 << 43)
@@ -124,15 +166,30 @@ func roundedBytes(_ values: [Float]) -> [UInt8] {
     var codes = [Float](repeating: 0, count: 300 * model.config.model.latent)
     codes.withUnsafeMutableBufferPointer { generator.fillNormal($0) }
     let labels = (0..<10).flatMap { [UInt8](repeating: UInt8($0), count: 30) }
-    let decoded = model.vae.decode(codes, conditions: LabelCondition.oneHot(labels, classes: 10), count: 300)
-    let predicted = try Judge.load(trained.judge).predict(IDXArray(shape: [300, 28, 28], scalars: roundedBytes(decoded)))
+    let samples = roundedBytes(model.vae.decode(codes, conditions: LabelCondition.oneHot(labels, classes: 10), count: 300))
+
+    // The trained judge reads nearly every sample right, which would hide a wrong draw. A
+    // brightness judge spread over these samples' brightness (the 5th to the 95th percentile
+    // across answers 0.5 to 8.5) answers differently for nearly every sample, so the shares
+    // of its answers pin the samples down.
+    let brightness = (0..<300).map { i in Float(samples[i * 784..<(i + 1) * 784].reduce(0) { $0 + Int($1) }) / (784 * 255) }.sorted()
+    let (low, high) = (brightness[15], brightness[284])
+    let a = 8 / max(high - low, 1e-4)
+    let untrained = try trained.brightnessJudge(a: a, b: a * low - 0.5)
+    let out = folder.file("brightness/metrics.json")
+    let scored = try StageRun.run(
+      "vae-eval", ["--run", trained.run, "--judge", untrained, "--judge-samples", "30", "--seed", "3", "--out", out, "--threads", "1"],
+      in: folder.path)
+    #expect(scored.status == 0, "\(scored.stderr)")
+    let seen = try #require(try RunMetrics.read(from: out).judge?.generation)
+    #expect(seen.perLabel.filter { $0 > 0 && $0 < 1 }.count >= 2, "the brightness judge should split labels' samples: \(seen.perLabel)")
+    let predicted = try Judge.load(untrained).predict(IDXArray(shape: [300, 28, 28], scalars: samples))
     for k in 0..<10 {
       let expected = Double((0..<30).filter { predicted[k * 30 + $0] == UInt8(k) }.count) / 30
-      #expect(generation.perLabel[k] == expected, "label \(k): seen \(generation.perLabel[k]), expected \(expected)")
+      #expect(seen.perLabel[k] == expected, "label \(k): seen \(seen.perLabel[k]), expected \(expected)")
     }
-    let mean = generation.perLabel.reduce(0, +) / 10
-    #expect(abs(generation.overall - mean) < 1e-15, "overall \(generation.overall) is the mean of the labels' \(mean)")
-    #expect(try trained.judged(try DigitFiles.images(trained.data + "/test-images.idx").scalars) == judge.clean)
+    let mean = seen.perLabel.reduce(0, +) / 10
+    #expect(abs(seen.overall - mean) < 1e-15, "overall \(seen.overall) is the mean of the labels' \(mean)")
   }
 
   @Test func inpaintJudgeScoresTheOccludedAndTheFilledImages() throws {
@@ -155,6 +212,16 @@ func roundedBytes(_ values: [Float]) -> [UInt8] {
     let filled = zip(roundedBytes(decoded), zip(occluded, masks)).map { $1.1 == 1 ? $1.0 : $0 }
     #expect(judge.corrupted == (try trained.judged(occluded)), "judge.corrupted \(String(describing: judge.corrupted))")
     #expect(judge.restored == (try trained.judged(filled)), "judge.restored \(String(describing: judge.restored))")
+    // The trained judge may read occluded and filled digits alike; an untrained one tells them apart.
+    let untrained = try trained.untrainedJudge(seed: 7)
+    let out = folder.file("untrained/metrics.json")
+    let scored = try StageRun.run(
+      "vae-eval", ["--run", trained.run, "--judge", untrained, "--test-input", occludedPath, "--out", out], in: folder.path)
+    #expect(scored.status == 0, "\(scored.stderr)")
+    let seen = try #require(try RunMetrics.read(from: out).judge)
+    let expected = (corrupted: try trained.judged(occluded, by: untrained), restored: try trained.judged(filled, by: untrained))
+    #expect(expected.corrupted != expected.restored, "the untrained judge should score the two sets apart: \(expected)")
+    #expect(seen.corrupted == expected.corrupted && seen.restored == expected.restored, "seen \(seen), expected \(expected)")
   }
 
   // MARK: - Bad input
