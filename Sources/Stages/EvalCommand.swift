@@ -126,7 +126,9 @@ public struct EvalCommand: ParsableCommand {
       case nil: break
       case let .skipped(csv):
         Console.standard.line("vae-eval: \(csv) is up to date (skipped)")
-      case let .wrote(csv, svg, rows):
+      case let .wrote(csv, svg, rows, seconds):
+        let levels = Set(rows.map(\.level)).count
+        Console.standard.line("vae-eval: swept \(levels) level\(levels == 1 ? "" : "s") in \(Progress.seconds(seconds))")
         for line in LevelSweep.summary(rows) { Console.standard.line(line) }
         Console.standard.line("vae-eval: wrote \(csv) and \(svg)")
       }

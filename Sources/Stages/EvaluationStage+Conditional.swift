@@ -33,7 +33,7 @@ extension EvaluationStage {
   /// metrics.json for a cvae or inpaint model.
   static func measureConditional(
     _ inputs: EvaluationInputs, images: EvaluationInputs.Images, seed: UInt64, threads: Int, testMask: String?,
-    compare: TrainedModel?, judge: JudgeScoring? = nil
+    compare: TrainedModel?, judge: JudgeScoring? = nil, judgeSamples: Int = 1000
   ) throws -> RunMetrics {
     let start = Progress.monotonicSeconds()
     let model = inputs.model
@@ -65,6 +65,7 @@ extension EvaluationStage {
           elboCorruptedInput: model.elbo(inputs: corrupted, targets: clean, conditions: conditions, count: n, seed: seed))
       }
       metrics.judge = judge?.scores(clean: clean, corrupted: images.corrupted?.scalars, restored: restoration)
+      metrics.judge?.generation = judge?.generation(of: model, samplesPerLabel: judgeSamples, seed: seed)
     case .inpaint:
       guard let occludedArray = images.corrupted, let occludedPath = inputs.testInputPath,
         let maskPath = maskPath(testMask: testMask, testInput: occludedPath)

@@ -99,20 +99,9 @@ public struct EvaluationStage {
     {
       outcome = .skipped(path: path, metrics: metrics)
     }
-    var sweepRecord: (manifest: String, options: [String: String], inputs: [String], outputs: [String])?
+    let sweepRecord = sweep.map { Self.record(of: $0, inputs: inputs, judgeFiles: judgeFiles, folder: folder) }
     var sweepOutcome: LevelSweep.Outcome?
-    if let sweep {
-      let labels = inputs.model.kind == .cvae ? [JudgeScoring.labelsPath(testImages: inputs.testImagesPath)] : []
-      let record = (
-        manifest: StageManifest.path(folder: folder, stage: LevelSweep.stageName),
-        options: sweep.options.merging(["metrics": RunMetrics.currentFormat]) { $1 },
-        inputs: [inputs.model.path, inputs.testImagesPath] + [sweep.specPath].compactMap { $0 } + labels + judgeFiles,
-        outputs: [LevelSweep.csvName, LevelSweep.svgName].map { folder + "/" + $0 })
-      sweepRecord = record
-      if StageManifest.isUpToDate(at: record.manifest, stage: LevelSweep.stageName, options: record.options, inputs: record.inputs, outputs: record.outputs) {
-        sweepOutcome = .skipped(csv: record.outputs[0])
-      }
-    }
+    if let sweepRecord, sweepRecord.isUpToDate { sweepOutcome = .skipped(csv: sweepRecord.outputs[0]) }
     if let outcome, sweepRecord == nil || sweepOutcome != nil {
       return Report(metrics: outcome, levels: sweepOutcome)
     }
@@ -123,16 +112,12 @@ public struct EvaluationStage {
     }
     try Folders.create(folder)
     if outcome == nil {
-      var metrics =
+      let metrics =
         inputs.model.kind == .vae
         ? Self.measure(inputs, images: images, seed: seed, threads: threads, iwSamples: iwSamples, judge: judging)
         : try Self.measureConditional(
-          inputs, images: images, seed: seed, threads: threads, testMask: testMask, compare: compare, judge: judging)
-      if let judging, inputs.model.kind == .cvae {
-        let start = Progress.monotonicSeconds()
-        metrics.judge?.generation = judging.generation(of: inputs.model, samplesPerLabel: judgeSamples, seed: seed)
-        metrics.seconds += Progress.monotonicSeconds() - start
-      }
+          inputs, images: images, seed: seed, threads: threads, testMask: testMask, compare: compare, judge: judging,
+          judgeSamples: judgeSamples)
       // The old manifest goes first so that a stage killed half-way never looks up to date.
       try? FileManager.default.removeItem(atPath: manifestPath)
       try metrics.write(to: path)
@@ -140,17 +125,8 @@ public struct EvaluationStage {
         .write(to: manifestPath)
       outcome = .wrote(path: path, metrics: metrics)
     }
-    if let sweep, let record = sweepRecord, sweepOutcome == nil {
-      try? FileManager.default.removeItem(atPath: record.manifest)
-      let labels =
-        inputs.model.kind == .cvae
-        ? try TrainingSession.labels(folder: (inputs.testImagesPath as NSString).deletingLastPathComponent, split: .test, images: images.count)
-        : nil
-      let rows = try sweep.measure(model: inputs.model, clean: images.clean, labels: labels, judge: judging, threads: threads)
-      let written = try sweep.write(rows, images: images.count, folder: folder)
-      try StageManifest.stamping(stage: LevelSweep.stageName, options: record.options, inputs: record.inputs, outputs: record.outputs)
-        .write(to: record.manifest)
-      sweepOutcome = .wrote(csv: written.csv, svg: written.svg, rows: rows)
+    if let sweep, let sweepRecord, sweepOutcome == nil {
+      sweepOutcome = try Self.runSweep(sweep, record: sweepRecord, inputs: inputs, images: images, judge: judging, threads: threads)
     }
     guard let outcome else { preconditionFailure("the metrics were either up to date or written above") }
     return Report(metrics: outcome, levels: sweepOutcome)

@@ -36,7 +36,8 @@ public struct LevelSweep {
   public enum Outcome: Sendable {
     /// `csv` was up to date with the same inputs and options.
     case skipped(csv: String)
-    case wrote(csv: String, svg: String, rows: [Row])
+    /// `seconds`: wall-clock time of the measurement (corrupting, restoring, scoring).
+    case wrote(csv: String, svg: String, rows: [Row], seconds: Double)
   }
 
   /// The family swept, the levels (ascending), and the seed of the corruption.
