@@ -26,6 +26,8 @@ public struct LevelSweep {
   /// The scores of one method at one level.
   public struct Row: Equatable, Sendable {
     public var level: Double
+    /// The level as the CSV writes it: whole kinds (square, rectangles) without a fraction.
+    public var levelText: String
     public var method: Method
     public var score: DenoiseScore
     /// The judge's accuracy on these images, with a judge.
@@ -150,7 +152,7 @@ public struct LevelSweep {
           case let .unit(values): judge?.accuracy(values)
           case let .bytes(bytes): judge?.accuracy(bytes)
           }
-        rows.append(Row(level: level, method: set.method, score: scores[m], judge: accuracy))
+        rows.append(Row(level: level, levelText: family.text(level), method: set.method, score: scores[m], judge: accuracy))
       }
     }
     return rows
@@ -171,7 +173,7 @@ public struct LevelSweep {
     for row in rows {
       lines.append(
         [
-          family.kind.rawValue, family.text(row.level), row.method.rawValue, String(format: "%.6f", row.score.mse),
+          family.kind.rawValue, row.levelText, row.method.rawValue, String(format: "%.6f", row.score.mse),
           String(format: "%.4f", row.score.psnr), row.score.ssim.map { String(format: "%.6f", $0) } ?? "",
           row.judge.map { String(format: "%.6f", $0) } ?? "",
         ].joined(separator: ","))
@@ -209,7 +211,8 @@ public struct LevelSweep {
           RunMetrics.fixed(row.score.psnr, 2) + (row.judge.map { " (\(RunMetrics.fixed(100 * $0, 1))%)" } ?? "")
         }
       }
-      lines.append("    level \(level): " + cells.joined(separator: " / "))
+      let text = rows.first { $0.level == level }?.levelText ?? String(level)
+      lines.append("    level \(text): " + cells.joined(separator: " / "))
     }
     return lines
   }
