@@ -40,7 +40,8 @@ extension EvaluationStage {
       let folder = (inputs.testImagesPath as NSString).deletingLastPathComponent
       labels = try TrainingSession.labels(folder: folder.isEmpty ? "." : folder, split: .test, images: images.count)
     }
-    let rows = try sweep.measure(model: inputs.model, clean: images.clean, labels: labels, judge: judge, threads: threads)
+    let rows = try sweep.measure(
+      model: inputs.model, clean: images.clean, source: inputs.testImagesPath, labels: labels, judge: judge, threads: threads)
     let seconds = Progress.monotonicSeconds() - start
     let folder = (record.outputs[0] as NSString).deletingLastPathComponent
     let written = try sweep.write(rows, images: images.count, folder: folder.isEmpty ? "." : folder)

@@ -69,16 +69,19 @@ public struct LevelSweep {
   /// Throws `ValidationError` (a usage error) for a kind without a level, a level out of the
   /// kind's range, or no kind to sweep.
   public static func plan(levels: [Double], kind: CorruptCommand.Kind?, specPath: String?, testInput: String?, seed: UInt64) throws -> LevelSweep {
-    let fromSpec = try specPath.map { try Family.described(by: $0) }
     var family: Family
     var sweepSeed = seed
     var usedSpec: String?
-    if let kind, fromSpec?.family.kind != kind {
-      family = try Family(kind: kind)
-    } else if let fromSpec, let specPath {
-      family = fromSpec.family
-      sweepSeed = fromSpec.seed ?? seed
-      usedSpec = specPath
+    if let kind {
+      // The spec's parameters and seed apply only to its own kind; any other spec is no concern here.
+      if let specPath, let spec = try? Family.described(by: specPath), spec.family.kind == kind {
+        (family, sweepSeed, usedSpec) = (spec.family, spec.seed ?? seed, specPath)
+      } else {
+        family = try Family(kind: kind)
+      }
+    } else if let specPath {
+      let spec = try Family.described(by: specPath)
+      (family, sweepSeed, usedSpec) = (spec.family, spec.seed ?? seed, specPath)
     } else {
       let why =
         testInput.map { "no spec.json beside \($0) says how it was corrupted" }
@@ -110,14 +113,16 @@ public struct LevelSweep {
 
   /// Corrupts, restores and scores the test images at every level.
   /// `labels` are needed by a cvae (its restorations are conditioned on them).
+  /// `source` names the clean images' file in errors.
   func measure(
-    model: TrainedModel, clean: IDXArray<UInt8>, labels: [UInt8]?, judge: JudgeScoring?, threads: Int
+    model: TrainedModel, clean: IDXArray<UInt8>, source: String, labels: [UInt8]?, judge: JudgeScoring?, threads: Int
   ) throws -> [Row] {
     let n = clean.itemCount
     let d = clean.itemSize
     let side = DigitSet.side
     guard clean.shape == [n, side, side] else {
-      throw StageError.dataMismatch(path: "test images", reason: "the level sweep corrupts \(side)x\(side) images, found \(clean.shape)")
+      throw StageError.dataMismatch(
+        path: source, reason: "the level sweep corrupts \(side)x\(side) images, found \(EvaluationInputs.shape(clean.shape))")
     }
     let parallel = Parallel(threads: threads)
     var rows: [Row] = []

@@ -147,6 +147,12 @@ private func expectClose(_ seen: Double?, _ expected: Double?, _ tolerance: Doub
       "vae-eval", ["--run", trained.run, "--test-input", folder.file("half/images.idx"), "--levels", "1", "--out", folder.file("h/m.json")],
       in: folder.path)
     #expect(noLevel.status == 64 && noLevel.stderr.contains("half") && noLevel.stderr.contains("--levels-kind"), "\(noLevel.stderr)")
+    // Naming a kind with a level is the way out.
+    let named = try StageRun.run(
+      "vae-eval",
+      ["--run", trained.run, "--test-input", folder.file("half/images.idx"), "--levels", "6", "--levels-kind", "square", "--out", folder.file("s/m.json")],
+      in: folder.path)
+    #expect(named.status == 0 && Files.exists(folder.file("s/levels.csv")), "\(named.stderr)")
     for path in [trained.run + "/levels.csv", folder.file("h/levels.csv")] { #expect(!Files.exists(path), "\(path) must not be written") }
   }
 
