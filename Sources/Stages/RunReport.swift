@@ -223,9 +223,15 @@ struct RunReport {
   /// and for a cvae one of its samples per digit.
   func judgeBlocks(_ judge: RunMetrics.JudgeScores, metrics: RunMetrics) -> [HTMLPage.Block] {
     func percent(_ share: Double) -> HTMLPage.Cell { .number(RunMetrics.fixed(100 * share, 2)) }
+    let inpainting = config.kind == .inpaint
     var rows: [[HTMLPage.Cell]] = [[.text("clean test images"), percent(judge.clean)]]
-    if let corrupted = judge.corrupted { rows.append([.text("corrupted test images"), percent(corrupted)]) }
-    if let restored = judge.restored { rows.append([.text("the model's restorations of them"), percent(restored)]) }
+    if let corrupted = judge.corrupted {
+      rows.append([.text(inpainting ? "occluded test images" : "corrupted test images"), percent(corrupted)])
+    }
+    if let restored = judge.restored {
+      let name = inpainting ? "filled by the model (observed pixels kept, hole decoded at z = 0)" : "the model's restorations of them"
+      rows.append([.text(name), percent(restored)])
+    }
     var blocks: [HTMLPage.Block] = [
       .paragraph(
         "The judge classifier \(judge.checkpoint) (vae-classify) read each image; the share it labelled as the "
