@@ -13,7 +13,7 @@ source pipelines/common.sh
 
 usage() {
   echo "usage: pipelines/generate.sh [options]"
-  echo "  --beta B        weight of the KL term in training (default \$BETA or 2; see below)"
+  echo "  --beta B        weight of the KL term in training (default \$BETA or 2, so that the judge reads its samples as their label; docs/STAGES.md)"
   common_usage
 }
 extra_option() {
