@@ -48,6 +48,7 @@ parse_options() {
   name=${NAME:-$name}
   seed=${SEED:-1}
   threads=${THREADS:-$(nproc)}
+  judge_epochs=${JUDGE_EPOCHS:-}
   quick=0
   fresh=0
   while [ $# -gt 0 ]; do
@@ -56,6 +57,7 @@ parse_options() {
       --name) name=$2; shift 2 ;;
       --seed) seed=$2; shift 2 ;;
       --threads) threads=$2; shift 2 ;;
+      --judge-epochs) judge_epochs=$2; shift 2 ;;
       --quick) quick=1; shift ;;
       --resume) shift ;;  # resuming is automatic; the flag is accepted for clarity
       --fresh) fresh=1; shift ;;
@@ -100,7 +102,8 @@ common_usage() {
   --name NAME     run name under artifacts/ (default \$NAME or ${name_help:-$name})
   --seed S        seed for corruption and training (default \$SEED or 1)
   --threads T     threads (default: all cores)
-  --quick         a smoke run: 1 epoch on 6000 training images, run name <name>-quick
+  --judge-epochs N  epochs of the judge classifier (default \$JUDGE_EPOCHS or vae-classify's 15; 2 with --quick)
+  --quick         a smoke run: 1 epoch on 6000 training images, run name <name>-quick, a 2-epoch judge
   --resume        continue an interrupted training (also done by default when checkpoints exist)
   --fresh         start the training over, deleting the run's checkpoints
 USAGE
@@ -111,4 +114,20 @@ fetch_data() {
   # shellcheck disable=SC2046
   stage fetch "$bin/vae-fetch" $(mirror_args)
   stage decompress "$bin/vae-decompress"
+}
+
+# train_judge: the judge classifier that vae-eval --judge scores with, trained by
+# vae-classify (skipped when up to date) into $judge. Every pipeline shares
+# artifacts/judge/mnist.safetensors (vae-classify's defaults: 15 epochs, seed 1,
+# whatever the pipeline's --seed, so that all runs are judged alike); --quick
+# trains a 2-epoch judge of its own so a smoke run never replaces it.
+train_judge() {
+  judge=artifacts/judge/mnist.safetensors
+  local judge_args=()
+  if [ "$quick" = 1 ]; then
+    judge=artifacts/judge/mnist-quick.safetensors
+    judge_args=(--epochs 2)
+  fi
+  [ -n "${judge_epochs:-}" ] && judge_args=(--epochs "$judge_epochs")
+  stage judge "$bin/vae-classify" --data artifacts/data/mnist --out "$judge" --threads "$threads" "${judge_args[@]}"
 }

@@ -22,7 +22,7 @@ parse_options "$@"
 apply_quick
 
 start=$(date +%s)
-prepare_stages vae-fetch vae-decompress vae-corrupt vae-train vae-eval vae-render
+prepare_stages vae-fetch vae-decompress vae-corrupt vae-classify vae-train vae-eval vae-render
 
 data=artifacts/data/mnist
 run=artifacts/runs/$name
@@ -35,6 +35,7 @@ stage corrupt-square "$bin/vae-corrupt" --images $data/test-images.idx --kind sq
   --seed $((seed + 1000)) --out "$square"
 stage corrupt-rectangles "$bin/vae-corrupt" --images $data/test-images.idx --kind rectangles --level 3 \
   --seed $((seed + 1000)) --out "$rectangles"
+train_judge
 
 # shellcheck disable=SC2046
 stage train-inpaint "$bin/vae-train" $(train_mode "$run") --model inpaint --data $data --run "$run" \
@@ -43,9 +44,9 @@ stage train-inpaint "$bin/vae-train" $(train_mode "$run") --model inpaint --data
 stage train-vae "$bin/vae-train" $(train_mode "$plain") --model vae --data $data --run "$plain" \
   --epochs "$epochs" --seed "$seed" --threads "$threads" "${limit[@]}"
 stage evaluate-square "$bin/vae-eval" --run "$run" --test-input "$square/images.idx" --compare-run "$plain" \
-  --threads "$threads"
+  --judge "$judge" --threads "$threads"
 stage evaluate-rectangles "$bin/vae-eval" --run "$run" --test-input "$rectangles/images.idx" --compare-run "$plain" \
-  --out "$run/rectangles/metrics.json" --threads "$threads"
+  --out "$run/rectangles/metrics.json" --judge "$judge" --threads "$threads"
 stage render "$bin/vae-render" --run "$run" --test-input "$square/images.idx" --out "artifacts/render/$name"
 stage render-rectangles "$bin/vae-render" --run "$run" --test-input "$rectangles/images.idx" \
   --out "artifacts/render/$name-rectangles"

@@ -18,10 +18,20 @@ public struct EvalCommand: ParsableCommand {
       inside the hole only (mask 0) for the model with z = 0 and with z = mu(occluded), for the plain \
       VAE of --compare-run given the same occluded input, and for the mean training image.
 
+      With --judge (a vae-classify checkpoint): the judge's accuracy on the clean test images, on \
+      the corrupted ones and on the model's restorations (rounded to bytes as the figures show them), \
+      and for a cvae the share of --judge-samples prior samples per digit that the judge reads as that digit.
+
+      With --levels L1,L2,...: the clean test images are corrupted at each level of the test input's \
+      kind (its spec.json; or --levels-kind), restored by the model and scored with the corrupted input \
+      and its 3x3 median; levels.csv and levels.svg (PSNR against the level) go beside the metrics file. \
+      What a level means: gaussian sigma 0...2, salt-pepper and zero fraction 0...1, square side 1...28, \
+      rectangles count 1...64, band width fraction 0...1 (half and mixed have none).
+
       The metrics are printed and written to --out as JSON (keys in docs/STAGES.md). A second \
       run with the same checkpoint, files and seed prints the stored metrics and says (skipped).
 
-      Example: vae-eval --run artifacts/runs/denoise
+      Example: vae-eval --run artifacts/runs/denoise --judge artifacts/judge/mnist.safetensors --levels 0.1,0.3,0.5,0.7
       """)
 
   @Option(name: .customLong("run"), help: "Run folder (from vae-train) whose newest valid checkpoint is evaluated (default: the run holding --checkpoint, else artifacts/runs/vae).")
@@ -54,12 +64,39 @@ public struct EvalCommand: ParsableCommand {
   @Option(help: "Also bound -log p(x) of the clean test images by importance weighting with K latent samples per image (vae: log p(x); cvae: log p(x | label); not for inpaint; off when not given).")
   public var iwSamples: Int?
 
+  @Option(help: "A judge classifier checkpoint (from vae-classify) that scores the test images, the restorations and a cvae's samples.")
+  public var judge: String?
+
+  @Option(help: "Samples per digit of a cvae's generation score with --judge (default 1000).")
+  public var judgeSamples: Int?
+
+  @Option(help: "Sweep these corruption levels, comma-separated (e.g. 0.1,0.3,0.5), and write levels.csv and levels.svg beside the metrics.")
+  public var levels: String?
+
+  @Option(help: "The corruption kind of --levels (default: the kind of the test input, from its spec.json): \(CorruptCommand.Kind.allCases.map(\.rawValue).joined(separator: ", ")).")
+  public var levelsKind: CorruptCommand.Kind?
+
+  /// The default of `--judge-samples`.
+  public static let defaultJudgeSamples = 1000
+
   public init() {}
 
   public func validate() throws {
     if !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256, got \(threads)") }
     if let iwSamples, iwSamples < 1 {
       throw ValidationError("--iw-samples must be at least 1, got \(iwSamples) (leave it out to skip the bound)")
+    }
+    if let judgeSamples {
+      guard judge != nil else { throw ValidationError("--judge-samples needs --judge, the classifier that scores the samples") }
+      guard (1...100_000).contains(judgeSamples) else { throw ValidationError("--judge-samples must be 1...100000, got \(judgeSamples)") }
+    }
+    if levelsKind != nil, levels == nil { throw ValidationError("--levels-kind needs --levels, the levels to sweep") }
+    if let levels {
+      let parsed = try LevelSweep.parseLevels(levels)
+      if let levelsKind {
+        let family = try LevelSweep.Family(kind: levelsKind)
+        for level in parsed { _ = try family.corruption(level: level) }
+      }
     }
   }
 
@@ -70,8 +107,12 @@ public struct EvalCommand: ParsableCommand {
       stage.testMask = testMask
       stage.compareRun = compareRun
       stage.iwSamples = iwSamples
-      let outcome = try stage.run { Console.standard.line("vae-eval: warning: " + $0) }
-      switch outcome {
+      stage.judge = judge
+      stage.judgeSamples = judgeSamples ?? Self.defaultJudgeSamples
+      stage.levels = try levels.map(LevelSweep.parseLevels)
+      stage.levelsKind = levelsKind
+      let report = try stage.runAll { Console.standard.line("vae-eval: warning: " + $0) }
+      switch report.metrics {
       case let .skipped(path, metrics):
         Console.standard.line("vae-eval: \(path) is up to date with \(metrics.checkpoint) (skipped)")
         for line in metrics.summary() { Console.standard.line(line) }
@@ -80,6 +121,16 @@ public struct EvalCommand: ParsableCommand {
           "vae-eval: \(metrics.checkpoint) on \(metrics.testImageCount) test images in \(Progress.seconds(metrics.seconds))")
         for line in metrics.summary() { Console.standard.line(line) }
         Console.standard.line("vae-eval: wrote \(path)")
+      }
+      switch report.levels {
+      case nil: break
+      case let .skipped(csv):
+        Console.standard.line("vae-eval: \(csv) is up to date (skipped)")
+      case let .wrote(csv, svg, rows, seconds):
+        let levels = Set(rows.map(\.level)).count
+        Console.standard.line("vae-eval: swept \(levels) level\(levels == 1 ? "" : "s") in \(Progress.seconds(seconds))")
+        for line in LevelSweep.summary(rows) { Console.standard.line(line) }
+        Console.standard.line("vae-eval: wrote \(csv) and \(svg)")
       }
     }
   }

@@ -33,7 +33,7 @@ extension EvaluationStage {
   /// metrics.json for a cvae or inpaint model.
   static func measureConditional(
     _ inputs: EvaluationInputs, images: EvaluationInputs.Images, seed: UInt64, threads: Int, testMask: String?,
-    compare: TrainedModel?, iwSamples: Int? = nil
+    compare: TrainedModel?, iwSamples: Int? = nil, judge: JudgeScoring? = nil, judgeSamples: Int = 1000
   ) throws -> RunMetrics {
     let start = Progress.monotonicSeconds()
     let model = inputs.model
@@ -47,7 +47,7 @@ extension EvaluationStage {
       testImageCount: n, elbo: LossReport(total: 0, recon: 0, kl: 0), denoise: nil, seed: seed, seconds: 0)
     switch model.kind {
     case .vae:
-      return measure(inputs, images: images, seed: seed, threads: threads, iwSamples: iwSamples)
+      return measure(inputs, images: images, seed: seed, threads: threads, iwSamples: iwSamples, judge: judge)
     case .cvae:
       let labels = try TrainingSession.labels(folder: dataFolder.isEmpty ? "." : dataFolder, split: .test, images: n)
       let conditions = LabelCondition.oneHot(labels, classes: ModelKind.classes)
@@ -58,8 +58,10 @@ extension EvaluationStage {
         metrics.iwSamples = k
         metrics.iwSeconds = Progress.monotonicSeconds() - iwStart
       }
+      var restoration: [Float]?
       if let corrupted = images.corrupted?.scalars {
         let restored = model.restore(corrupted[...], labels: labels)
+        restoration = restored
         let side = DigitSet.side
         let median = MedianFilter.median3x3(images: corrupted, count: n, width: side, height: side, parallel: Parallel(threads: threads))
         metrics.denoise = RunMetrics.Denoise(
@@ -68,6 +70,8 @@ extension EvaluationStage {
           median3x3: DenoiseScore.measure(median, against: clean, count: n, size: d, width: DigitSet.side),
           elboCorruptedInput: model.elbo(inputs: corrupted, targets: clean, conditions: conditions, count: n, seed: seed))
       }
+      metrics.judge = judge?.scores(clean: clean, corrupted: images.corrupted?.scalars, restored: restoration)
+      metrics.judge?.generation = judge?.generation(of: model, samplesPerLabel: judgeSamples, seed: seed)
     case .inpaint:
       guard let occludedArray = images.corrupted, let occludedPath = inputs.testInputPath,
         let maskPath = maskPath(testMask: testMask, testInput: occludedPath)
@@ -107,6 +111,8 @@ extension EvaluationStage {
         plainVAE: plain, plainVAECheckpoint: compare?.path,
         meanImage: InpaintMetrics.holeScore(meanFill, clean: clean, masks: masks, count: n, size: d).score)
       metrics.inpaint?.priorSample = InpaintMetrics.holeScore(sampled, clean: clean, masks: masks, count: n, size: d).score
+      // The filled images of the figure and of denoise.restored: observed pixels kept, the hole decoded at z = 0.
+      metrics.judge = judge?.scores(clean: clean, corrupted: occluded, restored: priorMean)
     }
     metrics.seconds = Progress.monotonicSeconds() - start
     return metrics

@@ -19,6 +19,14 @@ public struct EvaluationStage {
   public var compareRun: String?
   /// k for the importance-weighted bound of the clean test images; nil: not computed.
   public var iwSamples: Int?
+  /// A judge classifier checkpoint (vae-classify); nil: no judge scores.
+  public var judge: String?
+  /// Samples per label of a cvae's generation score (with a judge).
+  public var judgeSamples = 1000
+  /// Levels of the corruption sweep (`levels.csv`, `levels.svg`); nil: no sweep.
+  public var levels: [Double]?
+  /// The kind swept; nil: the kind of the corrupted test input (its spec.json).
+  public var levelsKind: CorruptCommand.Kind?
 
   public static let stageName = "vae-eval"
 
@@ -38,20 +46,39 @@ public struct EvaluationStage {
     self.seed = seed
   }
 
+  /// What one run did: the metrics, and the level sweep when one was asked for.
+  public struct Report: Sendable {
+    public var metrics: Outcome
+    public var levels: LevelSweep.Outcome?
+  }
+
   /// The metrics file this stage writes.
   public var outputPath: String { out ?? run + "/metrics.json" }
+
+  /// The folder of the metrics file, where the level sweep's files go too.
+  public var outputFolder: String {
+    let folder = (outputPath as NSString).deletingLastPathComponent
+    return folder.isEmpty ? "." : folder
+  }
 
   /// Evaluates, unless `metrics.json` is up to date with the same inputs and options.
   /// `warn` receives a line for each newer checkpoint that was skipped as unreadable.
   public func run(warn: (String) -> Void = { _ in }) throws -> Outcome {
+    try runAll(warn: warn).metrics
+  }
+
+  /// Evaluates and sweeps the corruption levels, each unless its outputs are up to date
+  /// with the same inputs and options (the two have manifests of their own).
+  public func runAll(warn: (String) -> Void = { _ in }) throws -> Report {
     let inputs = try EvaluationInputs.resolve(run: run, checkpoint: checkpoint, data: data, testInput: testInput, threads: threads)
     for rejected in inputs.rejected { warn("skipping \(rejected.path): \(rejected.reason)") }
     let path = outputPath
-    let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+    let folder = outputFolder
     let manifestPath = StageManifest.path(folder: folder, stage: Self.stageName)
     // Threads are left out: they change only the last bits of the sampled ELBO, never what it measures.
     var options = ["seed": String(seed), "metrics": RunMetrics.currentFormat]
     if let iwSamples { options["iw-samples"] = String(iwSamples) }
+    if judge != nil, inputs.model.kind == .cvae { options["judge-samples"] = String(judgeSamples) }
     if iwSamples != nil, inputs.model.kind == .inpaint {
       throw StageError.badConfig(
         path: inputs.model.path,
@@ -59,30 +86,56 @@ public struct EvaluationStage {
     }
     let compare = try Self.comparison(run: compareRun, threads: threads)
     let masks = inputs.model.kind == .inpaint ? Self.maskPath(testMask: testMask, testInput: inputs.testInputPath) : nil
-    let inputFiles = inputs.inputFiles + [masks, compare?.path].compactMap { $0 }
+    // The judge's scores depend on the judge and on the labels it is scored against.
+    let judgeFiles = judge.map { [$0, JudgeScoring.labelsPath(testImages: inputs.testImagesPath)] } ?? []
+    let inputFiles = inputs.inputFiles + [masks, compare?.path].compactMap { $0 } + judgeFiles
+    let sweep = try levels.map {
+      try LevelSweep.plan(levels: $0, kind: levelsKind, specPath: inputs.specPath, testInput: inputs.testInputPath, seed: seed)
+    }
+
+    var outcome: Outcome?
     if StageManifest.isUpToDate(at: manifestPath, stage: Self.stageName, options: options, inputs: inputFiles, outputs: [path]),
       let metrics = try? RunMetrics.read(from: path)
     {
-      return .skipped(path: path, metrics: metrics)
+      outcome = .skipped(path: path, metrics: metrics)
     }
+    let sweepRecord = sweep.map { Self.record(of: $0, inputs: inputs, judgeFiles: judgeFiles, folder: folder) }
+    var sweepOutcome: LevelSweep.Outcome?
+    if let sweepRecord, sweepRecord.isUpToDate { sweepOutcome = .skipped(csv: sweepRecord.outputs[0]) }
+    if let outcome, sweepRecord == nil || sweepOutcome != nil {
+      return Report(metrics: outcome, levels: sweepOutcome)
+    }
+
     let images = try inputs.loadImages()
-    let metrics =
-      inputs.model.kind == .vae
-      ? Self.measure(inputs, images: images, seed: seed, threads: threads, iwSamples: iwSamples)
-      : try Self.measureConditional(
-        inputs, images: images, seed: seed, threads: threads, testMask: testMask, compare: compare, iwSamples: iwSamples)
+    let judging = try judge.map {
+      try JudgeScoring.load(path: $0, model: inputs.model, testImages: inputs.testImagesPath, count: images.count, threads: threads)
+    }
     try Folders.create(folder)
-    // The old manifest goes first so that a stage killed half-way never looks up to date.
-    try? FileManager.default.removeItem(atPath: manifestPath)
-    try metrics.write(to: path)
-    try StageManifest.stamping(stage: Self.stageName, options: options, inputs: inputFiles, outputs: [path])
-      .write(to: manifestPath)
-    return .wrote(path: path, metrics: metrics)
+    if outcome == nil {
+      let metrics =
+        inputs.model.kind == .vae
+        ? Self.measure(inputs, images: images, seed: seed, threads: threads, iwSamples: iwSamples, judge: judging)
+        : try Self.measureConditional(
+          inputs, images: images, seed: seed, threads: threads, testMask: testMask, compare: compare,
+          iwSamples: iwSamples, judge: judging, judgeSamples: judgeSamples)
+      // The old manifest goes first so that a stage killed half-way never looks up to date.
+      try? FileManager.default.removeItem(atPath: manifestPath)
+      try metrics.write(to: path)
+      try StageManifest.stamping(stage: Self.stageName, options: options, inputs: inputFiles, outputs: [path])
+        .write(to: manifestPath)
+      outcome = .wrote(path: path, metrics: metrics)
+    }
+    if let sweep, let sweepRecord, sweepOutcome == nil {
+      sweepOutcome = try Self.runSweep(sweep, record: sweepRecord, inputs: inputs, images: images, judge: judging, threads: threads)
+    }
+    guard let outcome else { preconditionFailure("the metrics were either up to date or written above") }
+    return Report(metrics: outcome, levels: sweepOutcome)
   }
 
   /// Every number of metrics.json for `images`, timed.
   public static func measure(
-    _ inputs: EvaluationInputs, images: EvaluationInputs.Images, seed: UInt64, threads: Int, iwSamples: Int? = nil
+    _ inputs: EvaluationInputs, images: EvaluationInputs.Images, seed: UInt64, threads: Int, iwSamples: Int? = nil,
+    judge: JudgeScoring? = nil
   ) -> RunMetrics {
     let start = Progress.monotonicSeconds()
     let model = inputs.model
@@ -91,8 +144,10 @@ public struct EvaluationStage {
     let clean = images.clean.scalars
     let elbo = model.elbo(inputs: clean, count: n, seed: seed)
     var denoise: RunMetrics.Denoise?
+    var restoration: [Float]?
     if let corrupted = images.corrupted?.scalars {
       let restored = model.restore(corrupted[...], count: n)
+      restoration = restored
       let side = DigitSet.side
       let median = MedianFilter.median3x3(images: corrupted, count: n, width: side, height: side, parallel: Parallel(threads: threads))
       denoise = RunMetrics.Denoise(
@@ -105,6 +160,7 @@ public struct EvaluationStage {
       checkpoint: model.path, epoch: inputs.position?.epoch, step: inputs.position?.globalStep,
       testImages: inputs.testImagesPath, testInput: inputs.testInputPath, corruption: inputs.corruption,
       testImageCount: n, elbo: elbo, denoise: denoise, seed: seed, seconds: 0)
+    metrics.judge = judge?.scores(clean: clean, corrupted: images.corrupted?.scalars, restored: restoration)
     if let k = iwSamples {
       let iwStart = Progress.monotonicSeconds()
       metrics.iwNLL = -model.importanceWeightedBound(images: clean[...], count: n, samples: k, seed: seed)

@@ -38,9 +38,11 @@ public struct RenderStage {
     public static let samples = "samples.png"
     public static let loss = "loss.svg"
     public static let lossParts = "loss-parts.svg"
+    /// A copy of the run's levels.svg (vae-eval --levels).
+    public static let levels = "levels.svg"
     public static let index = "index.html"
     /// Every figure, in the order the page shows them.
-    public static let figures = [triplets, reconstructions, samples, loss, lossParts]
+    public static let figures = [triplets, reconstructions, samples, loss, lossParts, levels]
   }
 
   public enum Outcome: Equatable, Sendable {
@@ -74,6 +76,12 @@ public struct RenderStage {
   /// Where vae-eval writes the run's metrics.
   var metricsPath: String { run + "/metrics.json" }
 
+  /// The level sweep's plot vae-eval writes beside the run's metrics, when it exists.
+  var levelsPlotPath: String? {
+    let path = run + "/" + LevelSweep.svgName
+    return FileManager.default.fileExists(atPath: path) ? path : nil
+  }
+
   /// The run's metrics.json if there is one; an unreadable file is left out with a warning
   /// (the page says why) rather than failing the render.
   func readMetrics(warn: (String) -> Void) -> (metrics: RunMetrics?, problem: String?) {
@@ -99,6 +107,8 @@ public struct RenderStage {
     var figures = [File.reconstructions, File.samples]
     if inputs.testInputPath != nil { figures.insert(File.triplets, at: 0) }
     if !log.rows.isEmpty { figures += [File.loss, File.lossParts] }
+    let levelsPlot = levelsPlotPath
+    if levelsPlot != nil { figures.append(File.levels) }
     let latent = latentPlan(inputs: inputs)
     figures += latent.figures
     var besideModel: TrainedModel?
@@ -114,7 +124,7 @@ public struct RenderStage {
     let outputs = (figures + [File.index]).map { folder + "/" + $0 }
     let sources =
       inputs.inputFiles + [runFolder.log, metricsPath].filter { FileManager.default.fileExists(atPath: $0) } + latent.sources
-      + [besideModel?.path].compactMap { $0 }
+      + [levelsPlot, besideModel?.path].compactMap { $0 }
     var options = [
       "count": String(count), "rows": String(rows), "scale": String(scale), "seed": String(seed), "manifold-grid": manifoldGrid.rawValue,
     ]
@@ -175,6 +185,12 @@ public struct RenderStage {
     if !log.rows.isEmpty {
       try report.lossPlot().writeSVG(to: folder + "/" + File.loss)
       try report.lossPartsPlot().writeSVG(to: folder + "/" + File.lossParts)
+    }
+    if let levelsPlot {
+      guard let plot = FileManager.default.contents(atPath: levelsPlot) else {
+        throw StageError.io(path: levelsPlot, operation: "read", reason: "the file could not be read")
+      }
+      try AtomicFile.write([UInt8](plot), to: folder + "/" + File.levels)
     }
     try report.page().write(to: folder + "/" + File.index)
     // Figures an earlier render wrote but this one has no data for would mislead next to this page.

@@ -212,6 +212,19 @@ public struct RunMetrics: Codable, Equatable, Sendable {
       if let plain = inpaint.plainVAE { lines.append("    plain VAE, occluded input:  \(score(plain))") }
       lines.append("    mean training image:        \(score(inpaint.meanImage))")
     }
+    if let judge {
+      func percent(_ share: Double) -> String { Self.fixed(100 * share, 2) + "%" }
+      var parts = ["clean \(percent(judge.clean))"]
+      if let corrupted = judge.corrupted { parts.append("corrupted \(percent(corrupted))") }
+      if let restored = judge.restored { parts.append("restored \(percent(restored))") }
+      lines.append("  judge accuracy:               " + parts.joined(separator: "  ") + " (\(judge.checkpoint))")
+      if let generation = judge.generation {
+        lines.append(
+          "  judge on cvae samples:        \(percent(generation.overall)) read as their label (\(generation.samplesPerLabel) per digit, z ~ N(0, I))")
+        lines.append(
+          "    per digit: " + generation.perLabel.enumerated().map { "\($0) \(Self.fixed(100 * $1, 1))" }.joined(separator: "  "))
+      }
+    }
     return lines
   }
 

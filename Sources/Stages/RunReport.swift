@@ -77,6 +77,7 @@ struct RunReport {
     for section in latentSections { page.add(section) }
     page.add(lossSection())
     page.add(metricsSection())
+    if let levels = levelsSection() { page.add(levels) }
     page.add(HTMLPage.Section(title: "Configuration", blocks: configBlocks()))
     page.add(logSection())
     return page
@@ -214,7 +215,58 @@ struct RunReport {
               scoreRow("3\u{00D7}3 median filter of the corrupted input", denoise.median3x3),
             ])))
     }
+    if let judge = metrics.judge { blocks += judgeBlocks(judge, metrics: metrics) }
     return HTMLPage.Section(title: "Metrics", blocks: blocks)
+  }
+
+  /// The judge classifier's accuracies (vae-eval --judge): a table of the test image sets,
+  /// and for a cvae one of its samples per digit.
+  func judgeBlocks(_ judge: RunMetrics.JudgeScores, metrics: RunMetrics) -> [HTMLPage.Block] {
+    func percent(_ share: Double) -> HTMLPage.Cell { .number(RunMetrics.fixed(100 * share, 2)) }
+    let inpainting = config.kind == .inpaint
+    var rows: [[HTMLPage.Cell]] = [[.text("clean test images"), percent(judge.clean)]]
+    if let corrupted = judge.corrupted {
+      rows.append([.text(inpainting ? "occluded test images" : "corrupted test images"), percent(corrupted)])
+    }
+    if let restored = judge.restored {
+      let name = inpainting ? "filled by the model (observed pixels kept, hole decoded at z = 0)" : "the model's restorations of them"
+      rows.append([.text(name), percent(restored)])
+    }
+    var blocks: [HTMLPage.Block] = [
+      .paragraph(
+        "The judge classifier \(judge.checkpoint) (vae-classify) read each image; the share it labelled as the "
+          + "image's true digit (\(metrics.testImageCount) test images; model outputs rounded to 8-bit grey levels "
+          + "first, as the figures show them)."),
+      .table(HTMLPage.Table(header: ["images the judge read", "accuracy (%)"], rows: rows)),
+    ]
+    if let generation = judge.generation {
+      blocks.append(
+        .paragraph(
+          "Label-conditioned generation: for each digit k, \(generation.samplesPerLabel) codes z ~ N(0, I) (seed "
+            + "\(metrics.seed)) decoded under label k; the share the judge reads as k. Overall (mean over digits): "
+            + "\(RunMetrics.fixed(100 * generation.overall, 2))%."))
+      blocks.append(
+        .table(
+          HTMLPage.Table(
+            header: ["digit"] + (0..<generation.perLabel.count).map(String.init) + ["overall"],
+            rows: [[.text("read as its label (%)")] + generation.perLabel.map(percent) + [percent(generation.overall)]])))
+    }
+    return blocks
+  }
+
+  /// The corruption-level sweep of vae-eval --levels, when its plot was copied beside the page.
+  func levelsSection() -> HTMLPage.Section? {
+    guard figures.contains(File.levels) else { return nil }
+    return HTMLPage.Section(
+      title: "Corruption levels",
+      blocks: [
+        .figure(
+          .image(
+            File.levels,
+            caption: "From \(run)/\(LevelSweep.svgName) (vae-eval --levels; the numbers are in \(run)/\(LevelSweep.csvName)): "
+              + "the clean test images corrupted at each level, and the mean PSNR against the clean images of the model's "
+              + "restoration (solid), of the corrupted input as it is and of its 3\u{00D7}3 median filter (dashed)."))
+      ])
   }
 
   func configBlocks() -> [HTMLPage.Block] {

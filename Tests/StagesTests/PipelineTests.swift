@@ -22,7 +22,8 @@ import TestSupport
       "DIGITVAE_BIN": ProcessRunner.productsFolder, "MNIST_MIRROR": mnist,
       "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
     ]
-    let arguments = ["--name", "t", "--epochs", "2", "--threads", "2"]
+    // A 1-epoch judge and two sweep levels keep the judge's and the sweep's share of the time small.
+    let arguments = ["--name", "t", "--epochs", "2", "--threads", "2", "--judge-epochs", "1", "--levels", "0.3,0.6"]
     let checkpoints = folder.file("artifacts/runs/t/checkpoints")
 
     let first = Process()
@@ -61,14 +62,19 @@ import TestSupport
       #expect(second.stdout.contains("\(stage): "), "\(stage) should report")
     }
     #expect(second.stdout.contains("all 4 files present and verified (skipped)"), "fetch should not copy again")
-    #expect(second.stdout.components(separatedBy: "(skipped)").count - 1 == 4, "fetch, decompress and both corrupt stages skip")
+    #expect(
+      second.stdout.components(separatedBy: "(skipped)").count - 1 == 5, "fetch, decompress, both corrupt stages and the judge skip")
     #expect(second.stdout.contains("vae-train: resuming"))
     #expect(second.stdout.contains("trained artifacts/runs/t to 2 epochs"))
     let rows = try String(contentsOfFile: folder.file("artifacts/runs/t/log.csv"), encoding: .utf8)
       .split(separator: "\n").dropFirst().map { $0.split(separator: ",").first.map(String.init) }
     #expect(rows == ["1", "2"], "one log row per epoch, none repeated")
     #expect(Files.exists(folder.file("artifacts/runs/t/metrics.json")))
+    #expect(second.stdout.contains("judge accuracy:"), "vae-eval scores with the judge: \(second.stdout)")
+    let levels = try String(contentsOfFile: folder.file("artifacts/runs/t/levels.csv"), encoding: .utf8)
+    #expect(levels.split(separator: "\n").count == 7, "a header and 2 levels x 3 methods: \(levels)")
     #expect(Files.exists(folder.file("artifacts/render/t/index.html")))
+    #expect(Files.exists(folder.file("artifacts/render/t/levels.svg")))
     // No temporary or partial files anywhere.
     let leftovers = FileManager.default.enumerator(atPath: folder.file("artifacts"))?.compactMap { $0 as? String }
       .filter { $0.contains(".tmp-") || $0.hasSuffix(".part") } ?? []

@@ -1,0 +1,134 @@
+import ArgumentParser
+import Corruptions
+import DataFiles
+import Foundation
+
+extension LevelSweep {
+  /// A corruption kind whose strength is one number, the level, with its other parameters
+  /// fixed: what `vae-corrupt --kind K --level L` means for each L.
+  ///
+  /// Kinds with a level: gaussian (sigma, 0...2), salt-pepper and zero (fraction of pixels,
+  /// 0...1), square (side in pixels, 1...28, whole), rectangles (how many, 1...64, whole),
+  /// band (width as a fraction of the side, 0...1). half and mixed have none.
+  public struct Family: Equatable, CustomStringConvertible {
+    public var kind: CorruptCommand.Kind
+    /// square: centred, or at a random place per image.
+    public var centred = true
+    /// rectangles: the range of their sides, in pixels.
+    public var sizes = 4...10
+    /// band: the side it runs along.
+    public var side = CorruptionKind.Side.right
+
+    /// `kind` with vae-corrupt's defaults for everything but the level.
+    /// Throws `ValidationError` for a kind without a level.
+    public init(kind: CorruptCommand.Kind) throws {
+      guard kind != .half, kind != .mixed else {
+        throw ValidationError(
+          "--levels: \(kind.rawValue) has no level to sweep; kinds with one: "
+            + CorruptCommand.Kind.allCases.filter { $0 != .half && $0 != .mixed }.map(\.rawValue).joined(separator: ", "))
+      }
+      self.kind = kind
+    }
+
+    /// The corruption at `level`; throws `ValidationError` when the level is out of the kind's
+    /// range, or not a whole number for square and rectangles.
+    public func corruption(level: Double) throws -> CorruptionKind {
+      func whole() throws -> Int {
+        guard level.rounded() == level, abs(level) < 1e6 else {
+          throw ValidationError("--levels: \(levelName) is a whole number for \(kind.rawValue), got \(level)")
+        }
+        return Int(level)
+      }
+      let corruption: CorruptionKind =
+        switch kind {
+        case .gaussian: .gaussian(sigma: level)
+        case .saltPepper: .saltPepper(fraction: level)
+        case .zero: .zero(fraction: level)
+        case .square: .square(size: try whole(), centred: centred)
+        case .rectangles: .rectangles(count: try whole(), sizes: sizes)
+        case .band: .band(side, fraction: level)
+        case .half, .mixed: preconditionFailure("init(kind:) refuses kinds without a level")
+        }
+      do { try corruption.validate(side: DigitSet.side) } catch {
+        throw ValidationError("--levels: \(error.description)")
+      }
+      return corruption
+    }
+
+    /// What the level measures, for the plot's x axis.
+    public var levelName: String {
+      switch kind {
+      case .gaussian: "sigma of the gaussian noise (intensities 0-1)"
+      case .saltPepper: "fraction of pixels set to 0 or 255"
+      case .zero: "fraction of pixels set to 0"
+      case .square: "side of the black square (pixels)"
+      case .rectangles: "number of black rectangles"
+      case .band: "width of the black band (fraction of the side)"
+      case .half, .mixed: "level"
+      }
+    }
+
+    /// A level as the CSV and the manifest spell it: whole kinds without a fraction.
+    func text(_ level: Double) -> String {
+      kind == .square || kind == .rectangles ? String(Int(level)) : String(level)
+    }
+
+    /// The kind with its fixed parameters, in words: "gaussian noise", "a centred square",
+    /// "rectangles with sides 4-10", "a band along the right".
+    public var description: String {
+      switch kind {
+      case .gaussian: "gaussian noise"
+      case .saltPepper: "salt-and-pepper noise"
+      case .zero: "zeroed pixels"
+      case .square: centred ? "a centred square" : "a square at a random place"
+      case .rectangles: "rectangles with sides \(sizes.lowerBound)-\(sizes.upperBound)"
+      case .band: "a band along the \(side.rawValue)"
+      case .half, .mixed: kind.rawValue
+      }
+    }
+
+    /// The family of the corruption a vae-corrupt `spec.json` describes, and the seed it used.
+    ///
+    /// spec.json names the kind ("kind") and its parameters in words ("description", from
+    /// `CorruptionKind.summary`); the fixed parameters are read back from those words.
+    static func described(by path: String) throws -> (family: Family, seed: UInt64?) {
+      guard let data = FileManager.default.contents(atPath: path),
+        let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+        let name = object["kind"] as? String
+      else {
+        throw StageError.dataMismatch(path: path, reason: "not a vae-corrupt spec.json with a \"kind\"; choose the kind with --levels-kind")
+      }
+      guard let kind = CorruptCommand.Kind(rawValue: name) else {
+        throw StageError.dataMismatch(path: path, reason: "unknown corruption kind \"\(name)\"; choose one with --levels-kind")
+      }
+      guard kind != .half, kind != .mixed else {
+        throw ValidationError("--levels: the test input was corrupted by \(name) (\(path)), which has no level; choose a kind with --levels-kind")
+      }
+      var family = try Family(kind: kind)
+      let words = object["description"] as? String ?? ""
+      func unreadable() -> StageError {
+        .dataMismatch(path: path, reason: "cannot read the \(name) parameters from the description \"\(words)\"; choose the kind with --levels-kind")
+      }
+      switch kind {
+      case .square:
+        guard words.hasSuffix("centred") || words.hasSuffix("random place") else { throw unreadable() }
+        family.centred = words.hasSuffix("centred")
+      case .rectangles:
+        // "3 rectangles, sides 4-10"
+        guard let range = words.range(of: "sides ") else { throw unreadable() }
+        let bounds = words[range.upperBound...].split(separator: "-").compactMap { Int($0) }
+        guard bounds.count == 2, bounds[0] >= 1, bounds[0] <= bounds[1] else { throw unreadable() }
+        family.sizes = bounds[0]...bounds[1]
+      case .band:
+        // "right band of 0.3 of the width hidden"
+        guard let first = words.split(separator: " ").first, let side = CorruptionKind.Side(rawValue: String(first)) else {
+          throw unreadable()
+        }
+        family.side = side
+      default: break
+      }
+      let seed = (object["seed"] as? NSNumber).map { $0.uint64Value }
+      return (family, seed)
+    }
+  }
+}
