@@ -32,10 +32,12 @@ extension RenderStage {
     if model.kind == .cvae && latent == 2 { figures.append(LatentFile.labelManifolds) }
     if model.kind == .cvae && latent >= 2 { figures.append(LatentFile.scatter) }
     if !log.rows.isEmpty { figures += [File.loss, File.lossParts] }
+    let levelsPlot = levelsPlotPath
+    if levelsPlot != nil { figures.append(File.levels) }
     let outputs = (figures + [File.index]).map { folder + "/" + $0 }
     let sources =
       inputs.inputFiles + [maskPath].compactMap { $0 }
-      + [runFolder.log, metricsPath].filter { FileManager.default.fileExists(atPath: $0) }
+      + [runFolder.log, metricsPath].filter { FileManager.default.fileExists(atPath: $0) } + [levelsPlot].compactMap { $0 }
     let options = [
       "count": String(count), "rows": String(rows), "scale": String(scale), "seed": String(seed), "kind": model.kind.rawValue,
       "manifold-grid": manifoldGrid.rawValue,
@@ -227,6 +229,10 @@ extension RenderStage {
     }
     page.add(report.lossSection())
     page.add(report.metricsSection())
+    if let levelsPlot {
+      try copyLevelsPlot(from: levelsPlot)
+      if let levels = report.levelsSection() { page.add(levels) }
+    }
     page.add(HTMLPage.Section(title: "Configuration", blocks: report.configBlocks()))
     page.add(report.logSection())
     try page.write(to: folder + "/" + File.index)

@@ -93,6 +93,14 @@ public struct RenderStage {
     }
   }
 
+  /// Copies the run's levels.svg beside the page.
+  func copyLevelsPlot(from path: String) throws {
+    guard let plot = FileManager.default.contents(atPath: path) else {
+      throw StageError.io(path: path, operation: "read", reason: "the file could not be read")
+    }
+    try AtomicFile.write([UInt8](plot), to: folder + "/" + File.levels)
+  }
+
   /// Renders, unless the folder is up to date with the same inputs and options.
   /// `warn` receives lines about skipped checkpoints and an unreadable metrics.json.
   public func run(warn: (String) -> Void = { _ in }) throws -> Outcome {
@@ -186,12 +194,7 @@ public struct RenderStage {
       try report.lossPlot().writeSVG(to: folder + "/" + File.loss)
       try report.lossPartsPlot().writeSVG(to: folder + "/" + File.lossParts)
     }
-    if let levelsPlot {
-      guard let plot = FileManager.default.contents(atPath: levelsPlot) else {
-        throw StageError.io(path: levelsPlot, operation: "read", reason: "the file could not be read")
-      }
-      try AtomicFile.write([UInt8](plot), to: folder + "/" + File.levels)
-    }
+    if let levelsPlot { try copyLevelsPlot(from: levelsPlot) }
     try report.page().write(to: folder + "/" + File.index)
     // Figures an earlier render wrote but this one has no data for would mislead next to this page.
     for stale in File.figures + LatentFile.all where !figures.contains(stale) {

@@ -88,6 +88,26 @@ private func expectClose(_ seen: Double?, _ expected: Double?, _ tolerance: Doub
     #expect(corrupted.count == 3 && corrupted[0] < corrupted[1] && corrupted[1] < corrupted[2], "a larger square hides more: \(corrupted)")
   }
 
+  @Test func aCVAEIsSweptUnderItsLabelsAndItsPageShowsThePlot() throws {
+    let folder = try TemporaryFolder("levelscvae")
+    defer { folder.remove() }
+    let data = try makeDataFolder(in: folder, train: 200, test: 30)
+    let run = folder.file("cvae")
+    let train = try StageRun.run("vae-train", ["--data", data, "--run", run, "--model", "cvae", "--epochs", "1"] + smallModel, in: folder.path)
+    #expect(train.status == 0, "\(train.stderr)")
+    let eval = try StageRun.run("vae-eval", ["--run", run, "--levels", "0.2,0.6", "--levels-kind", "gaussian"], in: folder.path)
+    #expect(eval.status == 0, "\(eval.stderr)")
+    let (_, rows) = try readCSV(run + "/levels.csv")
+    #expect(rows.count == 6, "\(rows)")
+    let out = folder.file("page")
+    let render = try StageRun.run("vae-render", ["--run", run, "--out", out, "--threads", "1"], in: folder.path)
+    #expect(render.status == 0, "\(render.stderr)")
+    let copied = FileManager.default.contents(atPath: out + "/levels.svg")
+    #expect(copied != nil && copied == FileManager.default.contents(atPath: run + "/levels.svg"), "levels.svg copied as it is")
+    let page = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
+    #expect(page.contains("Corruption levels") && page.contains("src=\"levels.svg\""))
+  }
+
   @Test func theJudgeScoresEveryLevelAsItScoresTheTestInput() throws {
     let folder = try TemporaryFolder("levelsjudge")
     defer { folder.remove() }
