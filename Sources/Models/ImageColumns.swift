@@ -54,30 +54,12 @@ public struct ImageColumns: Sendable, Equatable {
   public func gather(
     _ images: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>, count: Int, parallel: Parallel
   ) {
-    let (s, c, k, so, width) = (side, channels, kernel, outputSide, columns)
-    parallel.forEachRange(count: count, alignment: 1, work: count * rowsPerImage * width) { range in
+    let (s, c, k, so, width, stride, padding, size) = (side, channels, kernel, outputSide, columns, stride, padding, imageSize)
+    parallel.forEachRange(count: count, alignment: 1, work: count * so * so * width) { range in
       for b in range {
-        let image = images + b * imageSize
-        for oy in 0..<so {
-          for ox in 0..<so {
-            let row = cols + ((b * so + oy) * so + ox) * width
-            // The patch's columns x0 ..< x0 + k: those inside the image are contiguous in memory.
-            let x0 = ox * stride - padding
-            let (left, right) = (max(0, -x0), max(0, x0 + k - s))
-            let inside = (k - left - right) * c
-            for ky in 0..<k {
-              let y = oy * stride - padding + ky
-              let dst = row + ky * k * c
-              guard y >= 0 && y < s && inside > 0 else {
-                dst.update(repeating: 0, count: k * c)
-                continue
-              }
-              if left > 0 { dst.update(repeating: 0, count: left * c) }
-              (dst + left * c).update(from: image + (y * s + x0 + left) * c, count: inside)
-              if right > 0 { (dst + (k - right) * c).update(repeating: 0, count: right * c) }
-            }
-          }
-        }
+        Self.gatherImage(
+          images + b * size, into: cols + b * so * so * width, side: s, channels: c, kernel: k, stride: stride,
+          padding: padding, outputSide: so)
       }
     }
   }
@@ -86,26 +68,61 @@ public struct ImageColumns: Sendable, Equatable {
   /// of that row added onto the patch it stands for (terms hanging over the border are
   /// dropped). `images` is overwritten.
   ///
-  /// Each image's terms are added in row order, then patch order.
+  /// Computed pixel by pixel: each pixel's value is the sum of its terms from the patches
+  /// that cover it, in patch order (row-major over the output pixels).
   public func scatter(
     _ cols: UnsafePointer<Float>, into images: UnsafeMutablePointer<Float>, count: Int, parallel: Parallel
   ) {
-    let (s, c, k, so, width) = (side, channels, kernel, outputSide, columns)
-    parallel.forEachRange(count: count, alignment: 1, work: count * rowsPerImage * width) { range in
-      for b in range {
-        let image = images + b * imageSize
-        image.update(repeating: 0, count: imageSize)
-        for oy in 0..<so {
-          for ox in 0..<so {
-            let row = cols + ((b * so + oy) * so + ox) * width
-            let x0 = ox * stride - padding
-            let (left, right) = (max(0, -x0), max(0, x0 + k - s))
-            let inside = (k - left - right) * c
-            guard inside > 0 else { continue }
-            for ky in 0..<k {
-              let y = oy * stride - padding + ky
-              guard y >= 0 && y < s else { continue }
-              Self.add(row + (ky * k + left) * c, into: image + (y * s + x0 + left) * c, count: inside)
+    let (s, c, k, so, width, stride, padding, size) = (side, channels, kernel, outputSide, columns, stride, padding, imageSize)
+    // The output pixels whose patches cover input row (or column) y are first[y] ... last[y]:
+    // o * stride - padding <= y < o * stride - padding + k, within 0 ..< so. Worked out once
+    // per call (on the stack) rather than per pixel: integer division is slow.
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * s) { bounds in
+      guard let first = bounds.baseAddress else { return }
+      let last = first + s
+      for y in 0..<s {
+        let low = y + padding - k + 1
+        first[y] = low <= 0 ? 0 : (low + stride - 1) / stride
+        last[y] = min(so - 1, (y + padding) / stride)
+      }
+      parallel.forEachRange(count: count, alignment: 1, work: count * so * so * width) { range in
+        for b in range {
+          Self.scatterImage(
+            cols + b * so * so * width, into: images + b * size, side: s, channels: c, kernel: k, stride: stride,
+            padding: padding, outputSide: so, first: first, last: last)
+        }
+      }
+    }
+  }
+
+  // The per-image kernels take every size as an argument and use plain loops, which the
+  // compiler vectorises; measured on the VAE's shapes, this ran 2-4x faster than the same
+  // loops written inside the closures with eight-Float helpers.
+
+  /// im2col of one image: `patches` [S'^2, k^2 Si] from `image` [S, S, Si].
+  static func gatherImage(
+    _ image: UnsafePointer<Float>, into patches: UnsafeMutablePointer<Float>, side s: Int, channels c: Int, kernel k: Int,
+    stride: Int, padding: Int, outputSide so: Int
+  ) {
+    let width = k * k * c
+    for oy in 0..<so {
+      for ox in 0..<so {
+        let row = patches + (oy * so + ox) * width
+        let x0 = ox * stride - padding
+        for ky in 0..<k {
+          let y = oy * stride - padding + ky
+          let dst = row + ky * k * c
+          if y < 0 || y >= s {
+            for i in 0..<(k * c) { dst[i] = 0 }
+            continue
+          }
+          let src = image + y * s * c
+          for kx in 0..<k {
+            let x = x0 + kx
+            if x < 0 || x >= s {
+              for i in 0..<c { dst[kx * c + i] = 0 }
+            } else {
+              for i in 0..<c { dst[kx * c + i] = src[x * c + i] }
             }
           }
         }
@@ -113,11 +130,47 @@ public struct ImageColumns: Sendable, Equatable {
     }
   }
 
-  /// `destination[i] += source[i]` for `count` Floats.
-  @inline(__always)
-  static func add(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>, count: Int) {
-    strideVectors(count) { i, width in
-      store(load(destination + i, width) + load(source + i, width), destination + i, width)
+  /// col2im of one image: `image` [S, S, Si] from `patches` [S'^2, k^2 Si]; pixel y is
+  /// covered by the patches first[y] ... last[y] of its row and column.
+  static func scatterImage(
+    _ patches: UnsafePointer<Float>, into image: UnsafeMutablePointer<Float>, side s: Int, channels c: Int, kernel k: Int,
+    stride: Int, padding: Int, outputSide so: Int, first: UnsafePointer<Int>, last: UnsafePointer<Int>
+  ) {
+    let width = k * k * c
+    for y in 0..<s {
+      let (oy0, oy1) = (first[y], last[y])
+      for x in 0..<s {
+        let (ox0, ox1) = (first[x], last[x])
+        let dst = image + (y * s + x) * c
+        if c == 1 {
+          // One channel (the decoder's output): sum in a register.
+          var sum: Float = 0
+          var oy = oy0
+          while oy <= oy1 {
+            let row = patches + oy * so * width + (y + padding - oy * stride) * k + x + padding
+            var ox = ox0
+            while ox <= ox1 {
+              sum += row[ox * width - ox * stride]
+              ox += 1
+            }
+            oy += 1
+          }
+          dst[0] = sum
+          continue
+        }
+        for i in 0..<c { dst[i] = 0 }
+        var oy = oy0
+        while oy <= oy1 {
+          let ky = y + padding - oy * stride
+          var ox = ox0
+          while ox <= ox1 {
+            let src = patches + (oy * so + ox) * width + (ky * k + x + padding - ox * stride) * c
+            for i in 0..<c { dst[i] += src[i] }
+            ox += 1
+          }
+          oy += 1
+        }
+      }
     }
   }
 }
