@@ -31,7 +31,7 @@ public struct VAEConfig: Codable, Equatable, Sendable {
   /// The layer family: ``Architecture/mlp`` or ``Architecture/conv``.
   public var arch: Architecture
   /// With ``Architecture/conv``: the output channels of the encoder's stride-2 convolutions, in
-  /// order (e.g. [16, 32], the default); the decoder's transposed convolutions mirror them. Unused for mlp.
+  /// order (e.g. [8, 32], the default); the decoder's transposed convolutions mirror them. Unused for mlp.
   public var channels: [Int]
 
   public init(
@@ -57,7 +57,7 @@ public struct VAEConfig: Codable, Equatable, Sendable {
   public static let conv = VAEConfig(hidden: defaultConvHidden, arch: .conv, channels: defaultConvChannels)
 
   /// The convolutions' channels of a conv model when none are given.
-  public static let defaultConvChannels = [16, 32]
+  public static let defaultConvChannels = [8, 32]
   /// The dense hidden layers of a conv model when none are given (none: the heads read the features).
   public static let defaultConvHidden: [Int] = []
   /// The largest channel count of a convolution.

@@ -42,12 +42,13 @@ import Testing
 
   static let geometries: [(side: Int, inputs: Int, outputs: Int, kernel: Int, stride: Int, padding: Int)] = [
     (8, 3, 5, 4, 2, 1), (12, 1, 4, 4, 2, 1), (7, 2, 3, 3, 1, 1), (6, 2, 2, 2, 2, 0),
+    (6, 8, 3, 4, 2, 1),  // 8 channels: col2im's vector path
   ]
 
   /// The convolution's forward pass against the direct 7-loop definition, and its
   /// gradients (W, b, x) against central differences of L = sum(R * y) in Double.
   /// Tolerances: forward 1e-5 absolute; gradients 1e-3 relative (floor 1e-3), h = 1e-6.
-  @Test(arguments: [0, 1, 2, 3], [1, 2])
+  @Test(arguments: [0, 1, 2, 3, 4], [1, 2])
   func convolutionMatchesTheDefinition(geometryIndex: Int, threads: Int) throws {
     let g = Self.geometries[geometryIndex]
     let (batch, k) = (3, g.kernel)
@@ -100,7 +101,7 @@ import Testing
   /// times the kernel, added onto its patch), and its gradients against central
   /// differences; with a per-channel bias and with an untied one added by the caller.
   /// Tolerances as for the convolution.
-  @Test(arguments: [0, 1, 2, 3], [false, true])
+  @Test(arguments: [0, 1, 2, 3, 4], [false, true])
   func transposedConvolutionMatchesTheDefinition(geometryIndex: Int, untied: Bool) throws {
     let g = Self.geometries[geometryIndex]
     let (batch, k) = (2, g.kernel)
