@@ -31,6 +31,7 @@ public struct TrainCommand: ParsableCommand {
       are refused, and --epochs may be raised to train further.
 
       Example: vae-train --data artifacts/data/mnist --run artifacts/runs/vae --epochs 10
+      Example: vae-train --arch conv --channels 8,32 --run artifacts/runs/conv --epochs 10
       """)
 
   @Option(help: "Folder with train-images.idx and test-images.idx (from vae-decompress).")
