@@ -83,7 +83,12 @@ import Testing
   let threads = Int(ProcessInfo.processInfo.environment["THREADS"] ?? "2") ?? 2
   var generator = Xoshiro256(seed: 1)
   let images = (0..<(64 * 64)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
-  let config = VAEConfig(inputSize: 64, hidden: [32, 16], latent: 4, dropout: 0.1)
+  // ALLOC_ARCH=conv counts a conv model's steps instead.
+  let conv = ProcessInfo.processInfo.environment["ALLOC_ARCH"] == "conv"
+  let config =
+    conv
+    ? VAEConfig(inputSize: 64, hidden: [16], latent: 4, dropout: 0.1, condition: 0, arch: .conv, channels: [4, 8])
+    : VAEConfig(inputSize: 64, hidden: [32, 16], latent: 4, dropout: 0.1)
   let trainer = try Trainer(model: config, training: TrainingConfig(batchSize: 16, threads: threads), images: images, count: 64)
   for _ in 0..<steps { trainer.step() }
 }
