@@ -231,7 +231,8 @@ public final class VAE {
   /// the batch-mean loss and returns the loss. Does not change the parameters.
   ///
   /// Draws, in this order, from `generator`: the dropout mask of each encoder layer,
-  /// eps [B, Z], the dropout mask of each decoder layer.
+  /// eps [B, Z], the dropout mask of each decoder layer (for conv, `decoder.project` last;
+  /// the convolutions have no dropout).
   ///
   /// - Parameters:
   ///   - input: x [B, D], what the encoder sees (e.g. a corrupted image)

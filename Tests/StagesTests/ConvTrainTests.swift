@@ -76,6 +76,28 @@ private let smallConv = ["--arch", "conv", "--channels", "4,8", "--latent", "4",
     }
   }
 
+  /// A cvae and an inpainting CVAE train as conv models too (the condition beside the
+  /// flattened features and beside z), and vae-eval reads the cvae run.
+  @Test(arguments: [ModelKind.cvae, .inpaint])
+  func conditionalKindsTrainAsConvModels(kind: ModelKind) throws {
+    let folder = try TemporaryFolder("conv-\(kind.rawValue)")
+    defer { folder.remove() }
+    let data = try makeDataFolder(in: folder, train: 128, test: 40)
+    let run = folder.file("run")
+    let result = try StageRun.run("vae-train", ["--data", data, "--run", run, "--model", kind.rawValue, "--epochs", "1"] + smallConv, in: folder.path)
+    #expect(result.status == 0, "\(result.stderr)")
+    let config = try RunConfig.parse(String(contentsOfFile: run + "/config.json", encoding: .utf8), source: "config.json")
+    #expect(config.kind == kind && config.model.arch == .conv && config.model.condition == kind.conditionWidth(pixels: 784))
+    let layout = Dictionary(uniqueKeysWithValues: try SafeTensorsFile.read(from: try newestCheckpoint(run)).tensors.map { ($0.name, $0.shape) })
+    // [features, c]: 7 x 7 x 8 = 392 features, then the condition.
+    #expect(layout["encoder.mu.weight"] == [392 + config.model.condition, 4], "\(String(describing: layout["encoder.mu.weight"]))")
+    #expect(layout["decoder.project.weight"] == [4 + config.model.condition, 392])
+    if kind == .cvae {
+      let eval = try StageRun.run("vae-eval", ["--run", run, "--out", folder.file("m.json"), "--threads", "1"], in: folder.path)
+      #expect(eval.status == 0, "\(eval.stderr)")
+    }
+  }
+
   /// Flags out of range are usage errors (exit 64) with one clear message, as for --latent.
   @Test(arguments: [
     (["--arch", "conv", "--latent", "0"], "--latent must be 1...1024, got 0"),
