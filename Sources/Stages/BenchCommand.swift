@@ -32,7 +32,7 @@ public struct BenchCommand: ParsableCommand {
   @Option(help: "Models to time, comma-separated: bench, large (default bench,large; --arch mlp only).")
   public var models: String?
 
-  @Option(help: "Layer family: mlp (the --models) or conv (the conv VAE against the bench model) (default mlp).")
+  @Option(help: "Layer family: mlp (the --models) or conv (the conv VAE against the bench model).")
   public var arch: Architecture = .mlp
 
   @Option(help: "With --arch conv: output channels of the stride-2 convolutions, comma-separated (default \(VAEConfig.defaultConvChannels.map(String.init).joined(separator: ","))).")
