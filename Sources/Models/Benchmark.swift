@@ -4,21 +4,46 @@ import Dispatch
 /// Measures the training step against the speed of its own GEMMs; does no I/O.
 public enum Benchmark {
   /// The GEMM shapes of one training step of `config` at batch `batch`, in call order.
+  ///
+  /// Every layer is one matrix product over `rows` rows: B for a dense layer, B S'^2 for a
+  /// convolution (its im2col rows, k^2 Ci inputs, Co outputs) and B S^2 for a transposed
+  /// one (its input pixels, Ci inputs, k^2 Co outputs). The first layer has no input gradient.
   public static func gemmShapes(config: VAEConfig, batch b: Int) -> [GEMMShape] {
-    var layers: [(inputs: Int, outputs: Int, needsInputGrad: Bool)] = []
-    var width = config.inputSize
-    for (i, h) in config.hidden.enumerated() {
-      layers.append((width, h, i > 0))
+    var layers: [(rows: Int, inputs: Int, outputs: Int, needsInputGrad: Bool)] = []
+    let c = config.condition
+    var width = config.inputSize + c
+    if config.arch == .conv {
+      var (side, channels) = (config.imageSide ?? 0, 1)
+      for (i, co) in config.channels.enumerated() {
+        side /= 2
+        layers.append((b * side * side, 16 * channels, co, i > 0))
+        channels = co
+      }
+      width = config.features + c
+    }
+    for h in config.hidden {
+      layers.append((b, width, h, !layers.isEmpty))
       width = h
     }
-    layers.append((width, config.latent, true))  // mu head
-    layers.append((width, config.latent, true))  // logVar head
-    width = config.latent
+    let headsNeedInputGrad = !layers.isEmpty
+    layers.append((b, width, config.latent, headsNeedInputGrad))  // mu head
+    layers.append((b, width, config.latent, headsNeedInputGrad))  // logVar head
+    width = config.latent + c
     for h in config.hidden.reversed() {
-      layers.append((width, h, true))
+      layers.append((b, width, h, true))
       width = h
     }
-    layers.append((width, config.inputSize, true))
+    if config.arch == .conv {
+      layers.append((b, width, config.features, true))  // decoder.project
+      var side = config.featureSide
+      for j in config.channels.indices.reversed() {
+        let (ci, co) = (config.channels[j], j > 0 ? config.channels[j - 1] : 1)
+        layers.append((b * side * side, ci, 16 * co, true))
+        side *= 2
+      }
+    } else {
+      layers.append((b, width, config.inputSize, true))
+    }
     var shapes: [GEMMShape] = []
     func add(_ m: Int, _ n: Int, _ k: Int, _ ta: Bool, _ tb: Bool) {
       if let i = shapes.firstIndex(where: { $0.m == m && $0.n == n && $0.k == k && $0.transposeA == ta && $0.transposeB == tb }) {
@@ -27,10 +52,10 @@ public enum Benchmark {
         shapes.append(GEMMShape(m: m, n: n, k: k, transposeA: ta, transposeB: tb, callsPerStep: 1))
       }
     }
-    for layer in layers { add(b, layer.outputs, layer.inputs, false, false) }  // y = x W
+    for layer in layers { add(layer.rows, layer.outputs, layer.inputs, false, false) }  // y = x W
     for layer in layers {
-      add(layer.inputs, layer.outputs, b, true, false)  // dW = x^T dy
-      if layer.needsInputGrad { add(b, layer.inputs, layer.outputs, false, true) }  // dx = dy W^T
+      add(layer.inputs, layer.outputs, layer.rows, true, false)  // dW = x^T dy
+      if layer.needsInputGrad { add(layer.rows, layer.inputs, layer.outputs, false, true) }  // dx = dy W^T
     }
     return shapes
   }

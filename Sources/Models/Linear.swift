@@ -42,25 +42,11 @@ public struct Linear: Sendable, Equatable {
     self.init(inputs: w.shape[0], outputs: w.shape[1], weight: w.offset, bias: b.offset)
   }
 
-  /// Draws W and b from `initialization` (W in row-major order, then b).
+  /// Draws W and b from `initialization` (W in row-major order, then b), with fan in I and fan out O.
   public func initialize(_ parameters: ParameterSet, _ initialization: Initialization, generator: inout Xoshiro256) {
-    let w = parameters.values.pointer + weight
-    let count = inputs * outputs
-    switch initialization {
-    case .he:
-      let scale = Float((2.0 / Double(inputs)).squareRoot())
-      generator.fillNormal(UnsafeMutableBufferPointer(start: w, count: count))
-      for i in 0..<count { w[i] *= scale }
-    case .xavier:
-      let limit = Float((6.0 / Double(inputs + outputs)).squareRoot())
-      for i in 0..<count { w[i] = (2 * generator.nextFloat() - 1) * limit }
-    case .fanInUniform:
-      let limit = Float((1.0 / Double(inputs)).squareRoot())
-      for i in 0..<count { w[i] = (2 * generator.nextFloat() - 1) * limit }
-      for i in 0..<outputs { parameters.values.pointer[bias + i] = (2 * generator.nextFloat() - 1) * limit }
-      return
-    }
-    (parameters.values.pointer + bias).update(repeating: 0, count: outputs)
+    initialization.draw(
+      weights: parameters.values.pointer + weight, count: inputs * outputs, biases: parameters.values.pointer + bias,
+      count: outputs, fanIn: inputs, fanOut: outputs, generator: &generator)
   }
 
   /// `output = f(input @ W + b)`; with `addBias: false` only `input @ W` (the caller
@@ -77,13 +63,21 @@ public struct Linear: Sendable, Equatable {
     parallel.gemm(
       m: batch, n: outputs, k: inputs, a: input, b: parameters.values.pointer + weight, c: output)
     guard addBias else { return }
-    let b = UnsafePointer(parameters.values.pointer + bias)
-    let columns = outputs
-    parallel.forEachRange(count: batch, alignment: 1, work: batch * columns) { rows in
-      for r in rows {
-        let row = output + r * columns
+    Self.addBias(
+      UnsafePointer(parameters.values.pointer + bias), to: output, rows: batch, columns: outputs, activation: activation,
+      parallel: parallel)
+  }
+
+  /// In place, row by row: `values[r, c] = f(values[r, c] + bias[c])` for `rows x columns` Floats.
+  static func addBias(
+    _ bias: UnsafePointer<Float>, to values: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
+    activation: Activation?, parallel: Parallel
+  ) {
+    parallel.forEachRange(count: rows, alignment: 1, work: rows * columns) { range in
+      for r in range {
+        let row = values + r * columns
         strideVectors(columns) { c, width in
-          var v = load(row + c, width) + load(b + c, width)
+          var v = load(row + c, width) + load(bias + c, width)
           if let activation { v = activation.apply(v) }
           store(v, row + c, width)
         }
@@ -174,5 +168,33 @@ public struct Linear: Sendable, Equatable {
       let c = chunk * 8
       if c + 8 <= columns { chunkKernel(c, 8) } else { chunkKernel(c, columns - c) }
     }
+  }
+}
+
+extension Linear.Initialization {
+  /// Fills `count` weights, then `biasCount` biases, drawn in order from `generator`.
+  ///
+  /// - he: W ~ N(0, 2 / fanIn), b = 0
+  /// - xavier: W ~ U(-a, a) with a = sqrt(6 / (fanIn + fanOut)), b = 0
+  /// - fanInUniform: W and b ~ U(-a, a) with a = 1 / sqrt(fanIn)
+  public func draw(
+    weights w: UnsafeMutablePointer<Float>, count: Int, biases b: UnsafeMutablePointer<Float>, count biasCount: Int,
+    fanIn: Int, fanOut: Int, generator: inout Xoshiro256
+  ) {
+    switch self {
+    case .he:
+      let scale = Float((2.0 / Double(fanIn)).squareRoot())
+      generator.fillNormal(UnsafeMutableBufferPointer(start: w, count: count))
+      for i in 0..<count { w[i] *= scale }
+    case .xavier:
+      let limit = Float((6.0 / Double(fanIn + fanOut)).squareRoot())
+      for i in 0..<count { w[i] = (2 * generator.nextFloat() - 1) * limit }
+    case .fanInUniform:
+      let limit = Float((1.0 / Double(fanIn)).squareRoot())
+      for i in 0..<count { w[i] = (2 * generator.nextFloat() - 1) * limit }
+      for i in 0..<biasCount { b[i] = (2 * generator.nextFloat() - 1) * limit }
+      return
+    }
+    b.update(repeating: 0, count: biasCount)
   }
 }

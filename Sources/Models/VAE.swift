@@ -6,19 +6,31 @@ import Compute
 //   Hi = width of hidden layer i (config.hidden[i]); H = the last (next to the latent)
 //   Z  = latent units (config.latent)
 //   C  = condition width (config.condition; 0 for a plain VAE)
+//   F  = the flattened feature map of a conv model (config.features; VAE+Convolutional.swift)
 // Every buffer is flat, row-major, one image per row: [B, D] is B rows of D Floats.
 
-/// A variational autoencoder (Kingma & Welling, 2014) with MLP encoder and decoder.
+/// A variational autoencoder (Kingma & Welling, 2014) with MLP or convolutional encoder and decoder.
 ///
 /// Encoder: x [B, D] -> hidden layers -> mu [B, Z] and logVar [B, Z] (two linear
 /// heads). Sampling: z = mu + exp(logVar / 2) * eps with eps ~ N(0, I). Decoder:
 /// z -> hidden layers (mirrored) -> Bernoulli logits [B, D]. Loss per image:
 /// BCE with logits summed over pixels + beta * KL(N(mu, sigma^2) || N(0, I)).
 ///
+/// Convolutional (``Architecture/conv``): x is read as a channels-last image [B, S, S, 1]
+/// and goes through stride-2 convolutions (kernel 4, padding 1, each followed by the
+/// activation) to a feature map [B, Sf, Sf, C(n-1)] = [B, F] before the hidden layers
+/// (`config.hidden`, possibly none) and the heads. The decoder's hidden layers end in a
+/// dense layer to [B, F] (`decoder.project`, with the activation and dropout like any hidden
+/// layer), then transposed convolutions (kernel 4, stride 2, padding 1) double the side back
+/// to S, the last (`decoder.out`) to 1 channel of logits whose bias is untied: one per pixel,
+/// added by the loss as for the MLP.
+///
 /// Conditional VAE (Sohn et al., 2015), when `config.condition` C > 0: every image comes
 /// with a condition c [C] (a one-hot label, an occluded image and its mask, ...). The
 /// encoder reads [x, c] (D + C columns) and the decoder [z, c] (Z + C columns); only the
 /// first layers' weight shapes change. Every method then takes the conditions [B, C].
+/// A conv model concatenates c to the flattened features instead ([F, c], F + C columns)
+/// and to z at the decoder as the MLP does.
 ///
 /// Targets are pixel intensities in [0, 1] (uint8 / 255), continuous and NOT
 /// binarised. The input may differ from the target (denoising: corrupted
@@ -32,6 +44,18 @@ import Compute
 ///     encoder.logvar.weight  [H(n-1), Z]                      encoder.logvar.bias [Z]
 ///     decoder.<j>.weight     [Z + C (j = 0) or H(n-j), H(n-1-j)]  decoder.<j>.bias  [H(n-1-j)]
 ///     decoder.out.weight     [H0, D]                          decoder.out.bias  [D]
+///
+/// A conv model with n convolutions of C0 ... C(n-1) channels (k = 4) has, in this order:
+///
+///     encoder.conv.<i>.weight    [k, k, C(i-1) (1 for i = 0), Ci]     encoder.conv.<i>.bias  [Ci]
+///     encoder.<i>, encoder.mu, encoder.logvar, decoder.<j> as above, with F + C in place of D + C
+///     decoder.project.weight     [Z + C or H0, F]                     decoder.project.bias   [F]
+///     decoder.deconv.<j>.weight  [C(n-1-j), k, k, C(n-2-j)]           decoder.deconv.<j>.bias [C(n-2-j)]
+///     decoder.out.weight         [C0, k, k, 1]                        decoder.out.bias       [D]
+///
+/// A convolution's weight [k, k, Cin, Cout] is the GEMM operand [k k Cin, Cout] of its
+/// im2col rows (``Convolution``); a transposed one's [Cin, k, k, Cout] is [Cin, k k Cout]
+/// (``TransposedConvolution``). `decoder.project`'s output is the feature map [Sf, Sf, C(n-1)].
 ///
 /// All activations and gradients live in buffers allocated once by `init` for
 /// up to ``maxBatch`` images and reused: a training step allocates no memory.
@@ -65,8 +89,10 @@ public final class VAE {
   let encoder: [Hidden]
   let muHead: Linear
   let logVarHead: Linear
-  let decoder: [Hidden]
-  let outputLayer: Linear
+  let decoder: [Hidden]  // with conv, the last is decoder.project
+  let outputLayer: Linear?  // decoder.out of an MLP (nil for conv)
+  let outputBias: Int  // offset of decoder.out.bias [D], which the loss adds
+  let convolutional: ConvolutionalLayers?  // nil for an MLP
   let mu: FloatBuffer  // [Bm, Z]
   let logVar: FloatBuffer  // [Bm, Z]
   let sigma: FloatBuffer  // [Bm, Z] exp(logVar / 2)
@@ -77,7 +103,8 @@ public final class VAE {
   let dlogVar: FloatBuffer  // [Bm, Z]
   let logits: FloatBuffer  // [Bm, D] h @ W_out, bias not added
   let dlogits: FloatBuffer  // [Bm, D]
-  let encoderInput: FloatBuffer  // [Bm, D + C] x and c side by side (empty when C = 0)
+  let encoderInput: FloatBuffer  // [Bm, D + C] x and c side by side ([Bm, F + C] for conv; empty when C = 0)
+  let encoderInputGrad: FloatBuffer  // [Bm, F + C] dL/d[features, c] (conv with C > 0 only, else empty)
   let decoderInput: FloatBuffer  // [Bm, Z + C] z and c side by side (empty when C = 0)
   let decoderInputGrad: FloatBuffer  // [Bm, Z + C] dL/d[z, c] (empty when C = 0)
   let partials: UnsafeMutablePointer<Double>  // [ceil(D / 8)] loss per column chunk
@@ -85,8 +112,9 @@ public final class VAE {
 
   /// The names and shapes of the tensors of `config`, in layout order.
   public static func tensorLayout(_ config: VAEConfig) -> [(name: String, shape: [Int])] {
-    var tensors: [(name: String, shape: [Int])] = []
-    var width = config.inputSize + config.condition
+    let conv = config.arch == .conv ? ConvolutionalLayers.tensorLayout(config) : nil
+    var tensors: [(name: String, shape: [Int])] = conv?.encoder ?? []
+    var width = (conv == nil ? config.inputSize : config.features) + config.condition
     for (i, h) in config.hidden.enumerated() {
       tensors += [("encoder.\(i).weight", [width, h]), ("encoder.\(i).bias", [h])]
       width = h
@@ -97,6 +125,10 @@ public final class VAE {
     for (j, h) in config.hidden.reversed().enumerated() {
       tensors += [("decoder.\(j).weight", [width, h]), ("decoder.\(j).bias", [h])]
       width = h
+    }
+    if let conv {
+      tensors += [("decoder.project.weight", [width, config.features]), ("decoder.project.bias", [config.features])]
+      return tensors + conv.decoder
     }
     tensors += [("decoder.out.weight", [width, config.inputSize]), ("decoder.out.bias", [config.inputSize])]
     return tensors
@@ -111,8 +143,6 @@ public final class VAE {
   /// config and ``ModelError/blasUnavailable(_:)`` when OpenBLAS cannot be loaded.
   public init(config: VAEConfig, maxBatch: Int, seed: UInt64, parallel: Parallel = Parallel(threads: 1)) throws(ModelError) {
     try config.validate()
-    // Placeholder until the convolutional layers land (issue 5).
-    if config.arch == .conv { throw .invalidConfiguration(field: "arch", value: "conv", expected: "mlp") }
     guard maxBatch >= 1 else {
       throw .invalidConfiguration(field: "maxBatch", value: "\(maxBatch)", expected: "at least 1")
     }
@@ -133,8 +163,11 @@ public final class VAE {
     encoder = config.hidden.indices.map { hidden("encoder.\($0)") }
     muHead = Linear("encoder.mu", in: parameters)
     logVarHead = Linear("encoder.logvar", in: parameters)
-    decoder = config.hidden.indices.map { hidden("decoder.\($0)") }
-    outputLayer = Linear("decoder.out", in: parameters)
+    let conv = config.arch == .conv
+    decoder = config.hidden.indices.map { hidden("decoder.\($0)") } + (conv ? [hidden("decoder.project")] : [])
+    outputLayer = conv ? nil : Linear("decoder.out", in: parameters)
+    outputBias = parameters.entry("decoder.out.bias")?.offset ?? 0
+    convolutional = conv ? ConvolutionalLayers(config: config, maxBatch: maxBatch, parameters: parameters) : nil
     let latentSize = maxBatch * config.latent
     (mu, logVar, sigma, eps) = (
       FloatBuffer(count: latentSize), FloatBuffer(count: latentSize), FloatBuffer(count: latentSize),
@@ -146,7 +179,9 @@ public final class VAE {
     )
     logits = FloatBuffer(count: maxBatch * config.inputSize)
     let c = config.condition
-    encoderInput = FloatBuffer(count: c == 0 ? 0 : maxBatch * (config.inputSize + c))
+    let encoderWidth = (conv ? config.features : config.inputSize) + c
+    encoderInput = FloatBuffer(count: c == 0 ? 0 : maxBatch * encoderWidth)
+    encoderInputGrad = FloatBuffer(count: c == 0 || !conv ? 0 : maxBatch * encoderWidth)
     decoderInput = FloatBuffer(count: c == 0 ? 0 : maxBatch * (config.latent + c))
     decoderInputGrad = FloatBuffer(count: c == 0 ? 0 : maxBatch * (config.latent + c))
     dlogits = FloatBuffer(count: maxBatch * config.inputSize)
@@ -179,11 +214,15 @@ public final class VAE {
       case .fanInUniform: (.fanInUniform, .fanInUniform)
       case .heXavier: (config.activation == .tanh ? .xavier : .he, .xavier)
       }
+    // Layout order: convolutions, encoder layers, heads, decoder layers (and decoder.project),
+    // transposed convolutions, output layer.
+    convolutional?.initializeEncoder(parameters, hiddenInit, generator: &generator)
     for layer in encoder { layer.linear.initialize(parameters, hiddenInit, generator: &generator) }
     muHead.initialize(parameters, headInit, generator: &generator)
     logVarHead.initialize(parameters, headInit, generator: &generator)
     for layer in decoder { layer.linear.initialize(parameters, hiddenInit, generator: &generator) }
-    outputLayer.initialize(parameters, headInit, generator: &generator)
+    outputLayer?.initialize(parameters, headInit, generator: &generator)
+    convolutional?.initializeDecoder(parameters, hiddenInit, headInit, generator: &generator)
   }
 
   // MARK: - Training
@@ -192,7 +231,8 @@ public final class VAE {
   /// the batch-mean loss and returns the loss. Does not change the parameters.
   ///
   /// Draws, in this order, from `generator`: the dropout mask of each encoder layer,
-  /// eps [B, Z], the dropout mask of each decoder layer.
+  /// eps [B, Z], the dropout mask of each decoder layer (for conv, `decoder.project` last;
+  /// the convolutions have no dropout).
   ///
   /// - Parameters:
   ///   - input: x [B, D], what the encoder sees (e.g. a corrupted image)
@@ -209,10 +249,10 @@ public final class VAE {
     let klSum = forward(input: input, condition: condition, count: count, training: true, sample: true, generator: &generator)
     let invB = 1 / Float(count)
     let reconSum = BernoulliLoss.lossAndGradient(
-      logits: logits.pointer, bias: parameters.values.pointer + outputLayer.bias, targets: target,
-      gradient: dlogits.pointer, biasGradient: parameters.grads.pointer + outputLayer.bias, scale: invB,
+      logits: logits.pointer, bias: parameters.values.pointer + outputBias, targets: target,
+      gradient: dlogits.pointer, biasGradient: parameters.grads.pointer + outputBias, scale: invB,
       rows: count, columns: config.inputSize, partials: partials, parallel: parallel)
-    backward(input: config.condition > 0 ? UnsafePointer(encoderInput.pointer) : input, count: count, klWeight: beta * invB)
+    backward(input: input, count: count, klWeight: beta * invB)
     return report(reconSum: reconSum, klSum: klSum, count: count, beta: beta)
   }
 
@@ -270,7 +310,7 @@ public final class VAE {
     checkCondition(condition)
     let klSum = forward(input: input, condition: condition, count: count, training: false, sample: true, generator: &generator)
     let reconSum = BernoulliLoss.lossAndGradient(
-      logits: logits.pointer, bias: parameters.values.pointer + outputLayer.bias, targets: target,
+      logits: logits.pointer, bias: parameters.values.pointer + outputBias, targets: target,
       gradient: nil, biasGradient: nil, scale: 1, rows: count, columns: config.inputSize, partials: partials,
       parallel: parallel)
     return report(reconSum: reconSum, klSum: klSum, count: count, beta: beta)
@@ -325,7 +365,7 @@ public final class VAE {
     var out = [Float](repeating: 0, count: count * d)
     var unusedOut: [Float] = [0]
     var unused = Xoshiro256(seed: 0)
-    let bias = parameters.values.pointer + outputLayer.bias
+    let bias = parameters.values.pointer + outputBias
     withConditions(conditions) { conditions in
       withBases(codes, &out, &unusedOut) { codes, out, _ in
         forEachBatch(count) { start, b in
@@ -475,12 +515,9 @@ public final class VAE {
     input: UnsafePointer<Float>, condition: UnsafePointer<Float>?, count: Int, generator: inout Xoshiro256, sample: Bool,
     training: Bool = false
   ) -> Double {
-    var x = input
-    if let condition {
-      sideBySide(input, width: config.inputSize, condition, count: count, into: encoderInput.pointer)
-      x = UnsafePointer(encoderInput.pointer)
-    }
-    let h = forwardHidden(encoder, input: x, count: count, training: training, generator: &generator)
+    let h = forwardHidden(
+      encoder, input: denseInput(input: input, condition: condition, count: count), count: count, training: training,
+      generator: &generator)
     // The two heads are small products: side by side on two threads.
     parallel.concurrently(
       { muHead.forward(input: h, output: mu.pointer, batch: count, parameters: parameters, activation: nil, parallel: $0) },
@@ -495,6 +532,21 @@ public final class VAE {
       mu: mu.pointer, logVar: logVar.pointer, eps: eps.pointer, sigma: sigma.pointer, z: z.pointer, count: size)
   }
 
+  /// What the encoder's dense part reads: x, or the conv features, with c beside them when C > 0
+  /// (through encoderInput). Runs the convolutions of a conv model.
+  private func denseInput(input: UnsafePointer<Float>, condition: UnsafePointer<Float>?, count: Int) -> UnsafePointer<Float> {
+    var x = input
+    var width = config.inputSize
+    if let convolutional {
+      x = UnsafePointer(
+        convolutional.encode(input, count: count, parameters: parameters, activation: config.activation, parallel: parallel))
+      width = config.features
+    }
+    guard let condition else { return x }
+    sideBySide(x, width: width, condition, count: count, into: encoderInput.pointer)
+    return UnsafePointer(encoderInput.pointer)
+  }
+
   /// Decoder from z (with C > 0: [z, c] through decoderInput) to logits (bias not added).
   func decodeLogits(condition: UnsafePointer<Float>?, count: Int, training: Bool, generator: inout Xoshiro256) {
     var input = UnsafePointer(z.pointer)
@@ -503,16 +555,21 @@ public final class VAE {
       input = UnsafePointer(decoderInput.pointer)
     }
     let h = forwardHidden(decoder, input: input, count: count, training: training, generator: &generator)
-    outputLayer.forward(
-      input: h, output: logits.pointer, batch: count, parameters: parameters, activation: nil, addBias: false,
-      parallel: parallel)
+    if let convolutional {
+      convolutional.decode(
+        h, into: logits.pointer, count: count, parameters: parameters, activation: config.activation, parallel: parallel)
+    } else if let outputLayer {
+      outputLayer.forward(
+        input: h, output: logits.pointer, batch: count, parameters: parameters, activation: nil, addBias: false,
+        parallel: parallel)
+    }
   }
 
   private func decodeBatch(condition: UnsafePointer<Float>?, count: Int, into output: UnsafeMutablePointer<Float>) {
     var unused = Xoshiro256(seed: 0)
     decodeLogits(condition: condition, count: count, training: false, generator: &unused)
     BernoulliLoss.probabilities(
-      logits: logits.pointer, bias: parameters.values.pointer + outputLayer.bias, output: output, rows: count,
+      logits: logits.pointer, bias: parameters.values.pointer + outputBias, output: output, rows: count,
       columns: config.inputSize)
   }
 
@@ -528,13 +585,18 @@ public final class VAE {
   }
 
   /// Back-propagates from dlogits (already written by the loss, with the output bias
-  /// gradient) to every parameter gradient. `input` is what the first encoder layer read
-  /// ([x, c] when C > 0).
+  /// gradient) to every parameter gradient. `input` is x, what the encoder read.
   private func backward(input: UnsafePointer<Float>, count: Int, klWeight: Float) {
     let last = decoder[decoder.count - 1]
-    outputLayer.backwardGEMMs(
-      input: last.result(training: true), outputGrad: dlogits.pointer, inputGrad: last.grad.pointer, batch: count,
-      parameters: parameters, parallel: parallel)
+    if let convolutional {
+      convolutional.backwardDecoder(
+        features: last.result(training: true), dlogits: dlogits.pointer, featuresGrad: last.grad.pointer, count: count,
+        parameters: parameters, activation: config.activation, parallel: parallel)
+    } else if let outputLayer {
+      outputLayer.backwardGEMMs(
+        input: last.result(training: true), outputGrad: dlogits.pointer, inputGrad: last.grad.pointer, batch: count,
+        parameters: parameters, parallel: parallel)
+    }
     if config.condition > 0 {
       // The decoder read [z, c]: its input gradient has Z + C columns, of which dz is the first Z.
       backwardHidden(decoder, input: decoderInput.pointer, inputGrad: decoderInputGrad.pointer, count: count)
@@ -547,8 +609,13 @@ public final class VAE {
     GaussianKL.backward(
       mu: mu.pointer, eps: eps.pointer, sigma: sigma.pointer, dz: dz.pointer, klWeight: klWeight,
       dmu: dmu.pointer, dlogVar: dlogVar.pointer, count: size)
-    let top = encoder[encoder.count - 1]
-    let h = top.result(training: true)
+    // What the dense part read ([x or features, c] when C > 0) and, for conv, where its
+    // input gradient goes (the features' gradient, or [features, c]'s when C > 0).
+    let c = config.condition
+    let features = convolutional.map { UnsafePointer($0.encoder[$0.encoder.count - 1].output.pointer) }
+    let denseInput = c > 0 ? UnsafePointer(encoderInput.pointer) : features ?? input
+    let denseInputGrad = convolutional.map { c > 0 ? encoderInputGrad.pointer : $0.featuresGrad }
+    let h = encoder.last.map { UnsafePointer($0.result(training: true)) } ?? denseInput
     // Weight and bias gradients of the two heads side by side; then dL/dh = dmu W_mu^T +
     // dlogVar W_logVar^T, split by columns of dh (each thread both products, in order).
     parallel.concurrently(
@@ -562,8 +629,20 @@ public final class VAE {
           input: h, output: logVar.pointer, outputGrad: dlogVar.pointer, inputGrad: nil, batch: count,
           parameters: parameters, activation: nil, parallel: $0)
       })
-    headsInputGrad(into: top.grad.pointer, count: count)
-    backwardHidden(encoder, input: input, inputGrad: nil, count: count)
+    if let top = encoder.last {
+      headsInputGrad(into: top.grad.pointer, count: count)
+      backwardHidden(encoder, input: denseInput, inputGrad: denseInputGrad, count: count)
+    } else if let denseInputGrad {
+      headsInputGrad(into: denseInputGrad, count: count)
+    }
+    guard let convolutional else { return }
+    if c > 0 {
+      // The dense part read [features, c]: the first F columns of its input gradient are the features'.
+      let (f, row) = (config.features, config.features + c)
+      let featuresGrad = convolutional.featuresGrad
+      for r in 0..<count { (featuresGrad + r * f).update(from: encoderInputGrad.pointer + r * row, count: f) }
+    }
+    convolutional.backwardEncoder(count: count, parameters: parameters, activation: config.activation, parallel: parallel)
   }
 
   /// dh [B, H] = dmu [B, Z] @ W_mu^T [Z, H] + dlogVar [B, Z] @ W_logVar^T [Z, H], with the

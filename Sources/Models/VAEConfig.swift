@@ -1,9 +1,16 @@
-/// The shape of a VAE: an MLP encoder to (mu, logVar) and an MLP decoder to Bernoulli logits.
+/// The shape of a VAE: an encoder to (mu, logVar) and a decoder to Bernoulli logits.
 ///
-/// The encoder is `inputSize -> hidden[0] -> ... -> hidden[n-1]`, then two
-/// linear heads to `latent`; the decoder mirrors it: `latent -> hidden[n-1] ->
+/// ``Architecture/mlp``: the encoder is `inputSize -> hidden[0] -> ... -> hidden[n-1]`,
+/// then two linear heads to `latent`; the decoder mirrors it: `latent -> hidden[n-1] ->
 /// ... -> hidden[0] -> inputSize`. Every hidden layer is followed by
 /// `activation` and, when `dropout > 0`, by inverted dropout while training.
+///
+/// ``Architecture/conv``: the image (a square, `inputSize` = S * S) first goes through one
+/// stride-2 convolution per entry of `channels` (kernel 4, padding 1, so S -> S/2 -> ...,
+/// each followed by `activation`), is flattened, and then goes through `hidden` (which may
+/// be empty) and the heads as above. The decoder runs `hidden` reversed, then a dense layer
+/// to the last convolution's feature map (with `activation`), then transposed convolutions
+/// back up to S x S with 1 channel of logits. See ``VAE`` for the tensors.
 public struct VAEConfig: Codable, Equatable, Sendable {
   /// Pixels per image (784 for MNIST).
   public var inputSize: Int
@@ -24,13 +31,13 @@ public struct VAEConfig: Codable, Equatable, Sendable {
   /// The layer family: ``Architecture/mlp`` or ``Architecture/conv``.
   public var arch: Architecture
   /// With ``Architecture/conv``: the output channels of the encoder's stride-2 convolutions, in
-  /// order (e.g. [32, 64]); the decoder's transposed convolutions mirror them. Unused for mlp.
+  /// order (e.g. [8, 32], the default); the decoder's transposed convolutions mirror them. Unused for mlp.
   public var channels: [Int]
 
   public init(
     inputSize: Int = 784, hidden: [Int] = [400], latent: Int = 20, activation: Activation = .relu, dropout: Float = 0,
     initialization: WeightInitialization = .fanInUniform, condition: Int = 0,
-    arch: Architecture = .mlp, channels: [Int] = [32, 64]
+    arch: Architecture = .mlp, channels: [Int] = VAEConfig.defaultConvChannels
   ) {
     self.inputSize = inputSize
     self.hidden = hidden
@@ -45,6 +52,31 @@ public struct VAEConfig: Codable, Equatable, Sendable {
 
   /// The pytorch/examples VAE: 784-400-20, ReLU, no dropout.
   public static let bench = VAEConfig()
+
+  /// The default convolutional VAE: ``defaultConvChannels`` and ``defaultConvHidden``, latent 20, ReLU.
+  public static let conv = VAEConfig(hidden: defaultConvHidden, arch: .conv, channels: defaultConvChannels)
+
+  /// The convolutions' channels of a conv model when none are given.
+  public static let defaultConvChannels = [8, 32]
+  /// The dense hidden layers of a conv model when none are given (none: the heads read the features).
+  public static let defaultConvHidden: [Int] = []
+  /// The largest channel count of a convolution.
+  public static let maxChannels = 256
+
+  /// The side S of the square image (inputSize = S * S), or nil when inputSize is not a square.
+  public var imageSide: Int? {
+    var side = Int(Double(inputSize).squareRoot().rounded())
+    while side * side > inputSize { side -= 1 }
+    while (side + 1) * (side + 1) <= inputSize { side += 1 }
+    return side * side == inputSize ? side : nil
+  }
+
+  /// The side of the last convolution's feature map, S / 2^channels.count (conv only).
+  public var featureSide: Int { (imageSide ?? 0) >> channels.count }
+
+  /// F, the width of the flattened feature map the dense part reads (conv only):
+  /// featureSide^2 * channels.last.
+  public var features: Int { featureSide * featureSide * (channels.last ?? 0) }
 
   /// Missing keys take the defaults of ``init(inputSize:hidden:latent:activation:dropout:initialization:condition:arch:channels:)``.
   public init(from decoder: Decoder) throws {
@@ -64,13 +96,43 @@ public struct VAEConfig: Codable, Equatable, Sendable {
   /// Throws ``ModelError/invalidConfiguration(field:value:expected:)`` for the first bad field.
   public func validate() throws(ModelError) {
     if inputSize < 1 { throw .invalidConfiguration(field: "inputSize", value: "\(inputSize)", expected: "at least 1") }
-    if hidden.isEmpty || hidden.contains(where: { $0 < 1 }) {
-      throw .invalidConfiguration(field: "hidden", value: "\(hidden)", expected: "one or more widths, each at least 1")
+    switch arch {
+    case .mlp:
+      if hidden.isEmpty || hidden.contains(where: { $0 < 1 }) {
+        throw .invalidConfiguration(field: "hidden", value: "\(hidden)", expected: "one or more widths, each at least 1")
+      }
+    case .conv:
+      if hidden.contains(where: { $0 < 1 }) {
+        throw .invalidConfiguration(field: "hidden", value: "\(hidden)", expected: "widths each at least 1 (none is allowed for conv)")
+      }
+      if channels.isEmpty || channels.contains(where: { !(1...Self.maxChannels).contains($0) }) {
+        throw .invalidConfiguration(
+          field: "channels", value: "\(channels)", expected: "one or more channel counts, each 1...\(Self.maxChannels)")
+      }
+      guard let side = imageSide else {
+        throw .invalidConfiguration(field: "inputSize", value: "\(inputSize)", expected: "a square image (S * S pixels) for conv")
+      }
+      // Each stride-2 convolution halves the side exactly (kernel 4, padding 1).
+      if channels.count > 20 || side % (1 << channels.count) != 0 {
+        throw .invalidConfiguration(
+          field: "channels", value: "\(channels)",
+          expected: "a side divisible by 2^\(channels.count) (one halving per convolution); \(side) x \(side) images allow \(Self.maxHalvings(side)) convolutions at most")
+      }
     }
     if condition < 0 { throw .invalidConfiguration(field: "condition", value: "\(condition)", expected: "0 or more") }
     if latent < 1 { throw .invalidConfiguration(field: "latent", value: "\(latent)", expected: "at least 1") }
     if !(dropout >= 0 && dropout < 1) {
       throw .invalidConfiguration(field: "dropout", value: "\(dropout)", expected: "a probability in [0, 1)")
     }
+  }
+
+  /// How many times `side` halves exactly.
+  static func maxHalvings(_ side: Int) -> Int {
+    var (n, s) = (0, side)
+    while s > 0 && s % 2 == 0 {
+      n += 1
+      s /= 2
+    }
+    return n
   }
 }

@@ -18,14 +18,25 @@ public struct BenchCommand: ParsableCommand {
 
       Models: bench = 784-400-20 (the pytorch/examples VAE), large = 784-512-256-20.
 
+      --arch conv times the convolutional VAE (--channels, latent 20, no dense hidden layers) \
+      against the MLP bench model, interleaved per thread count, and prints their samples/s ratio \
+      (conv / bench), taken within the same run.
+
       Example: swift run -c release vae-bench --threads 1,2
+      Example: swift run -c release vae-bench --arch conv --channels 16,32
       """)
 
   @Option(help: "Folder with train-images.idx (from vae-decompress).")
   public var data: String = ArtifactPaths.data(.mnist)
 
-  @Option(help: "Models to time, comma-separated: bench, large.")
-  public var models: String = "bench,large"
+  @Option(help: "Models to time, comma-separated: bench, large (default bench,large; --arch mlp only).")
+  public var models: String?
+
+  @Option(help: "Layer family: mlp (the --models) or conv (the conv VAE against the bench model).")
+  public var arch: Architecture = .mlp
+
+  @Option(help: "With --arch conv: output channels of the stride-2 convolutions, comma-separated (default \(VAEConfig.defaultConvChannels.map(String.init).joined(separator: ","))).")
+  public var channels: String?
 
   @Option(help: "Thread counts to time, comma-separated.")
   public var threads: String = "1,2"
@@ -47,7 +58,20 @@ public struct BenchCommand: ParsableCommand {
   ]
 
   func parsedModels() throws -> [(String, VAEConfig)] {
-    try models.split(separator: ",").map { name in
+    if arch == .conv {
+      var conv = VAEConfig.conv
+      if let channels {
+        let counts = channels.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+        guard !counts.isEmpty, counts.allSatisfy({ $0 != nil && (1...VAEConfig.maxChannels).contains($0!) }) else {
+          throw ValidationError("--channels must be comma-separated channel counts 1...\(VAEConfig.maxChannels), e.g. 16,32; got \"\(channels)\"")
+        }
+        conv.channels = counts.compactMap { $0 }
+        do { try conv.validate() } catch { throw ValidationError("--channels \(channels): \(error)") }
+      }
+      return [("bench", VAEConfig.bench), ("conv", conv)]
+    }
+    if channels != nil { throw ValidationError("--channels applies to --arch conv") }
+    return try (models ?? "bench,large").split(separator: ",").map { name in
       guard let config = Self.known[String(name)] else {
         throw ValidationError("--models: unknown model \"\(name)\"; known: bench, large")
       }
@@ -63,6 +87,7 @@ public struct BenchCommand: ParsableCommand {
   }
 
   public func validate() throws {
+    if arch == .conv, models != nil { throw ValidationError("--models applies to --arch mlp; --arch conv times the conv model against bench") }
     _ = try parsedModels()
     _ = try parsedThreads()
     guard steps >= 1, rounds >= 1, batch >= 1 else { throw ValidationError("--steps, --rounds and --batch must be at least 1") }
@@ -74,21 +99,45 @@ public struct BenchCommand: ParsableCommand {
       try BLAS.load()
       print("OpenBLAS kernels: \(BLAS.coreName)\(BLAS.coreTypeSetHere ? " (OPENBLAS_CORETYPE set by DigitVAE)" : "")")
       print("model            threads  samples/s  step GF/s  sgemm GF/s  GEMM-bound samples/s  ratio")
-      for (name, config) in try parsedModels() {
-        for threadCount in try parsedThreads() {
-          let report = try Benchmark.run(
-            images: images.scalars, count: images.itemCount, config: config, batch: batch, steps: steps,
-            threads: threadCount, rounds: rounds)
-          let label = "\(name) " + ([config.inputSize] + config.hidden + [config.latent]).map(String.init).joined(separator: "-")
-          let sgemm = report.flopsPerStep / report.gemmSecondsPerStep / 1e9
-          print(
-            label.padding(toLength: 17, withPad: " ", startingAt: 0)
-              + String(threadCount).leftPad(7) + Self.fixed(report.samplesPerSecond, 0).leftPad(11)
-              + Self.fixed(report.achievedGFLOPs, 1).leftPad(11) + Self.fixed(sgemm, 1).leftPad(12)
-              + Self.fixed(report.gemmBoundSamplesPerSecond, 0).leftPad(22) + Self.fixed(report.ratio, 2).leftPad(7))
+      let models = try parsedModels()
+      let threadCounts = try parsedThreads()
+      var rates: [String: [Int: Double]] = [:]
+      func time(_ name: String, _ config: VAEConfig, threads threadCount: Int) throws {
+        let report = try Benchmark.run(
+          images: images.scalars, count: images.itemCount, config: config, batch: batch, steps: steps,
+          threads: threadCount, rounds: rounds)
+        rates[name, default: [:]][threadCount] = report.samplesPerSecond
+        let sgemm = report.flopsPerStep / report.gemmSecondsPerStep / 1e9
+        print(
+          Self.label(name, config).padding(toLength: 17, withPad: " ", startingAt: 0)
+            + String(threadCount).leftPad(7) + Self.fixed(report.samplesPerSecond, 0).leftPad(11)
+            + Self.fixed(report.achievedGFLOPs, 1).leftPad(11) + Self.fixed(sgemm, 1).leftPad(12)
+            + Self.fixed(report.gemmBoundSamplesPerSecond, 0).leftPad(22) + Self.fixed(report.ratio, 2).leftPad(7))
+      }
+      if arch == .conv {
+        // Interleaved, so that each ratio compares two runs under the same machine load.
+        for threadCount in threadCounts {
+          for (name, config) in models { try time(name, config, threads: threadCount) }
+        }
+        for threadCount in threadCounts {
+          let ratio = (rates["conv"]?[threadCount] ?? 0) / max(rates["bench"]?[threadCount] ?? 1, 1e-9)
+          print("conv / bench samples/s at \(threadCount) thread\(threadCount == 1 ? "" : "s"): \(Self.fixed(ratio, 2))")
+        }
+      } else {
+        for (name, config) in models {
+          for threadCount in threadCounts { try time(name, config, threads: threadCount) }
         }
       }
     }
+  }
+
+  /// "bench 784-400-20", or for a conv model "conv 16,32-20" (channels, hidden widths, latent).
+  static func label(_ name: String, _ config: VAEConfig) -> String {
+    if config.arch == .conv {
+      return "\(name) " + ([config.channels.map(String.init).joined(separator: ",")] + (config.hidden + [config.latent]).map(String.init))
+        .joined(separator: "-")
+    }
+    return "\(name) " + ([config.inputSize] + config.hidden + [config.latent]).map(String.init).joined(separator: "-")
   }
 
   static func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }

@@ -69,7 +69,11 @@ public struct RunConfig: Codable, Equatable, Sendable {
       if a != b { found.append("\(name) \(a) in the checkpoint vs \(b) asked for") }
     }
     compare("--model", kind.rawValue, other.kind.rawValue)
-    compare("--hidden", model.hidden.map(String.init).joined(separator: ","), other.model.hidden.map(String.init).joined(separator: ","))
+    compare("--hidden", Self.widths(model.hidden), Self.widths(other.model.hidden))
+    compare("--arch", model.arch.rawValue, other.model.arch.rawValue)
+    if model.arch == .conv || other.model.arch == .conv {
+      compare("--channels", model.channels.map(String.init).joined(separator: ","), other.model.channels.map(String.init).joined(separator: ","))
+    }
     compare("--latent", model.latent, other.model.latent)
     compare("--activation", model.activation.rawValue, other.model.activation.rawValue)
     compare("--dropout", model.dropout, other.model.dropout)
@@ -85,6 +89,9 @@ public struct RunConfig: Codable, Equatable, Sendable {
     compare("--limit", limit.map(String.init) ?? "(all)", other.limit.map(String.init) ?? "(all)")
     return found
   }
+
+  /// Hidden widths as --hidden takes them: "512,256", or "none".
+  static func widths(_ hidden: [Int]) -> String { hidden.isEmpty ? "none" : hidden.map(String.init).joined(separator: ",") }
 
   static func describe(_ error: Error) -> String {
     switch error {

@@ -5,6 +5,7 @@ import Foundation
 import Models
 
 extension Activation: ExpressibleByArgument {}
+extension Architecture: ExpressibleByArgument {}
 
 /// `vae-train`: train a VAE on IDX images and write checkpoints.
 public struct TrainCommand: ParsableCommand {
@@ -12,8 +13,11 @@ public struct TrainCommand: ParsableCommand {
     commandName: "vae-train",
     abstract: "Train a VAE, CVAE or inpainting CVAE on IDX images and write config.json, log.csv and checkpoints to a run folder.",
     discussion: """
-      The model is an MLP VAE with Bernoulli (BCE) pixel likelihood on intensities in [0, 1] and a \
-      standard normal prior; losses are nats per image. With --input, the encoder sees a corrupted \
+      The model is a VAE with Bernoulli (BCE) pixel likelihood on intensities in [0, 1] and a \
+      standard normal prior; losses are nats per image. --arch mlp (the default) has dense layers \
+      only (--hidden, default 400); --arch conv puts stride-2 convolutions (--channels, default \
+      \(VAEConfig.defaultConvChannels.map(String.init).joined(separator: ","))) before the encoder's dense layers \
+      (--hidden, default none) and transposed convolutions after the decoder's. With --input, the encoder sees a corrupted \
       copy of the training images (from vae-corrupt) while the decoder must reproduce the clean ones.
 
       --model cvae conditions encoder and decoder on the one-hot digit label (<data>/train-labels.idx \
@@ -27,6 +31,7 @@ public struct TrainCommand: ParsableCommand {
       are refused, and --epochs may be raised to train further.
 
       Example: vae-train --data artifacts/data/mnist --run artifacts/runs/vae --epochs 10
+      Example: vae-train --arch conv --channels 8,32 --run artifacts/runs/conv --epochs 10
       """)
 
   @Option(help: "Folder with train-images.idx and test-images.idx (from vae-decompress).")
@@ -44,8 +49,14 @@ public struct TrainCommand: ParsableCommand {
   @Option(name: .customLong("run"), help: "Run folder for config.json, log.csv and checkpoints/.")
   public var runFolder: String = ArtifactPaths.run("vae")
 
-  @Option(help: "Hidden layer sizes of the encoder, comma-separated; the decoder mirrors them (default 400).")
+  @Option(help: "Hidden layer sizes of the encoder, comma-separated, or none (conv only); the decoder mirrors them (default 400 for mlp, none for conv).")
   public var hidden: String?
+
+  @Option(help: "Layer family: mlp (dense layers) or conv (convolutions, then dense layers) (default mlp).")
+  public var arch: Architecture?
+
+  @Option(help: "With --arch conv: output channels of the encoder's stride-2 convolutions, comma-separated; the decoder mirrors them (default \(VAEConfig.defaultConvChannels.map(String.init).joined(separator: ","))).")
+  public var channels: String?
 
   @Option(help: "Size of the latent code z (default 20).")
   public var latent: Int?
@@ -114,6 +125,7 @@ public struct TrainCommand: ParsableCommand {
     }
     if keep < 1 { throw ValidationError("--keep must be at least 1, got \(keep)") }
     _ = try hiddenSizes()
+    _ = try channelCounts()
     if kind == .inpaint, input != nil || testInput != nil {
       throw ValidationError("--model inpaint makes its own occlusions; --input and --test-input do not apply")
     }
@@ -121,11 +133,29 @@ public struct TrainCommand: ParsableCommand {
 
   func hiddenSizes() throws -> [Int]? {
     guard let hidden else { return nil }
+    if hidden == "none" { return [] }
     let sizes = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
     guard !sizes.isEmpty, sizes.allSatisfy({ $0 != nil && (1...8192).contains($0!) }) else {
-      throw ValidationError("--hidden must be comma-separated sizes 1...8192, e.g. 512,256; got \"\(hidden)\"")
+      throw ValidationError("--hidden must be comma-separated sizes 1...8192, e.g. 512,256, or none; got \"\(hidden)\"")
     }
     return sizes.compactMap { $0 }
+  }
+
+  func channelCounts() throws -> [Int]? {
+    guard let channels else { return nil }
+    let counts = channels.split(separator: ",", omittingEmptySubsequences: false).map {
+      Int($0.trimmingCharacters(in: .whitespaces))
+    }
+    guard !counts.isEmpty, counts.allSatisfy({ $0 != nil && (1...VAEConfig.maxChannels).contains($0!) }) else {
+      throw ValidationError("--channels must be comma-separated channel counts 1...\(VAEConfig.maxChannels), e.g. 16,32; got \"\(channels)\"")
+    }
+    // Each stride-2 convolution halves the side exactly, and MNIST images are 28 x 28.
+    let side = DigitSet.side
+    guard side % (1 << min(counts.count, 20)) == 0 else {
+      throw ValidationError(
+        "--channels \(channels): \(counts.count) stride-2 convolutions need an image side divisible by \(1 << min(counts.count, 20)), but the images are \(side) x \(side) (at most 2 convolutions)")
+    }
+    return counts.compactMap { $0 }
   }
 
   /// The run config these flags ask for, on top of `base` (defaults, or the checkpoint's when resuming).
@@ -133,7 +163,13 @@ public struct TrainCommand: ParsableCommand {
     var config = base
     if let kind { config.kind = kind }
     config.model.condition = config.kind.conditionWidth(pixels: config.model.inputSize)
+    if let arch, arch != config.model.arch {
+      // Each family has its own default dense layers.
+      config.model.arch = arch
+      config.model.hidden = arch == .conv ? VAEConfig.defaultConvHidden : VAEConfig.bench.hidden
+    }
     if let sizes = try hiddenSizes() { config.model.hidden = sizes }
+    if let counts = try channelCounts() { config.model.channels = counts }
     if let latent { config.model.latent = latent }
     if let activation { config.model.activation = activation }
     if let dropout { config.model.dropout = dropout }
@@ -148,6 +184,13 @@ public struct TrainCommand: ParsableCommand {
     if let input { config.input = input }
     if let testInput { config.testInput = testInput }
     return config
+  }
+
+  /// Flags that only make sense for the other layer family are usage errors.
+  func checkArchitecture(_ config: RunConfig) throws {
+    guard config.model.arch == .mlp else { return }
+    if channels != nil { throw ValidationError("--channels applies to --arch conv; this run is --arch mlp") }
+    if config.model.hidden.isEmpty { throw ValidationError("--hidden none applies to --arch conv; an mlp needs one or more hidden layers") }
   }
 
   public func run() throws {
@@ -170,10 +213,15 @@ public struct TrainCommand: ParsableCommand {
           throw StageError.conflictingOptions(path: found.path, conflicts: conflicts)
         }
         config = wanted
+        try checkArchitecture(config)
+        do { try config.model.validate() } catch { throw StageError.badConfig(path: found.path, reason: "\(error)") }
         let layout = ParameterSet(VAE.tensorLayout(config.model))
         let checkpoint = try TrainingCheckpoint.decode(found.file, layout: layout.entries, count: layout.count, source: found.path)
         resumeFrom = (checkpoint, found.path)
-      } else if folder.holdsRun {
+      } else {
+        try checkArchitecture(config)
+      }
+      if !resume, folder.holdsRun {
         guard force else { throw StageError.runExists(path: runFolder) }
         for (_, path) in try folder.checkpoints.list() { try? FileManager.default.removeItem(atPath: path) }
         try? FileManager.default.removeItem(atPath: folder.log)

@@ -15,6 +15,19 @@ import Testing
     #expect(flops == 419_840_000, "seen \(flops)")
   }
 
+  @Test func shapesOfTheDefaultConvModel() {
+    let shapes = Benchmark.gemmShapes(config: .conv, batch: 128)
+    let flops = shapes.reduce(0) { $0 + $1.flops * Double($1.callsPerStep) }
+    // By hand, 2 m n k per product (rows m = 128 x output pixels of a convolution, or input
+    // pixels of a transposed one): conv 0 [25088, 16] x [16, 8] = 6,422,528, forward and dW
+    // only; conv 1 [6272, 128] x [128, 32] = 51,380,224 three times; each head
+    // [128, 1568] x [1568, 20] = 8,028,160 three times; decoder.project the same three times;
+    // deconv 0 [6272, 32] x [32, 128] = 51,380,224 three times; out [25088, 8] x [8, 16] =
+    // 6,422,528 three times. Total 412,647,424.
+    #expect(flops == 412_647_424, "seen \(flops)")
+    #expect(shapes.contains { $0.m == 25088 && $0.n == 8 && $0.k == 16 && !$0.transposeA && !$0.transposeB })
+  }
+
   @Test func aSmallRunReportsConsistentFigures() throws {
     let config = VAEConfig(inputSize: 64, hidden: [32], latent: 4)
     var generator = Xoshiro256(seed: 2)
@@ -70,7 +83,12 @@ import Testing
   let threads = Int(ProcessInfo.processInfo.environment["THREADS"] ?? "2") ?? 2
   var generator = Xoshiro256(seed: 1)
   let images = (0..<(64 * 64)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
-  let config = VAEConfig(inputSize: 64, hidden: [32, 16], latent: 4, dropout: 0.1)
+  // ALLOC_ARCH=conv counts a conv model's steps instead.
+  let conv = ProcessInfo.processInfo.environment["ALLOC_ARCH"] == "conv"
+  let config =
+    conv
+    ? VAEConfig(inputSize: 64, hidden: [16], latent: 4, dropout: 0.1, condition: 0, arch: .conv, channels: [4, 8])
+    : VAEConfig(inputSize: 64, hidden: [32, 16], latent: 4, dropout: 0.1)
   let trainer = try Trainer(model: config, training: TrainingConfig(batchSize: 16, threads: threads), images: images, count: 64)
   for _ in 0..<steps { trainer.step() }
 }
