@@ -24,7 +24,7 @@ extension VAE {
     let partials = UnsafeMutablePointer<Double>.allocate(capacity: threads * chunks)
     partials.initialize(repeating: 0, count: threads * chunks)
     defer { partials.deallocate() }
-    let bias = UnsafePointer(parameters.values.pointer + outputLayer.bias)
+    let bias = UnsafePointer(parameters.values.pointer + outputBias)
     let single = Parallel(threads: 1)
     var unused = Xoshiro256(seed: 0)
     forEachBatch(count) { start, b in
