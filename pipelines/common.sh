@@ -131,3 +131,9 @@ train_judge() {
   [ -n "${judge_epochs:-}" ] && judge_args=(--epochs "$judge_epochs")
   stage judge "$bin/vae-classify" --data artifacts/data/mnist --out "$judge" --threads "$threads" "${judge_args[@]}"
 }
+
+# report_runs: rewrite artifacts/report/index.html, the table of every run under artifacts/runs
+# (vae-render --report; cheap, so it runs at the end of every pipeline).
+report_runs() {
+  stage report "$bin/vae-render" --report artifacts
+}

@@ -78,7 +78,10 @@ stage train "$bin/vae-train" $(train_mode "$run") --data $data --run "$run" \
 stage evaluate "$bin/vae-eval" --run "$run" --threads "$threads" --judge "$judge" "${levels_args[@]}"
 stage render "$bin/vae-render" --run "$run" --out "artifacts/render/$name"
 
+report_runs
+
 echo
 echo "$pipeline: done in $(( $(date +%s) - start )) s"
+echo "  all runs: artifacts/report/index.html"
 echo "  figures: artifacts/render/$name/index.html"
 echo "  metrics: $run/metrics.json${levels:+, level sweep: $run/levels.csv and levels.svg}"

@@ -48,7 +48,10 @@ stage train "$bin/vae-train" $(train_mode "$run") --model cvae --data $data --ru
 stage evaluate "$bin/vae-eval" --run "$run" --threads "$threads" --judge "$judge" --judge-samples "$judge_samples"
 stage render "$bin/vae-render" --run "$run" --seed "$seed" --out "artifacts/render/$name"
 
+report_runs
+
 echo
 echo "$pipeline: done in $(( $(date +%s) - start )) s"
+echo "  all runs: artifacts/report/index.html"
 echo "  figures: artifacts/render/$name/index.html (labels.png: one row per digit; analogy.png: fixed z under each label)"
 echo "  metrics: $run/metrics.json"

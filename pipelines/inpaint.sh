@@ -51,7 +51,10 @@ stage render "$bin/vae-render" --run "$run" --test-input "$square/images.idx" --
 stage render-rectangles "$bin/vae-render" --run "$run" --test-input "$rectangles/images.idx" \
   --out "artifacts/render/$name-rectangles"
 
+report_runs
+
 echo
 echo "$pipeline: done in $(( $(date +%s) - start )) s"
+echo "  all runs: artifacts/report/index.html"
 echo "  figures: artifacts/render/$name/index.html (centre square), artifacts/render/$name-rectangles/index.html"
 echo "  metrics: $run/metrics.json (centre square), $run/rectangles/metrics.json (rectangles)"

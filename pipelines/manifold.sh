@@ -55,8 +55,11 @@ stage "render cvae" "$bin/vae-render" --run "$cvae_run" --out "artifacts/render/
 stage render "$bin/vae-render" --run "$run" --out "artifacts/render/$name" --manifold-grid "$grid" --beside "$cvae_run" \
   --threads "$threads"
 
+report_runs
+
 echo
 echo "$pipeline: done in $(( $(date +%s) - start )) s"
+echo "  all runs: artifacts/report/index.html"
 echo "  figures: artifacts/render/$name/index.html (the VAE, with the cvae side by side),"
 echo "           artifacts/render/$name-cvae/index.html (the cvae's own page)"
 echo "  metrics: $run/metrics.json, $cvae_run/metrics.json"
