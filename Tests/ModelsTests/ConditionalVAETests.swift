@@ -123,17 +123,7 @@ import Testing
     let images = TrainerTests.bars(50, seed: 1)
     let training = TrainerTests.training(threads: threads)
     func trainer() throws -> Trainer { try Trainer(model: model, training: training, images: images, count: 50, conditions: EpochNoise()) }
-    let straight = try trainer()
-    for _ in 0..<9 { straight.step() }
-    let first = try trainer()
-    for _ in 0..<5 { first.step() }
-    let resumed = try trainer()
-    try resumed.restore(
-      state: first.state, parameters: first.parameters.values.array, adamM: first.optimizer.m.array,
-      adamV: first.optimizer.v.array)
-    for _ in 0..<4 { resumed.step() }
-    let (a, stateA) = TrainerTests.fingerprint(straight)
-    let (b, stateB) = TrainerTests.fingerprint(resumed)
+    let ((a, stateA), (b, stateB)) = try TrainerTests.straightAndResumed(total: 9, split: 5, trainer)
     #expect(stateA == stateB)
     #expect(a == b, "\(zip(a, b).filter { $0 != $1 }.count) of \(a.count) Floats differ after resuming")
     // The condition matters: a run with other conditions ends elsewhere.

@@ -8,22 +8,18 @@ import Testing
   /// direct convolutions of ``ConvolutionReference`` (no im2col, no GEMM).
   struct DoubleConvVAE {
     let config: VAEConfig
-    let entries: [String: ParameterSet.Entry]
+    /// Tensors by name and the dense layers: the MLP reference's.
+    let named: VAETests.DoubleVAE
 
     init(_ vae: VAE) {
       config = vae.config
-      entries = Dictionary(uniqueKeysWithValues: vae.parameters.entries.map { ($0.name, $0) })
+      named = VAETests.DoubleVAE(vae)
     }
 
-    func tensor(_ p: [Double], _ name: String) -> [Double] {
-      guard let e = entries[name] else { return [] }
-      return Array(p[e.offset..<e.offset + e.count])
-    }
+    func tensor(_ p: [Double], _ name: String) -> [Double] { named.tensor(p, name) }
 
     func dense(_ p: [Double], _ name: String, _ x: [Double], _ batch: Int, _ a: Activation?) -> [Double] {
-      guard let e = entries[name + ".weight"] else { return [] }
-      return Reference.linear(
-        x, tensor(p, name + ".weight"), tensor(p, name + ".bias"), batch: batch, inputs: e.shape[0], outputs: e.shape[1], a)
+      named.layer(p, name, x, batch, a)
     }
 
     func sideBySide(_ a: [Double], _ c: [Float]?, batch: Int) -> [Double] {
@@ -262,17 +258,7 @@ import Testing
     let images = TrainerTests.bars(50, seed: 1)
     let training = TrainerTests.training(threads: threads)
     func trainer() throws -> Trainer { try Trainer(model: model, training: training, images: images, count: 50) }
-    let straight = try trainer()
-    for _ in 0..<7 { straight.step() }
-    let first = try trainer()
-    for _ in 0..<3 { first.step() }
-    let resumed = try trainer()
-    try resumed.restore(
-      state: first.state, parameters: first.parameters.values.array, adamM: first.optimizer.m.array,
-      adamV: first.optimizer.v.array)
-    for _ in 0..<4 { resumed.step() }
-    let (a, stateA) = TrainerTests.fingerprint(straight)
-    let (b, stateB) = TrainerTests.fingerprint(resumed)
+    let ((a, stateA), (b, stateB)) = try TrainerTests.straightAndResumed(total: 7, split: 3, trainer)
     #expect(stateA == stateB)
     #expect(a == b, "\(zip(a, b).filter { $0 != $1 }.count) of \(a.count) Floats differ after resuming")
     let again = try trainer()

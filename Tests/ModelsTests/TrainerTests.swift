@@ -33,6 +33,23 @@ import Testing
     return (floats.map(\.bitPattern), trainer.state)
   }
 
+  /// Fingerprints of a trainer from `make` run `total` steps straight, and of one stopped after
+  /// `split` steps whose state, weights and moments are restored into a fresh trainer that runs on to `total`.
+  static func straightAndResumed(
+    total: Int, split: Int, _ make: () throws -> Trainer
+  ) throws -> (straight: ([UInt32], TrainingState), resumed: ([UInt32], TrainingState)) {
+    let straight = try make()
+    for _ in 0..<total { straight.step() }
+    let first = try make()
+    for _ in 0..<split { first.step() }
+    let resumed = try make()
+    try resumed.restore(
+      state: first.state, parameters: first.parameters.values.array, adamM: first.optimizer.m.array,
+      adamV: first.optimizer.v.array)
+    for _ in split..<total { resumed.step() }
+    return (fingerprint(straight), fingerprint(resumed))
+  }
+
   @Test(arguments: [1, 2])
   func resumingIsBitwiseIdentical(threads: Int) throws {
     let images = Self.bars(50, seed: 1)  // 50 images, batch 16: 4 steps per epoch, the last of 2 images
