@@ -4,6 +4,29 @@ import Testing
 @testable import Models
 
 @Suite struct ConvolutionTests {
+  /// dW and db (read from `grads` at `layer`'s offsets) and dx against central differences of
+  /// sum(reference(x, w, b) * r) in Double, each to 1e-3 relative; `label` names the case.
+  static func expectFiniteDifferences(
+    grads: [Float], layer: Linear, w: [Float], b: [Float], x: [Float], dx: [Float], r: [Float], label: String,
+    reference: ([Double], [Double], [Double]) -> [Double], sourceLocation: SourceLocation = #_sourceLocation
+  ) {
+    let dW = Array(grads[layer.weight..<layer.weight + w.count]).doubles
+    let db = Array(grads[layer.bias..<layer.bias + b.count]).doubles
+    func loss(_ x: [Double], _ w: [Double], _ b: [Double]) -> Double {
+      zip(reference(x, w, b), r).reduce(0) { $0 + $1.0 * Double($1.1) }
+    }
+    let numericW = Reference.numericGradient(w.doubles, at: Array(w.indices)) { loss(x.doubles, $0, b.doubles) }
+    let numericB = Reference.numericGradient(b.doubles, at: Array(b.indices)) { loss(x.doubles, w.doubles, $0) }
+    let numericX = Reference.numericGradient(x.doubles, at: Array(x.indices)) { loss($0, w.doubles, b.doubles) }
+    for (name, analytic, numeric) in [("W", dW, numericW), ("b", db, numericB), ("x", dx.doubles, numericX)] {
+      let worst = Reference.worstRelative(analytic, numeric)
+      #expect(
+        worst.error < 1e-3,
+        "\(label) d\(name): worst relative error \(worst.error) at \(worst.index): analytic \(analytic[max(0, worst.index)]) numeric \(numeric[max(0, worst.index)])",
+        sourceLocation: sourceLocation)
+    }
+  }
+
   /// im2col then scatter of a column matrix of ones counts, for every pixel, the patches
   /// that cover it; checked against a count by hand for 4 x 4 images, k = 4, s = 2, p = 1.
   @Test func scatterOfOnesCountsTheCoveringPatches() {
@@ -80,21 +103,8 @@ import Testing
     layer.backward(
       cols: cols, output: y, outputGrad: &dy, inputGrad: &dx, scratch: &scratch, batch: batch, parameters: parameters,
       activation: .tanh, parallel: parallel)
-    let grads = parameters.grads.array
-    let dW = Array(grads[layer.matrix.weight..<layer.matrix.weight + w.count]).doubles
-    let db = Array(grads[layer.matrix.bias..<layer.matrix.bias + b.count]).doubles
-    func loss(_ x: [Double], _ w: [Double], _ b: [Double]) -> Double {
-      zip(reference(x, w, b), r).reduce(0) { $0 + $1.0 * Double($1.1) }
-    }
-    let numericW = Reference.numericGradient(w.doubles, at: Array(w.indices)) { loss(x.doubles, $0, b.doubles) }
-    let numericB = Reference.numericGradient(b.doubles, at: Array(b.indices)) { loss(x.doubles, w.doubles, $0) }
-    let numericX = Reference.numericGradient(x.doubles, at: Array(x.indices)) { loss($0, w.doubles, b.doubles) }
-    for (name, analytic, numeric) in [("W", dW, numericW), ("b", db, numericB), ("x", dx.doubles, numericX)] {
-      let worst = Reference.worstRelative(analytic, numeric)
-      #expect(
-        worst.error < 1e-3,
-        "\(g) d\(name): worst relative error \(worst.error) at \(worst.index): analytic \(analytic[max(0, worst.index)]) numeric \(numeric[max(0, worst.index)])")
-    }
+    Self.expectFiniteDifferences(
+      grads: parameters.grads.array, layer: layer.matrix, w: w, b: b, x: x, dx: dx, r: r, label: "\(g)", reference: reference)
   }
 
   /// The transposed convolution's forward pass against its definition (each input pixel
@@ -148,21 +158,9 @@ import Testing
     layer.backward(
       input: x, output: y, outputGrad: &dy, inputGrad: &dx, scratch: &scratch, batch: batch, parameters: parameters,
       activation: activation, biasDone: untied, parallel: parallel)
-    let grads = parameters.grads.array
-    let dW = Array(grads[layer.matrix.weight..<layer.matrix.weight + w.count]).doubles
-    let db = Array(grads[layer.matrix.bias..<layer.matrix.bias + b.count]).doubles
-    func loss(_ x: [Double], _ w: [Double], _ b: [Double]) -> Double {
-      zip(reference(x, w, b), r).reduce(0) { $0 + $1.0 * Double($1.1) }
-    }
-    let numericW = Reference.numericGradient(w.doubles, at: Array(w.indices)) { loss(x.doubles, $0, b.doubles) }
-    let numericB = Reference.numericGradient(b.doubles, at: Array(b.indices)) { loss(x.doubles, w.doubles, $0) }
-    let numericX = Reference.numericGradient(x.doubles, at: Array(x.indices)) { loss($0, w.doubles, b.doubles) }
-    for (name, analytic, numeric) in [("W", dW, numericW), ("b", db, numericB), ("x", dx.doubles, numericX)] {
-      let worst = Reference.worstRelative(analytic, numeric)
-      #expect(
-        worst.error < 1e-3,
-        "\(g) untied \(untied) d\(name): worst relative error \(worst.error) at \(worst.index): analytic \(analytic[max(0, worst.index)]) numeric \(numeric[max(0, worst.index)])")
-    }
+    Self.expectFiniteDifferences(
+      grads: parameters.grads.array, layer: layer.matrix, w: w, b: b, x: x, dx: dx, r: r, label: "\(g) untied \(untied)",
+      reference: reference)
   }
 
   /// A forward pass of a 28 x 28 convolution against numpy (python3 with numpy; skipped
