@@ -62,14 +62,7 @@ public enum VectorMath {
   public static func log1p(_ x: Vector) -> Vector {
     let one = Vector(repeating: 1)
     let u = x + one
-    // Shift the exponent so that m lands in [sqrt(1/2), sqrt(2)).
-    var bits = bits(u) &+ (0x3F80_0000 - 0x3F35_04F3)
-    let k = (bits &>> 23) &- 127
-    bits = (bits & 0x007F_FFFF) &+ 0x3F35_04F3
-    let m = float(bits: bits)
-    // Float(k) without an int-to-float conversion: k in the low bits of 1.5 * 2^23.
-    let magic = Vector(repeating: 12_582_912)
-    let dk = float(bits: k &+ 0x4B40_0000) - magic
+    let (m, dk) = logReduction(u)
     // The rounding error of u = 1 + x, relative to u. (A Float compare: integer
     // vector compares against a scalar are compiled lane by lane.)
     let positive = dk .> 0
@@ -77,15 +70,7 @@ public enum VectorMath {
     let cBelow: Vector = x - (u - one)
     let c: Vector = positive.select(cAbove, cBelow) / u
     let f: Vector = m - one
-    let s: Vector = f / (f + Vector(repeating: 2))
-    let z: Vector = s * s
-    let w: Vector = z * z
-    let t1: Vector = w * (Vector(repeating: 0.400_009_721_52) + w * Vector(repeating: 0.242_790_788_41))
-    let t2: Vector = z * (Vector(repeating: 0.666_666_626_93) + w * Vector(repeating: 0.284_987_866_88))
-    let hfsq: Vector = Vector(repeating: 0.5) * f * f
-    let lo: Vector = dk * Vector(repeating: 9.058_000_614_5e-6) + c
-    let sum: Vector = s * (hfsq + t2 + t1) + lo
-    var result: Vector = (sum - hfsq) + f + dk * Vector(repeating: 6.931_381_225_6e-1)
+    var result = logPolynomial(f: f, s: f / (f + Vector(repeating: 2)), correction: c, k: dk)
     result.replace(with: Float.infinity, where: x .== Float.infinity)
     result.replace(with: -Float.infinity, where: x .== -1)
     result.replace(with: Float.nan, where: x .< -1)
@@ -101,16 +86,29 @@ public enum VectorMath {
   public static func log1pUnitInterval(_ x: Vector, reciprocal r: Vector) -> Vector {
     let one = Vector(repeating: 1)
     let u = x + one
-    var bits = bits(u) &+ (0x3F80_0000 - 0x3F35_04F3)
-    let k = (bits &>> 23) &- 127
-    bits = (bits & 0x007F_FFFF) &+ 0x3F35_04F3
-    let m = float(bits: bits)
-    let magic = Vector(repeating: 12_582_912)
-    let dk = float(bits: k &+ 0x4B40_0000) - magic
+    let (m, dk) = logReduction(u)
     // u in [1, 2]: k is 0 or 1.
     let c: Vector = (dk .> 0).select(one - (u - x), x - (u - one)) * r
     let f: Vector = m - one
-    let s: Vector = f * reciprocal(f + Vector(repeating: 2))
+    return logPolynomial(f: f, s: f * reciprocal(f + Vector(repeating: 2)), correction: c, k: dk)
+  }
+
+  /// u = 2^k m with m in [sqrt(1/2), sqrt(2)): m, and k as a Float.
+  @inlinable @inline(__always)
+  static func logReduction(_ u: Vector) -> (m: Vector, k: Vector) {
+    // Shift the exponent so that m lands in [sqrt(1/2), sqrt(2)).
+    var bits = bits(u) &+ (0x3F80_0000 - 0x3F35_04F3)
+    let k = (bits &>> 23) &- 127
+    bits = (bits & 0x007F_FFFF) &+ 0x3F35_04F3
+    // Float(k) without an int-to-float conversion: k in the low bits of 1.5 * 2^23.
+    let magic = Vector(repeating: 12_582_912)
+    return (float(bits: bits), float(bits: k &+ 0x4B40_0000) - magic)
+  }
+
+  /// log(2^k m) = k log 2 + log m from f = m - 1, s = f / (2 + f) and the rounding
+  /// correction of u: the degree-8 polynomial in s, with log 2 split in two parts.
+  @inlinable @inline(__always)
+  static func logPolynomial(f: Vector, s: Vector, correction c: Vector, k dk: Vector) -> Vector {
     let z: Vector = s * s
     let w: Vector = z * z
     let t1: Vector = w * (Vector(repeating: 0.400_009_721_52) + w * Vector(repeating: 0.242_790_788_41))
