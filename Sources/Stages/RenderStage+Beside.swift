@@ -45,7 +45,7 @@ extension RenderStage {
       canvasCaption = "The vae \(name) on the same mesh."
     }
     let (plot, scatterCaption) = latentScatter(
-      model: other, images: images, labels: labels, source: source, checkpointText: otherText, width: 720, height: 600)
+      model: other, images: images, labels: labels, source: source, checkpointText: otherText)
     try plot.writeSVG(to: folder + "/" + LatentFile.besideScatter)
     let width = Self.besideWidth
     return HTMLPage.Section(

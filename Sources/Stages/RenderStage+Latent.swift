@@ -161,8 +161,7 @@ extension RenderStage {
 
   /// The test set's posterior means in two dimensions, coloured by digit.
   func latentScatter(
-    model: TrainedModel, images: EvaluationInputs.Images, labels: [UInt8], source: String, checkpointText: String,
-    width: Int = 720, height: Int = 600
+    model: TrainedModel, images: EvaluationInputs.Images, labels: [UInt8], source: String, checkpointText: String
   ) -> (ScatterPlot, String) {
     let count = images.count
     let z = model.config.model.latent
@@ -199,7 +198,7 @@ extension RenderStage {
     }
     let plot = ScatterPlot(
       title: title, xLabel: axes.0, yLabel: axes.1, points: points, categoryNames: (0...9).map { "digit \($0)" },
-      width: width, height: height, radius: 1.6, opacity: 0.5)
+      width: 720, height: 600, radius: 1.6, opacity: 0.5)
     let caption =
       "All \(count) test images of \(source) encoded by \(checkpointText), coloured by their label. \(how) "
       + "Encoder input: \(encodedText). Points are drawn in test-set order, half transparent, so no digit hides the others."
