@@ -55,6 +55,10 @@ public struct CheckpointCommand: ParsableCommand {
           lines.append("position: \(epoch) epochs done, step \(step) (\(inEpoch) into the next epoch)")
         }
         if let crc = file.metadata[SafeTensorsFile.checksumKey] { lines.append("data CRC-32: \(crc)") }
+        let threads = file.metadata["config"].flatMap { try? RunConfig.parse($0, source: path) }?.training.threads
+        lines.append(
+          "trained with: OpenBLAS \(file.metadata[TrainingCheckpoint.kernelsKey] ?? "(not recorded)") kernels, "
+            + "\(threads.map { "\($0) thread\($0 == 1 ? "" : "s")" } ?? "threads unknown"); resuming is bitwise exact under the same two")
         lines.append("tensors:")
         let width = file.tensors.map(\.name.count).max() ?? 0
         for tensor in file.tensors {
@@ -106,7 +110,8 @@ public struct CheckpointCommand: ParsableCommand {
       try StageError.reporting {
         let loaded = try Loaded(path: path)
         let weights = TrainingCheckpoint.file(
-          config: loaded.config, layout: loaded.layout.entries, parameters: loaded.parameters)
+          config: loaded.config, layout: loaded.layout.entries, parameters: loaded.parameters,
+          kernels: loaded.file.metadata[TrainingCheckpoint.kernelsKey])
         try weights.write(to: out)
         print("vae-checkpoint: wrote \(out) (\(weights.tensors.count) tensors, weights only)")
       }

@@ -40,6 +40,14 @@ public final class Console: @unchecked Sendable {
     writeLine(text)
   }
 
+  /// Prints one warning line to stderr (erasing a bar first): the stage goes on.
+  public func warning(_ text: String) {
+    lock.lock()
+    defer { lock.unlock() }
+    eraseBar()
+    writeBar(text + "\n")
+  }
+
   /// Draws `text` as the current bar (only on a terminal).
   public func bar(_ text: String) {
     guard isTerminal else { return }

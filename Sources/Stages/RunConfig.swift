@@ -19,6 +19,14 @@ public struct RunConfig: Codable, Equatable, Sendable {
   public var testInput: String?
   /// Train on the first `limit` training images only (quick runs), if set.
   public var limit: Int?
+  /// Steps between periodic checkpoints (0: epoch ends only). Recorded so that
+  /// a resumed run keeps its cadence; nil in runs from before it was recorded.
+  public var checkpointEvery: Int?
+  /// How many checkpoints the run keeps; nil in runs from before it was recorded.
+  public var keep: Int?
+
+  public static let defaultCheckpointEvery = 500
+  public static let defaultKeep = 3
 
   public static let currentFormat = "digitvae.run/1"
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Checkpoints
+import Compute
 import DataFiles
 import Foundation
 import Models
@@ -91,11 +92,11 @@ public struct TrainCommand: ParsableCommand {
   @Option(help: "Train on the first N training images only (quick runs).")
   public var limit: Int?
 
-  @Option(help: "Write a checkpoint every N steps as well as at each epoch end (0: epoch ends only).")
-  public var checkpointEvery: Int = 500
+  @Option(help: "Write a checkpoint every N steps as well as at each epoch end (0: epoch ends only) (default \(RunConfig.defaultCheckpointEvery); on resume, as the run recorded).")
+  public var checkpointEvery: Int?
 
-  @Option(help: "How many checkpoints to keep; older ones are deleted.")
-  public var keep: Int = 3
+  @Option(help: "How many checkpoints to keep; older ones are deleted (default \(RunConfig.defaultKeep); on resume, as the run recorded).")
+  public var keep: Int?
 
   @Option(help: "Save decode(mu) of the first N test images (0...100) at each epoch end to <run>/snapshots.idx, for vae-render's animation (default 0; on resume, as the file holds).")
   public var snapshotImages: Int?
@@ -119,11 +120,11 @@ public struct TrainCommand: ParsableCommand {
     if let klWarmup, !(klWarmup >= 0 && klWarmup.isFinite) { throw ValidationError("--kl-warmup must be 0 or more, got \(klWarmup)") }
     if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256, got \(threads)") }
     if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit)") }
-    if checkpointEvery < 0 { throw ValidationError("--checkpoint-every must be 0 or more, got \(checkpointEvery)") }
+    if let checkpointEvery, checkpointEvery < 0 { throw ValidationError("--checkpoint-every must be 0 or more, got \(checkpointEvery)") }
     if let snapshotImages, !(0...ReconstructionSnapshots.maxImages).contains(snapshotImages) {
       throw ValidationError("--snapshot-images must be 0...\(ReconstructionSnapshots.maxImages), got \(snapshotImages)")
     }
-    if keep < 1 { throw ValidationError("--keep must be at least 1, got \(keep)") }
+    if let keep, keep < 1 { throw ValidationError("--keep must be at least 1, got \(keep)") }
     _ = try hiddenSizes()
     _ = try channelCounts()
     if kind == .inpaint, input != nil || testInput != nil {
@@ -183,6 +184,8 @@ public struct TrainCommand: ParsableCommand {
     if let limit { config.limit = limit }
     if let input { config.input = input }
     if let testInput { config.testInput = testInput }
+    if let checkpointEvery { config.checkpointEvery = checkpointEvery }
+    if let keep { config.keep = keep }
     return config
   }
 
@@ -196,8 +199,9 @@ public struct TrainCommand: ParsableCommand {
   public func run() throws {
     try StageError.reporting {
       let folder = TrainingSession.Folder(path: runFolder)
-      let defaults = RunConfig(
+      var defaults = RunConfig(
         model: VAEConfig(), training: TrainingConfig(threads: ProcessInfo.processInfo.activeProcessorCount), data: data)
+      (defaults.checkpointEvery, defaults.keep) = (RunConfig.defaultCheckpointEvery, RunConfig.defaultKeep)
       var config = try config(over: defaults)
       var resumeFrom: (checkpoint: TrainingCheckpoint, path: String)?
       if resume {
@@ -212,11 +216,25 @@ public struct TrainCommand: ParsableCommand {
         guard conflicts.isEmpty else {
           throw StageError.conflictingOptions(path: found.path, conflicts: conflicts)
         }
+        // Cadence and retention do not change the numbers: a new value is applied, and said so.
+        for (flag, recorded, given) in [
+          ("--checkpoint-every", stored.checkpointEvery, checkpointEvery), ("--keep", stored.keep, keep),
+        ] {
+          if let recorded, let given, recorded != given {
+            Console.standard.line("vae-train: \(flag) \(given) replaces the run's \(recorded) from here on")
+          }
+        }
+        wanted.checkpointEvery = wanted.checkpointEvery ?? RunConfig.defaultCheckpointEvery
+        wanted.keep = wanted.keep ?? RunConfig.defaultKeep
         config = wanted
         try checkArchitecture(config)
         do { try config.model.validate() } catch { throw StageError.badConfig(path: found.path, reason: "\(error)") }
         let layout = ParameterSet(VAE.tensorLayout(config.model))
         let checkpoint = try TrainingCheckpoint.decode(found.file, layout: layout.entries, count: layout.count, source: found.path)
+        // The environment picks the kernels, not the user: warn rather than refuse (see docs/STAGES.md).
+        if let mismatch = checkpoint.kernelMismatch(running: BLAS.coreName) {
+          Console.standard.warning("vae-train: warning: \(found.path): \(mismatch)")
+        }
         resumeFrom = (checkpoint, found.path)
       } else {
         try checkArchitecture(config)
@@ -228,7 +246,9 @@ public struct TrainCommand: ParsableCommand {
       }
       try Folders.create(runFolder)
       let trap = SignalTrap()
-      let session = TrainingSession(config: config, folder: folder, checkpointEvery: checkpointEvery, keep: keep, trap: trap)
+      let session = TrainingSession(
+        config: config, folder: folder, checkpointEvery: config.checkpointEvery ?? RunConfig.defaultCheckpointEvery,
+        keep: config.keep ?? RunConfig.defaultKeep, trap: trap)
       session.snapshotImages = snapshotImages
       switch try session.run(resume: resumeFrom) {
       case let .finished(checkpoint):

@@ -1,4 +1,5 @@
 import Checkpoints
+import Compute
 import Models
 
 /// How a run's state maps to safetensors tensors (see docs/FORMATS.md, "Checkpoints").
@@ -10,9 +11,12 @@ import Models
 /// - "train.generator": U64 [4], the xoshiro256** state;
 /// - "train.epoch_sums": F64 [5], the running sums of the epoch in progress
 ///   (total, recon, kl, images, seconds), so a resumed epoch reports the same loss.
-/// Metadata: "format", "kind", "content" ("training" or "weights") and "config" (RunConfig JSON).
+/// Metadata: "format", "kind", "content" ("training" or "weights"), "config" (RunConfig JSON)
+/// and "blas_kernels" (the OpenBLAS kernel family that trained it; absent in older files).
 public struct TrainingCheckpoint {
   public static let format = "digitvae.checkpoint/1"
+  /// The metadata key naming the BLAS kernel family the run was trained with.
+  public static let kernelsKey = "blas_kernels"
 
   /// The running sums of the epoch in progress.
   public struct EpochSums: Equatable, Sendable {
@@ -39,8 +43,11 @@ public struct TrainingCheckpoint {
   public var parameters: [Float]
   public var adamM: [Float]
   public var adamV: [Float]
+  /// The OpenBLAS kernel family ("SkylakeX", "Haswell", ...) that computed this state, if recorded.
+  /// Kernel families round differently, so a continuation under another family is not bitwise equal.
+  public var kernels: String?
 
-  /// Captures the trainer's whole state.
+  /// Captures the trainer's whole state, and the kernel family this process runs.
   public init(trainer: Trainer, config: RunConfig, epochSums: EpochSums) {
     self.config = config
     state = trainer.state
@@ -48,12 +55,13 @@ public struct TrainingCheckpoint {
     parameters = trainer.parameters.values.array
     adamM = trainer.optimizer.m.array
     adamV = trainer.optimizer.v.array
+    kernels = BLAS.coreName
   }
 
   /// The file holding all of it; with `weightsOnly`, just the model tensors and config.
   public static func file(
     config: RunConfig, layout: [ParameterSet.Entry], parameters: [Float], adamM: [Float]? = nil, adamV: [Float]? = nil,
-    state: TrainingState? = nil, epochSums: EpochSums? = nil
+    state: TrainingState? = nil, epochSums: EpochSums? = nil, kernels: String? = nil
   ) -> SafeTensorsFile {
     var tensors: [Tensor] = []
     // 8-byte types first so every tensor stays aligned for zero-copy readers.
@@ -80,16 +88,16 @@ public struct TrainingCheckpoint {
       for entry in layout { tensors.append(Tensor(name: "adam.v." + entry.name, floats: slice(adamV, entry), shape: entry.shape)) }
     }
     let content = state == nil ? "weights" : "training"
-    return SafeTensorsFile(
-      tensors: tensors,
-      metadata: ["format": format, "kind": config.kind.rawValue, "content": content, "config": config.json()])
+    var metadata = ["format": format, "kind": config.kind.rawValue, "content": content, "config": config.json()]
+    metadata[kernelsKey] = kernels
+    return SafeTensorsFile(tensors: tensors, metadata: metadata)
   }
 
   /// This checkpoint as a file.
   public func file(layout: [ParameterSet.Entry]) -> SafeTensorsFile {
     Self.file(
       config: config, layout: layout, parameters: parameters, adamM: adamM, adamV: adamV, state: state,
-      epochSums: epochSums)
+      epochSums: epochSums, kernels: kernels)
   }
 
   /// The run config stored in a checkpoint's metadata; `source` names the file in errors.
@@ -159,15 +167,30 @@ public struct TrainingCheckpoint {
       config: config, state: state, epochSums: epochSums,
       parameters: try flatten(file, layout: layout, count: count, source: source),
       adamM: try flatten(file, prefix: "adam.m.", layout: layout, count: count, source: source),
-      adamV: try flatten(file, prefix: "adam.v.", layout: layout, count: count, source: source))
+      adamV: try flatten(file, prefix: "adam.v.", layout: layout, count: count, source: source),
+      kernels: file.metadata[kernelsKey])
   }
 
-  init(config: RunConfig, state: TrainingState, epochSums: EpochSums, parameters: [Float], adamM: [Float], adamV: [Float]) {
+  init(
+    config: RunConfig, state: TrainingState, epochSums: EpochSums, parameters: [Float], adamM: [Float], adamV: [Float],
+    kernels: String?
+  ) {
     self.config = config
     self.state = state
     self.epochSums = epochSums
     self.parameters = parameters
     self.adamM = adamM
     self.adamV = adamV
+    self.kernels = kernels
+  }
+
+  /// Why continuing this checkpoint here cannot match an uninterrupted run bit
+  /// for bit, or nil when it can (same kernel family, or none recorded).
+  /// The thread count needs no check here: it is part of the config, and
+  /// `RunConfig.conflicts` refuses a different one.
+  public func kernelMismatch(running current: String) -> String? {
+    guard let kernels, kernels != current else { return nil }
+    return "trained with OpenBLAS \(kernels) kernels, but this process runs \(current) kernels "
+      + "(set by OPENBLAS_CORETYPE or the CPU): the continuation is a valid training but will not be bitwise equal to an uninterrupted run"
   }
 }

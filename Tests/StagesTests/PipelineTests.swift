@@ -18,10 +18,7 @@ import TestSupport
     for part in ["pipelines", "scripts"] {
       try FileManager.default.copyItem(atPath: root + "/" + part, toPath: folder.file(part))
     }
-    let environment = [
-      "DIGITVAE_BIN": ProcessRunner.productsFolder, "MNIST_MIRROR": mnist,
-      "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-    ]
+    let environment = ["DIGITVAE_BIN": ProcessRunner.productsFolder, "MNIST_MIRROR": mnist]
     // A 1-epoch judge and two sweep levels keep the judge's and the sweep's share of the time small.
     let arguments = ["--name", "t", "--epochs", "2", "--threads", "2", "--judge-epochs", "1", "--levels", "0.3,0.6"]
     let checkpoints = folder.file("artifacts/runs/t/checkpoints")
@@ -29,7 +26,7 @@ import TestSupport
     let first = Process()
     first.executableURL = URL(fileURLWithPath: folder.file("pipelines/denoise.sh"))
     first.arguments = arguments
-    first.environment = environment
+    first.environment = ProcessRunner.environment(environment)
     first.currentDirectoryURL = URL(fileURLWithPath: folder.path)
     let log = folder.file("first.log")
     _ = FileManager.default.createFile(atPath: log, contents: nil)

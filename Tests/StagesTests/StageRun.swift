@@ -4,7 +4,7 @@ import TestSupport
 
 /// Runs a built stage executable and checks the failure contract.
 enum StageRun {
-  /// Runs `vae-<name>` in `folder` with only the given environment variables.
+  /// Runs `vae-<name>` in `folder`, in `ProcessRunner.environment(environment)`.
   static func run(_ name: String, _ arguments: [String], in folder: String, environment: [String: String] = [:]) throws -> ProcessResult {
     let path = ProcessRunner.executable(name)
     guard FileManager.default.isExecutableFile(atPath: path) else {

@@ -22,6 +22,28 @@ import TestSupport
     #expect(DatasetFetch.mirrors(flags: [], environment: [:], dataset: .kmnist) == Dataset.kmnist.mirrors.map(Mirror.init))
   }
 
+  /// Every child of a test runs in the test process's environment (so the
+  /// machine's choice of BLAS kernels reaches all alike), without the
+  /// project's own variables, plus the test's overrides.
+  @Test func childrenRunInTheParentsEnvironmentWithTheTestsOverrides() throws {
+    let result = try ProcessRunner.run("/usr/bin/env", [], in: NSTemporaryDirectory(), environment: ["EPOCHS": "7", "X_TEST": "1"])
+    #expect(result.status == 0, "\(result.stderr)")
+    var seen: [String: String] = [:]
+    for line in result.stdout.split(separator: "\n") {
+      guard let equals = line.firstIndex(of: "=") else { continue }
+      seen[String(line[..<equals])] = String(line[line.index(after: equals)...])
+    }
+    var expected = ProcessInfo.processInfo.environment.filter { !ProcessRunner.projectVariables.contains($0.key) }
+    expected["EPOCHS"] = "7"
+    expected["X_TEST"] = "1"
+    for (name, value) in expected where !value.contains("\n") {
+      #expect(seen[name] == value, "\(name) should reach the child as \(value), seen \(seen[name] ?? "nothing")")
+    }
+    for name in ProcessRunner.projectVariables where name != "EPOCHS" {
+      #expect(seen[name] == nil, "\(name) from the developer's environment reached a child")
+    }
+  }
+
   @Test func contentRangeParsing() {
     #expect(HTTPTransfer.parseContentRange("bytes 100-199/200")! == (100, 200))
     #expect(HTTPTransfer.parseContentRange("bytes 5-9/*")! == (5, nil))

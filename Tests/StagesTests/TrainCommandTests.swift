@@ -1,4 +1,5 @@
 import Checkpoints
+import Compute
 import Foundation
 import Models
 import Stages
@@ -72,6 +73,7 @@ func newestCheckpoint(_ run: String) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: ProcessRunner.executable("vae-train"))
     process.arguments = options + ["--run", run]
+    process.environment = ProcessRunner.environment()  // the same kernels as the reference and the resumption
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try process.run()
@@ -186,5 +188,64 @@ func newestCheckpoint(_ run: String) throws -> String {
     let resumed = try StageRun.run("vae-train", ["--run", run, "--resume", "--epochs", "2"], in: folder.path)
     StageRun.expectOneLineFailure(resumed, naming: path, ["became nan at step 8", "epoch 2"])
     #expect(try CheckpointFolder(path: run + "/checkpoints").list().map(\.step) == [7], "no checkpoint written after the NaN")
+  }
+
+  @Test func resumeKeepsTheRunsCheckpointCadenceAndRetention() throws {
+    let folder = try TemporaryFolder("cadence")
+    defer { folder.remove() }
+    let data = try makeDataFolder(in: folder, train: 320, test: 20)  // 10 steps an epoch at batch 32
+    let run = folder.file("run")
+    let first = try StageRun.run(
+      "vae-train", ["--data", data, "--run", run, "--epochs", "1", "--checkpoint-every", "3", "--keep", "100"] + smallModel,
+      in: folder.path)
+    #expect(first.status == 0, "\(first.stderr)")
+    #expect(try CheckpointFolder(path: run + "/checkpoints").list().map(\.step) == [3, 6, 9, 10])
+    let config = try RunConfig.parse(String(contentsOfFile: run + "/config.json", encoding: .utf8), source: "config.json")
+    #expect(config.checkpointEvery == 3 && config.keep == 100)
+
+    // No flags on resume: the recorded cadence and retention go on.
+    let resumed = try StageRun.run("vae-train", ["--run", run, "--resume", "--epochs", "2"], in: folder.path)
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    #expect(!resumed.stdout.contains("replaces"), "\(resumed.stdout)")
+    #expect(try CheckpointFolder(path: run + "/checkpoints").list().map(\.step) == [3, 6, 9, 10, 12, 15, 18, 20])
+
+    // A new value is applied from there on, and said so.
+    let changed = try StageRun.run("vae-train", ["--run", run, "--resume", "--epochs", "3", "--keep", "2"], in: folder.path)
+    #expect(changed.status == 0, "\(changed.stderr)")
+    #expect(changed.stdout.contains("--keep 2 replaces the run's 100"), "\(changed.stdout)")
+    #expect(try CheckpointFolder(path: run + "/checkpoints").list().map(\.step) == [27, 30])
+    let after = try RunConfig.parse(String(contentsOfFile: run + "/config.json", encoding: .utf8), source: "config.json")
+    #expect(after.checkpointEvery == 3 && after.keep == 2)
+  }
+
+  @Test func aCheckpointRecordsItsKernelsAndResumeUnderOthersWarns() throws {
+    let folder = try TemporaryFolder("kernels")
+    defer { folder.remove() }
+    let data = try makeDataFolder(in: folder, train: 200, test: 20)
+    let run = folder.file("run")
+    let first = try StageRun.run("vae-train", ["--data", data, "--run", run, "--epochs", "1"] + smallModel, in: folder.path)
+    #expect(first.status == 0, "\(first.stderr)")
+    // This process runs in the children's environment, so it picks the same kernels they did.
+    let kernels = BLAS.coreName
+    let path = try newestCheckpoint(run)
+    var file = try SafeTensorsFile.read(from: path)
+    #expect(file.metadata[TrainingCheckpoint.kernelsKey] == kernels)
+    let info = try StageRun.run("vae-checkpoint", ["info", path], in: folder.path)
+    #expect(info.stdout.contains("trained with: OpenBLAS \(kernels) kernels, 1 thread;"), "\(info.stdout)")
+
+    // Same kernels: resume says nothing about them.
+    let same = try StageRun.run("vae-train", ["--run", run, "--resume", "--epochs", "2"], in: folder.path)
+    #expect(same.status == 0 && same.stderr.isEmpty, "\(same.stderr)")
+
+    // A checkpoint from other kernels: one warning line on stderr, and training goes on.
+    let newest = try newestCheckpoint(run)
+    file = try SafeTensorsFile.read(from: newest)
+    file.metadata[TrainingCheckpoint.kernelsKey] = "Elsewhere"
+    try file.write(to: newest)
+    let other = try StageRun.run("vae-train", ["--run", run, "--resume", "--epochs", "3"], in: folder.path)
+    #expect(other.status == 0, "\(other.stderr)")
+    #expect(other.stderrLines.count == 1, "\(other.stderr)")
+    #expect(other.stderr.contains("\(newest): trained with OpenBLAS Elsewhere kernels, but this process runs \(kernels) kernels"))
+    #expect(other.stderr.contains("not be bitwise equal"))
   }
 }

@@ -26,20 +26,39 @@ public enum ProcessRunner {
   /// Path of the built executable `name` (e.g. "vae-fetch").
   public static func executable(_ name: String) -> String { productsFolder + "/" + name }
 
-  /// Runs `path` with `arguments` in `folder`, with exactly `environment`
-  /// (PATH and HOME are added), stdin closed, stdout/stderr captured through files.
+  /// The variables DigitVAE's stages, pipelines and scripts read. A test sets
+  /// the ones it needs; a developer's own values never reach a child.
+  public static let projectVariables: Set<String> = [
+    "MNIST_MIRROR", "DIGITVAE_BIN", "EPOCHS", "NAME", "SEED", "THREADS", "JUDGE_EPOCHS",
+    "KIND", "LEVEL", "LEVELS", "BETA", "GRID",
+  ]
+
+  /// The one environment every child of a test runs in: the test process's own
+  /// minus `projectVariables`, plus `overrides`.
+  ///
+  /// Everything else passes through unchanged, above all `OPENBLAS_CORETYPE`
+  /// and `OPENBLAS_L2_SIZE`: the machine chooses the BLAS kernels, and every
+  /// child of a test (a reference run, an interrupted run, its resumption)
+  /// runs the same ones, so bitwise comparisons between them hold under any
+  /// kernel family.
+  public static func environment(_ overrides: [String: String] = [:]) -> [String: String] {
+    var env = ProcessInfo.processInfo.environment.filter { !projectVariables.contains($0.key) }
+    env["PATH"] = env["PATH"] ?? "/usr/bin:/bin"
+    env["HOME"] = env["HOME"] ?? "/tmp"
+    env.merge(overrides) { _, override in override }
+    return env
+  }
+
+  /// Runs `path` with `arguments` in `folder`, in `environment(overrides)`,
+  /// stdin closed, stdout/stderr captured through files.
   public static func run(
-    _ path: String, _ arguments: [String], in folder: String, environment: [String: String] = [:], timeout: Double = 120
+    _ path: String, _ arguments: [String], in folder: String, environment overrides: [String: String] = [:], timeout: Double = 120
   ) throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: folder)
-    var env = environment
-    let parent = ProcessInfo.processInfo.environment
-    env["PATH"] = env["PATH"] ?? parent["PATH"] ?? "/usr/bin:/bin"
-    env["HOME"] = env["HOME"] ?? parent["HOME"] ?? "/tmp"
-    process.environment = env
+    process.environment = environment(overrides)
     let id = UUID().uuidString
     let outPath = NSTemporaryDirectory() + "/out-\(id)"
     let errPath = NSTemporaryDirectory() + "/err-\(id)"
