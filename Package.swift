@@ -33,14 +33,15 @@ let package = Package(
     .target(name: "Checkpoints", dependencies: ["DataFiles", "CZlib"], swiftSettings: optimised),
     .target(name: "Corruptions", dependencies: ["Compute"], swiftSettings: optimised),
     .target(name: "Imaging", dependencies: ["DataFiles"], swiftSettings: optimised),
+    .target(name: "Terminal"),
     .target(
       name: "Stages",
       dependencies: [
-        "DataFiles", "Compute", "Models", "Checkpoints", "Imaging", "Corruptions",
+        "DataFiles", "Compute", "Models", "Checkpoints", "Imaging", "Corruptions", "Terminal",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: optimised),
-    .target(name: "TestSupport", dependencies: ["DataFiles"], path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["DataFiles", "Terminal"], path: "Tests/TestSupport"),
 
     .testTarget(name: "CorruptionsTests", dependencies: ["Corruptions"]),
     .testTarget(name: "DataFilesTests", dependencies: ["DataFiles", "TestSupport"]),
@@ -49,6 +50,7 @@ let package = Package(
     .testTarget(name: "StagesTests", dependencies: ["Stages", "TestSupport"] + stages.map { .target(name: $0) }),
     .testTarget(name: "ComputeTests", dependencies: ["Compute", "TestSupport"]),
     .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
+    .testTarget(name: "TerminalTests", dependencies: ["Terminal", "TestSupport"]),
   ]
     + stages.map { .executableTarget(name: $0, dependencies: ["Stages"]) }
 )

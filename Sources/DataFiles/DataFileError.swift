@@ -35,6 +35,8 @@ public enum DataFileError: Error, Equatable, CustomStringConvertible {
   case checksumMismatch(path: String, algorithm: String, expected: String, found: String)
   /// A line of a checksum list is not "HEX  NAME".
   case badChecksumLine(path: String, line: Int, text: String)
+  /// A folder (or one of its parents) could not be created.
+  case cannotCreateFolder(path: String, reason: String)
 
   public var description: String {
     switch self {
@@ -80,6 +82,8 @@ public enum DataFileError: Error, Equatable, CustomStringConvertible {
       return "\(path): \(algorithm) mismatch (expected \(expected), found \(found))"
     case let .badChecksumLine(path, line, text):
       return "\(path): line \(line) is not \"HEX  NAME\" with 32 or 64 hex digits (found \"\(text)\")"
+    case let .cannotCreateFolder(path, reason):
+      return "\(path): cannot create folder: \(reason)"
     }
   }
 }

@@ -3,6 +3,7 @@ import Checkpoints
 import DataFiles
 import Foundation
 import Models
+import Terminal
 
 /// `vae-checkpoint`: look into, verify and export checkpoints.
 public struct CheckpointCommand: ParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import DataFiles
 import Foundation
 import Models
+import Terminal
 
 /// `vae-classify`: train the judge classifier that scores generated digits, or evaluate one.
 public struct ClassifyCommand: ParsableCommand {

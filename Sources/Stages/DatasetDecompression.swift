@@ -1,4 +1,5 @@
 import DataFiles
+import Terminal
 
 /// The work of `vae-decompress`: both splits of a data set, each skipped
 /// when its inputs and outputs match `.vae-decompress.manifest.json`.

@@ -1,5 +1,6 @@
 import DataFiles
 import Foundation
+import Terminal
 
 /// The work of `vae-fetch`: make `folder` hold a data set's four verified
 /// `.gz` files, fetching only those that are missing or wrong.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DataFiles
+import Terminal
 
 /// `vae-decompress`: turn the fetched `.gz` files into checked IDX files.
 public struct DecompressCommand: ParsableCommand {

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import DataFiles
 import Foundation
+import Terminal
 
 /// Fetches single files from a list of mirrors into a folder: each into
 /// `NAME.part`, verified against its checksum, then renamed to `NAME`.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Terminal
 
 /// `vae-eval`: measure a trained model on the test set and write metrics.json.
 public struct EvalCommand: ParsableCommand {

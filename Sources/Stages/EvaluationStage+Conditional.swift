@@ -2,6 +2,7 @@ import Compute
 import DataFiles
 import Foundation
 import Models
+import Terminal
 
 /// vae-eval for the conditional models: the test ELBO under each image's condition and,
 /// for an inpainting model, the hole-only scores against a plain VAE and a trivial fill.

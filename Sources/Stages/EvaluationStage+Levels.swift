@@ -1,5 +1,6 @@
 import DataFiles
 import Foundation
+import Terminal
 
 /// vae-eval --levels: the corruption-level sweep's record and run (see `LevelSweep`).
 extension EvaluationStage {

@@ -1,6 +1,7 @@
 import Compute
 import DataFiles
 import Foundation
+import Terminal
 
 /// The work of `vae-eval`, apart from its command line: measure a checkpoint
 /// on the test set and write `metrics.json`.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DataFiles
 import Foundation
+import Terminal
 
 /// `vae-fetch`: download a data set's four `.gz` files and verify them.
 public struct FetchCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
+import Terminal
 #endif
 
 /// One HTTP GET that appends the body to a `.part` file, resuming with a

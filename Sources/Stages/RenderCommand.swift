@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Terminal
 
 /// `vae-render`: draw a run's figures and an index.html report.
 public struct RenderCommand: ParsableCommand {

@@ -1,3 +1,4 @@
+import DataFiles
 import Foundation
 
 /// Every run of an artifacts folder, one ``RunTableRow`` each, for `vae-render --report`.

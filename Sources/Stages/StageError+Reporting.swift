@@ -1,6 +1,7 @@
 import ArgumentParser
 import DataFiles
 import Foundation
+import Terminal
 
 extension StageError {
   /// Runs a stage's body so that whatever it throws reaches the user as one line.

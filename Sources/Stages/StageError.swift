@@ -6,8 +6,6 @@ import DataFiles
 /// so that swift-argument-parser's `Error: <description>` is the only line a
 /// failing stage prints on stderr.
 public enum StageError: Error, Equatable, CustomStringConvertible {
-  /// A folder (or one of its parents) could not be created.
-  case cannotCreateFolder(path: String, reason: String)
   /// An input file a stage needs is not there.
   case missingInput(path: String, hint: String)
   /// A file could not be fetched from any source; `failures` says why, per source.
@@ -52,8 +50,6 @@ public enum StageError: Error, Equatable, CustomStringConvertible {
 
   public var description: String {
     switch self {
-    case let .cannotCreateFolder(path, reason):
-      return "\(path): cannot create folder: \(reason)"
     case let .missingInput(path, hint):
       return "\(path): missing input file; \(hint)"
     case let .allMirrorsFailed(path, failures):

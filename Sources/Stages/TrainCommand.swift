@@ -4,6 +4,7 @@ import Compute
 import DataFiles
 import Foundation
 import Models
+import Terminal
 
 extension Activation: ExpressibleByArgument {}
 extension Architecture: ExpressibleByArgument {}

@@ -2,6 +2,7 @@ import Checkpoints
 import DataFiles
 import Foundation
 import Models
+import Terminal
 
 /// One `vae-train` invocation's work: load the data, build or restore the
 /// trainer, train epoch by epoch with periodic checkpoints, log and stop

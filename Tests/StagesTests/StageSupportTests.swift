@@ -88,7 +88,7 @@ import TestSupport
     try Folders.create(folder.file("a/b/c"))  // existing is fine
     #expect(Files.list(folder.file("a/b")) == ["c"])
     try Files.write([1], to: folder.file("f"))
-    #expect(throws: StageError.cannotCreateFolder(path: folder.file("f/g"), reason: "\(folder.file("f")) is not a folder")) {
+    #expect(throws: DataFileError.cannotCreateFolder(path: folder.file("f/g"), reason: "\(folder.file("f")) is not a folder")) {
       try Folders.create(folder.file("f/g"))
     }
   }

@@ -8,21 +8,21 @@ import Darwin
 public enum Folders {
   /// Creates `path` and any missing parents (like `mkdir -p`).
   ///
-  /// Throws `StageError.cannotCreateFolder` naming the first path that could
+  /// Throws `DataFileError.cannotCreateFolder` naming the first path that could
   /// not be made, e.g. when a parent is a regular file or is read-only.
-  public static func create(_ path: String) throws {
+  public static func create(_ path: String) throws(DataFileError) {
     var built = path.hasPrefix("/") ? "" : "."
     for component in path.split(separator: "/") where !component.isEmpty {
       built += "/" + component
       var info = stat()
       if stat(built, &info) == 0 {
         guard (info.st_mode & S_IFMT) == S_IFDIR else {
-          throw StageError.cannotCreateFolder(path: path, reason: "\(display(built)) is not a folder")
+          throw DataFileError.cannotCreateFolder(path: path, reason: "\(display(built)) is not a folder")
         }
         continue
       }
       if mkdir(built, 0o755) != 0 && errno != EEXIST {
-        throw StageError.cannotCreateFolder(path: path, reason: String(cString: strerror(errno)))
+        throw DataFileError.cannotCreateFolder(path: path, reason: String(cString: strerror(errno)))
       }
     }
   }

@@ -1,21 +1,7 @@
 import Foundation
+@testable import Terminal
 import Testing
-@testable import Stages
-
-/// Collects what a `Console` prints.
-final class CapturedConsole: @unchecked Sendable {
-  private let lock = NSLock()
-  private var _lines: [String] = []
-  private var _bar = ""
-  var lines: [String] { lock.withLock { _lines } }
-  var bar: String { lock.withLock { _bar } }
-
-  func console(isTerminal: Bool) -> Console {
-    Console(
-      isTerminal: isTerminal, line: { text in self.lock.withLock { self._lines.append(text) } },
-      bar: { text in self.lock.withLock { self._bar += text } })
-  }
-}
+import TestSupport
 
 /// A clock the test moves by hand.
 final class FakeClock: @unchecked Sendable {
