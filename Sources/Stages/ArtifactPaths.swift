@@ -1,4 +1,5 @@
 import DataFiles
+import Fetching
 
 /// Default locations of every stage's inputs and outputs, all under `artifacts/`
 /// relative to the working directory (the package root in normal use).

@@ -48,7 +48,7 @@ public struct CheckpointCommand: ParsableCommand {
       try StageError.reporting {
         let file = try SafeTensorsFile.read(from: path)
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        var lines = ["\(path): \(Progress.bytes(Int64(size))), \(file.tensors.count) tensors, content \(file.metadata["content"] ?? "unknown")"]
+        var lines = ["\(path): \(ProgressMeter.bytes(Int64(size))), \(file.tensors.count) tensors, content \(file.metadata["content"] ?? "unknown")"]
         if let epoch = file["train.epoch"].flatMap({ try? $0.int64s().first }),
           let step = file["train.global_step"].flatMap({ try? $0.int64s().first }),
           let inEpoch = file["train.step_in_epoch"].flatMap({ try? $0.int64s().first })

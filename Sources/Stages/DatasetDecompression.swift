@@ -1,4 +1,5 @@
 import DataFiles
+import Fetching
 import Terminal
 
 /// The work of `vae-decompress`: both splits of a data set, each skipped
@@ -44,11 +45,11 @@ public struct DatasetDecompression {
         continue
       }
       let inputStamps = inputs.compactMap(FileStamp.current)
-      let progress = Progress(split.rawValue, total: inputStamps.reduce(0) { $0 + $1.size }, unit: .bytes, console: console)
+      let progress = ProgressMeter(split.rawValue, total: inputStamps.reduce(0) { $0 + $1.size }, unit: .bytes, console: console)
       let result = try Decompression.split(
         imagesGz: inputs[0], labelsGz: inputs[1], imagesOut: outputs[0], labelsOut: outputs[1]
       ) { progress.update(completed: $0) }
-      progress.finish("\(result.count) images and labels, \(Progress.bytes(result.bytesWritten)) of IDX written")
+      progress.finish("\(result.count) images and labels, \(ProgressMeter.bytes(result.bytesWritten)) of IDX written")
       // Input stamps were taken before the work: an input that changed during it reruns next time.
       inputStamps.forEach { manifest.record(input: $0) }
       for path in outputs {

@@ -1,4 +1,5 @@
 import DataFiles
+import Fetching
 import Foundation
 import Terminal
 

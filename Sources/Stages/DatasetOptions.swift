@@ -1,5 +1,6 @@
 import ArgumentParser
 import DataFiles
+import Fetching
 
 /// The `--dataset` option every data stage shares.
 public struct DatasetOptions: ParsableArguments {

@@ -119,7 +119,7 @@ public struct EvalCommand: ParsableCommand {
         for line in metrics.summary() { Console.standard.line(line) }
       case let .wrote(path, metrics):
         Console.standard.line(
-          "vae-eval: \(metrics.checkpoint) on \(metrics.testImageCount) test images in \(Progress.seconds(metrics.seconds))")
+          "vae-eval: \(metrics.checkpoint) on \(metrics.testImageCount) test images in \(ProgressMeter.seconds(metrics.seconds))")
         for line in metrics.summary() { Console.standard.line(line) }
         Console.standard.line("vae-eval: wrote \(path)")
       }
@@ -129,7 +129,7 @@ public struct EvalCommand: ParsableCommand {
         Console.standard.line("vae-eval: \(csv) is up to date (skipped)")
       case let .wrote(csv, svg, rows, seconds):
         let levels = Set(rows.map(\.level)).count
-        Console.standard.line("vae-eval: swept \(levels) level\(levels == 1 ? "" : "s") in \(Progress.seconds(seconds))")
+        Console.standard.line("vae-eval: swept \(levels) level\(levels == 1 ? "" : "s") in \(ProgressMeter.seconds(seconds))")
         for line in LevelSweep.summary(rows) { Console.standard.line(line) }
         Console.standard.line("vae-eval: wrote \(csv) and \(svg)")
       }

@@ -36,7 +36,7 @@ extension EvaluationStage {
     _ inputs: EvaluationInputs, images: EvaluationInputs.Images, seed: UInt64, threads: Int, testMask: String?,
     compare: TrainedModel?, iwSamples: Int? = nil, judge: JudgeScoring? = nil, judgeSamples: Int = 1000
   ) throws -> RunMetrics {
-    let start = Progress.monotonicSeconds()
+    let start = ProgressMeter.monotonicSeconds()
     let model = inputs.model
     let n = images.count
     let d = images.clean.itemSize
@@ -54,10 +54,10 @@ extension EvaluationStage {
       let conditions = LabelCondition.oneHot(labels, classes: ModelKind.classes)
       metrics.elbo = model.elbo(inputs: clean, conditions: conditions, count: n, seed: seed)
       if let k = iwSamples {
-        let iwStart = Progress.monotonicSeconds()
+        let iwStart = ProgressMeter.monotonicSeconds()
         metrics.iwNLL = -model.importanceWeightedBound(images: clean[...], labels: labels[...], count: n, samples: k, seed: seed)
         metrics.iwSamples = k
-        metrics.iwSeconds = Progress.monotonicSeconds() - iwStart
+        metrics.iwSeconds = ProgressMeter.monotonicSeconds() - iwStart
       }
       var restoration: [Float]?
       if let corrupted = images.corrupted?.scalars {
@@ -115,7 +115,7 @@ extension EvaluationStage {
       // The filled images of the figure and of denoise.restored: observed pixels kept, the hole decoded at z = 0.
       metrics.judge = judge?.scores(clean: clean, corrupted: occluded, restored: priorMean)
     }
-    metrics.seconds = Progress.monotonicSeconds() - start
+    metrics.seconds = ProgressMeter.monotonicSeconds() - start
     return metrics
   }
 

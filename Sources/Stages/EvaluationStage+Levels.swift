@@ -35,7 +35,7 @@ extension EvaluationStage {
   ) throws -> LevelSweep.Outcome {
     // The old manifest goes first so that a sweep killed half-way never looks up to date.
     try? FileManager.default.removeItem(atPath: record.manifest)
-    let start = Progress.monotonicSeconds()
+    let start = ProgressMeter.monotonicSeconds()
     var labels: [UInt8]?
     if inputs.model.kind == .cvae {
       let folder = (inputs.testImagesPath as NSString).deletingLastPathComponent
@@ -43,7 +43,7 @@ extension EvaluationStage {
     }
     let rows = try sweep.measure(
       model: inputs.model, clean: images.clean, source: inputs.testImagesPath, labels: labels, judge: judge, threads: threads)
-    let seconds = Progress.monotonicSeconds() - start
+    let seconds = ProgressMeter.monotonicSeconds() - start
     let folder = (record.outputs[0] as NSString).deletingLastPathComponent
     let written = try sweep.write(rows, images: images.count, folder: folder.isEmpty ? "." : folder)
     try StageManifest.stamping(stage: LevelSweep.stageName, options: record.options, inputs: record.inputs, outputs: record.outputs)

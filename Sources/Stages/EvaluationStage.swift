@@ -138,7 +138,7 @@ public struct EvaluationStage {
     _ inputs: EvaluationInputs, images: EvaluationInputs.Images, seed: UInt64, threads: Int, iwSamples: Int? = nil,
     judge: JudgeScoring? = nil
   ) -> RunMetrics {
-    let start = Progress.monotonicSeconds()
+    let start = ProgressMeter.monotonicSeconds()
     let model = inputs.model
     let n = images.count
     let d = images.clean.itemSize
@@ -163,12 +163,12 @@ public struct EvaluationStage {
       testImageCount: n, elbo: elbo, denoise: denoise, seed: seed, seconds: 0)
     metrics.judge = judge?.scores(clean: clean, corrupted: images.corrupted?.scalars, restored: restoration)
     if let k = iwSamples {
-      let iwStart = Progress.monotonicSeconds()
+      let iwStart = ProgressMeter.monotonicSeconds()
       metrics.iwNLL = -model.importanceWeightedBound(images: clean[...], count: n, samples: k, seed: seed)
       metrics.iwSamples = k
-      metrics.iwSeconds = Progress.monotonicSeconds() - iwStart
+      metrics.iwSeconds = ProgressMeter.monotonicSeconds() - iwStart
     }
-    metrics.seconds = Progress.monotonicSeconds() - start
+    metrics.seconds = ProgressMeter.monotonicSeconds() - start
     return metrics
   }
 }

@@ -113,12 +113,12 @@ public struct RenderCommand: ParsableCommand {
         scale: scale, seed: seed, threads: threads)
       stage.manifoldGrid = manifoldGrid
       stage.beside = beside
-      let start = Progress.monotonicSeconds()
+      let start = ProgressMeter.monotonicSeconds()
       switch try stage.run(warn: { Console.standard.line("vae-render: warning: " + $0) }) {
       case let .skipped(folder):
         Console.standard.line("vae-render: \(folder) is up to date (skipped)")
       case let .wrote(folder, files):
-        let seconds = Progress.seconds(Progress.monotonicSeconds() - start)
+        let seconds = ProgressMeter.seconds(ProgressMeter.monotonicSeconds() - start)
         Console.standard.line("vae-render: wrote \(files.joined(separator: ", ")) to \(folder) in \(seconds)")
         Console.standard.line("vae-render: open \(folder)/\(RenderStage.File.index)")
       }
@@ -128,14 +128,14 @@ public struct RenderCommand: ParsableCommand {
   /// `--report`: the table of every run, with a warning line per unreadable run.
   func report(artifacts: String) throws {
     try StageError.reporting {
-      let start = Progress.monotonicSeconds()
+      let start = ProgressMeter.monotonicSeconds()
       let table = try RunTable.read(artifacts: artifacts)
       for row in table.rows where row.isDamaged {
         Console.standard.line("vae-render: warning: \(row.folder) is unreadable: " + row.problems.map(\.description).joined(separator: "; "))
       }
       let path = try table.write(folder: out ?? RunTable.reportFolder(artifacts))
       let damaged = table.rows.filter(\.isDamaged).count
-      let seconds = Progress.seconds(Progress.monotonicSeconds() - start)
+      let seconds = ProgressMeter.seconds(ProgressMeter.monotonicSeconds() - start)
       Console.standard.line(
         "vae-render: wrote \(path): \(table.rows.count) run\(table.rows.count == 1 ? "" : "s"), \(damaged) unreadable, in \(seconds)")
     }

@@ -43,7 +43,5 @@ extension StageError {
   }
 
   /// Collapses whitespace runs (newlines included) into single spaces.
-  public static func oneLine(_ text: String) -> String {
-    text.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\t" || $0 == " " }).joined(separator: " ")
-  }
+  public static func oneLine(_ text: String) -> String { Console.oneLine(text) }
 }

@@ -167,10 +167,10 @@ public final class TrainingSession {
 
     while trainer.epoch < config.training.epochs {
       let epoch = trainer.epoch
-      let progress = Progress(
+      let progress = ProgressMeter(
         "epoch \(epoch + 1)/\(config.training.epochs)", total: Int64(data.count), unit: .items("samples"), console: console)
       progress.update(completed: Int64(min(trainer.stepInEpoch * config.training.batchSize, data.count)))
-      let startClock = Progress.monotonicSeconds()
+      let startClock = ProgressMeter.monotonicSeconds()
       let startSeconds = sums.seconds
       while trainer.epoch == epoch {
         let batch = min(config.training.batchSize, data.count - trainer.stepInEpoch * config.training.batchSize)
@@ -182,7 +182,7 @@ public final class TrainingSession {
             lastGood: lastCheckpoint.isEmpty ? nil : lastCheckpoint)
         }
         sums.add(report, images: batch)
-        sums.seconds = startSeconds + Progress.monotonicSeconds() - startClock
+        sums.seconds = startSeconds + ProgressMeter.monotonicSeconds() - startClock
         progress.update(completed: Int64(sums.images), extra: "loss " + TrainingLog.format(sums.mean.total))
         if let signal = trap?.caught {
           try save()
@@ -208,7 +208,7 @@ public final class TrainingSession {
       console.clearBar()
       console.line(
         "epoch \(epoch + 1)/\(config.training.epochs): train \(Self.describe(row.train)), test \(Self.describe(row.test)) nats/image; "
-          + "\(Progress.seconds(row.seconds)), \(Int(row.samplesPerSecond.rounded())) samples/s")
+          + "\(ProgressMeter.seconds(row.seconds)), \(Int(row.samplesPerSecond.rounded())) samples/s")
     }
     return .finished(checkpoint: lastCheckpoint)
   }

@@ -70,4 +70,9 @@ public final class Console: @unchecked Sendable {
       barVisible = false
     }
   }
+
+  /// Collapses whitespace runs (newlines included) into single spaces.
+  public static func oneLine(_ text: String) -> String {
+    text.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\t" || $0 == " " }).joined(separator: " ")
+  }
 }

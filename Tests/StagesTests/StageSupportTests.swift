@@ -1,19 +1,12 @@
 import ArgumentParser
 import DataFiles
+import Fetching
 import Foundation
 import Testing
 import TestSupport
 @testable import Stages
 
 @Suite struct StageSupportTests {
-  @Test func mirrorsParseURLsFileURLsAndFolders() {
-    #expect(Mirror("https://example.org/mnist") == .http(base: "https://example.org/mnist/"))
-    #expect(Mirror("HTTP://x/") == .http(base: "HTTP://x/"))
-    #expect(Mirror("file:///srv/mnist") == .folder(path: "/srv/mnist"))
-    #expect(Mirror("../shared/data/mnist") == .folder(path: "../shared/data/mnist"))
-    #expect(Mirror("../m/").location(of: "a.gz") == "../m/a.gz")
-    #expect(Mirror("http://h/p").location(of: "a.gz") == "http://h/p/a.gz")
-  }
 
   @Test func mirrorOrderIsFlagsThenEnvironmentThenBuiltIn() {
     let env = ["MNIST_MIRROR": "/env"]
@@ -44,13 +37,6 @@ import TestSupport
     }
   }
 
-  @Test func contentRangeParsing() {
-    #expect(HTTPTransfer.parseContentRange("bytes 100-199/200")! == (100, 200))
-    #expect(HTTPTransfer.parseContentRange("bytes 5-9/*")! == (5, nil))
-    #expect(HTTPTransfer.parseContentRange("items 1-2/3") == nil)
-    #expect(HTTPTransfer.parseContentRange("bytes */200") == nil)
-  }
-
   @Test func errorsBecomeOneLine() {
     let multi = StageError.flattening(NSError(domain: "d", code: 1, userInfo: [NSLocalizedDescriptionKey: "first\nsecond\tthird"]))
     #expect(multi == .other("first second third"))
@@ -72,25 +58,6 @@ import TestSupport
       try StageError.reporting(console: console) { throw ValidationError("bad flag") }
     }
     #expect(try StageError.reporting(console: console) { 42 } == 42)
-  }
-
-  @Test func allMirrorsFailedNamesEachMirror() {
-    let error = StageError.allMirrorsFailed(
-      path: "raw/a.gz",
-      failures: [.init(mirror: "http://x/", reason: "HTTP 404 not found"), .init(mirror: "/m", reason: "no such folder")])
-    #expect(error.description == "raw/a.gz: could not be fetched, all 2 mirrors failed: http://x/ (HTTP 404 not found); /m (no such folder)")
-  }
-
-  @Test func foldersAreCreatedWithParentsOrRefusedByName() throws {
-    let folder = try TemporaryFolder()
-    defer { folder.remove() }
-    try Folders.create(folder.file("a/b/c"))
-    try Folders.create(folder.file("a/b/c"))  // existing is fine
-    #expect(Files.list(folder.file("a/b")) == ["c"])
-    try Files.write([1], to: folder.file("f"))
-    #expect(throws: DataFileError.cannotCreateFolder(path: folder.file("f/g"), reason: "\(folder.file("f")) is not a folder")) {
-      try Folders.create(folder.file("f/g"))
-    }
   }
 
   @Test func defaultArtifactPaths() {

@@ -9,11 +9,11 @@ import Darwin
 /// one plain line. `line(_:)` prints a plain line in both cases.
 ///
 /// ```
-/// let progress = Progress("epoch 3", total: 469, unit: .items("batches"))
+/// let progress = ProgressMeter("epoch 3", total: 469, unit: .items("batches"))
 /// progress.update(completed: 100, extra: "loss 104.2")
 /// progress.finish("loss 103.9")
 /// ```
-public final class Progress {
+public final class ProgressMeter {
   /// What is being counted.
   public enum Unit: Sendable, Equatable {
     /// Bytes, shown as kB/MB/GB with a MB/s rate.
@@ -39,7 +39,7 @@ public final class Progress {
   ///   - clock: seconds from any fixed origin (tests pass a fake one).
   public init(
     _ label: String, total: Int64?, unit: Unit = .bytes, console: Console = .standard,
-    clock: @escaping () -> Double = Progress.monotonicSeconds
+    clock: @escaping () -> Double = ProgressMeter.monotonicSeconds
   ) {
     self.label = label
     self.total = total

@@ -13,7 +13,7 @@ final class FakeClock: @unchecked Sendable {
   @Test func plainOutputIsOneLinePerFinishedItem() {
     let captured = CapturedConsole()
     let clock = FakeClock()
-    let progress = Progress("train-images.gz", total: 9_912_422, console: captured.console(isTerminal: false), clock: clock.read)
+    let progress = ProgressMeter("train-images.gz", total: 9_912_422, console: captured.console(isTerminal: false), clock: clock.read)
     for step in 1...10 {
       clock.now += 0.05
       progress.update(completed: Int64(step) * 991_242)
@@ -30,7 +30,7 @@ final class FakeClock: @unchecked Sendable {
   @Test func terminalOutputRedrawsABarInPlaceWithRateAndExtraText() {
     let captured = CapturedConsole()
     let clock = FakeClock()
-    let progress = Progress("epoch 1", total: 200, unit: .items("batches"), console: captured.console(isTerminal: true), clock: clock.read)
+    let progress = ProgressMeter("epoch 1", total: 200, unit: .items("batches"), console: captured.console(isTerminal: true), clock: clock.read)
     clock.now += 2
     progress.update(completed: 50, extra: "loss 104.2")
     #expect(captured.bar.hasPrefix("\r\u{1B}[K"))
@@ -54,7 +54,7 @@ final class FakeClock: @unchecked Sendable {
   @Test func unknownTotalShowsNoPercentage() {
     let captured = CapturedConsole()
     let clock = FakeClock()
-    let progress = Progress("download", total: nil, console: captured.console(isTerminal: true), clock: clock.read)
+    let progress = ProgressMeter("download", total: nil, console: captured.console(isTerminal: true), clock: clock.read)
     clock.now += 1
     progress.update(completed: 2_500_000)
     #expect(captured.bar.hasSuffix("download  2.5 MB  2.5 MB/s"), "\(captured.bar)")
@@ -65,15 +65,15 @@ final class FakeClock: @unchecked Sendable {
     (1_234_567_890, "1.23 GB"),
   ])
   func byteCounts(count: Int64, text: String) {
-    #expect(Progress.bytes(count) == text)
+    #expect(ProgressMeter.bytes(count) == text)
   }
 
   @Test func secondsAndDecimals() {
-    #expect(Progress.seconds(0.0312) == "0.031 s")
-    #expect(Progress.seconds(2.5) == "2.50 s")
-    #expect(Progress.seconds(83.4) == "83 s")
-    #expect(Progress.decimal(-1.25, digits: 1) == "-1.3" || Progress.decimal(-1.25, digits: 1) == "-1.2")
-    #expect(Progress.decimal(0.05, digits: 2) == "0.05")
-    #expect(Progress.decimal(.nan, digits: 2) == "-")
+    #expect(ProgressMeter.seconds(0.0312) == "0.031 s")
+    #expect(ProgressMeter.seconds(2.5) == "2.50 s")
+    #expect(ProgressMeter.seconds(83.4) == "83 s")
+    #expect(ProgressMeter.decimal(-1.25, digits: 1) == "-1.3" || ProgressMeter.decimal(-1.25, digits: 1) == "-1.2")
+    #expect(ProgressMeter.decimal(0.05, digits: 2) == "0.05")
+    #expect(ProgressMeter.decimal(.nan, digits: 2) == "-")
   }
 }

@@ -15,7 +15,7 @@ final class PartFile {
   init(path: String) throws {
     self.path = path
     fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw StageError.io(path: path, operation: "open for writing", reason: String(cString: strerror(errno))) }
+    guard fd >= 0 else { throw FetchError.io(path: path, operation: "open for writing", reason: String(cString: strerror(errno))) }
   }
 
   deinit { if fd >= 0 { close(fd) } }
@@ -51,7 +51,7 @@ final class PartFile {
     guard close(fd) == 0 else { throw failure("close") }
   }
 
-  private func failure(_ operation: String) -> StageError {
-    StageError.io(path: path, operation: operation, reason: String(cString: strerror(errno)))
+  private func failure(_ operation: String) -> FetchError {
+    FetchError.io(path: path, operation: operation, reason: String(cString: strerror(errno)))
   }
 }

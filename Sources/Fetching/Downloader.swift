@@ -47,11 +47,11 @@ public final class Downloader {
 
   /// Fetches `name` into `folder/name`, verified against `checksum`; returns its digests.
   ///
-  /// Throws `StageError.allMirrorsFailed` naming every mirror tried and why.
+  /// Throws `FetchError.allMirrorsFailed` naming every mirror tried and why.
   public func fetch(name: String, into folder: String, checksum: Checksum, expectedSize: Int64? = nil) throws -> FileDigests {
     let target = folder + "/" + name
     let partPath = target + ".part"
-    var failures: [StageError.MirrorFailure] = []
+    var failures: [FetchError.MirrorFailure] = []
     for (index, mirror) in mirrors.enumerated() {
       let reason: String
       do {
@@ -59,14 +59,14 @@ public final class Downloader {
       } catch let fault as MirrorFault {
         reason = fault.reason
       }
-      failures.append(StageError.MirrorFailure(mirror: mirror.display, reason: reason))
+      failures.append(FetchError.MirrorFailure(mirror: mirror.display, reason: reason))
       if index + 1 < mirrors.count {
         console.line("\(name): \(mirror.display) failed (\(reason)); trying the next mirror")
       }
     }
     // A partial download stays for the next run to resume; an empty one is just clutter.
     if FileStamp.current(partPath)?.size == 0 { unlink(partPath) }
-    throw StageError.allMirrorsFailed(path: target, failures: failures)
+    throw FetchError.allMirrorsFailed(path: target, failures: failures)
   }
 
   /// Why one mirror could not provide the file (internal: becomes a `MirrorFailure`).
@@ -83,7 +83,7 @@ public final class Downloader {
     var restartedAfter416 = false
     while true {
       let part = try PartFile(path: partPath)
-      let progress = Progress(name, total: expectedSize, unit: .bytes, console: console)
+      let progress = ProgressMeter(name, total: expectedSize, unit: .bytes, console: console)
       let result: HTTPTransfer.Outcome
       switch mirror {
       case let .folder(path):
@@ -114,14 +114,14 @@ public final class Downloader {
         guard retryable, retry < settings.retries else { throw MirrorFault(reason: reason) }
         let delay = settings.retryDelay * Double(1 << min(retry, 16))
         retry += 1
-        console.line("\(name): \(reason) from \(mirror.display); retry \(retry) of \(settings.retries) in \(Progress.seconds(delay))")
+        console.line("\(name): \(reason) from \(mirror.display); retry \(retry) of \(settings.retries) in \(ProgressMeter.seconds(delay))")
         if delay > 0 { usleep(UInt32(min(delay, 3600) * 1_000_000)) }
       }
     }
   }
 
   /// Copies a file from a local mirror into the (emptied) `.part` file.
-  private func copy(from source: String, folder: String, into part: PartFile, progress: Progress) throws -> HTTPTransfer.Outcome {
+  private func copy(from source: String, folder: String, into part: PartFile, progress: ProgressMeter) throws -> HTTPTransfer.Outcome {
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
       return .failed(reason: "no such folder", retryable: false)
@@ -144,7 +144,7 @@ public final class Downloader {
 
   /// Hashes the finished `.part` file; on a match renames it into place, else removes it.
   private func verify(
-    partPath: String, target: String, checksum: Checksum, from mirror: Mirror, progress: Progress, resumedAt: Int64
+    partPath: String, target: String, checksum: Checksum, from mirror: Mirror, progress: ProgressMeter, resumedAt: Int64
   ) throws -> FileDigests {
     let digests = try FileDigests.compute(path: partPath)
     if let (algorithm, expected, found) = checksum.mismatch(with: digests) {
@@ -155,7 +155,7 @@ public final class Downloader {
       throw MirrorFault(reason: "\(algorithm) mismatch: expected \(expected), found \(found); download removed\(hint)")
     }
     guard rename(partPath, target) == 0 else {
-      throw StageError.io(path: target, operation: "rename \(partPath) into place", reason: String(cString: strerror(errno)))
+      throw FetchError.io(path: target, operation: "rename \(partPath) into place", reason: String(cString: strerror(errno)))
     }
     var note = "from \(mirror.display), \(checksum.algorithms) ok"
     if resumedAt > 0 { note += ", resumed at byte \(resumedAt)" }

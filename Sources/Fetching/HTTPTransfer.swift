@@ -37,7 +37,7 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     self.part = part
     self.resumeOffset = resumeOffset
     self.written = resumeOffset
-    self.lastActivity = Progress.monotonicSeconds()
+    self.lastActivity = ProgressMeter.monotonicSeconds()
   }
 
   /// Fetches `url` into `part`; `progress` gets (bytes in the file, whole size if known).
@@ -61,17 +61,17 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     request.setValue("identity", forHTTPHeaderField: "Accept-Encoding")
     if resumeOffset > 0 { request.setValue("bytes=\(resumeOffset)-", forHTTPHeaderField: "Range") }
     let task = session.dataTask(with: request)
-    let start = Progress.monotonicSeconds()
+    let start = ProgressMeter.monotonicSeconds()
     task.resume()
     while transfer.done.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
-      let now = Progress.monotonicSeconds()
+      let now = ProgressMeter.monotonicSeconds()
       let (responded, lastActivity, written, total) = transfer.snapshot()
       progress(written, total)
       if !responded, now - start > connectTimeout {
-        transfer.fail(.failed(reason: "no response within \(Progress.seconds(connectTimeout))", retryable: true))
+        transfer.fail(.failed(reason: "no response within \(ProgressMeter.seconds(connectTimeout))", retryable: true))
         task.cancel()
       } else if responded, now - lastActivity > readTimeout {
-        transfer.fail(.failed(reason: "no data for \(Progress.seconds(readTimeout))", retryable: true))
+        transfer.fail(.failed(reason: "no data for \(ProgressMeter.seconds(readTimeout))", retryable: true))
         task.cancel()
       }
     }
@@ -115,7 +115,7 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     lock.lock()
     defer { lock.unlock() }
     responded = true
-    lastActivity = Progress.monotonicSeconds()
+    lastActivity = ProgressMeter.monotonicSeconds()
     guard let http = response as? HTTPURLResponse else {
       failure = .failed(reason: "not an HTTP response", retryable: false)
       return .cancel
@@ -163,7 +163,7 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     do {
       try data.withUnsafeBytes { try part.write($0) }
       written += Int64(data.count)
-      lastActivity = Progress.monotonicSeconds()
+      lastActivity = ProgressMeter.monotonicSeconds()
     } catch {
       failure = .failed(reason: "\(error)", retryable: false)
       dataTask.cancel()
@@ -172,7 +172,7 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
 
   func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
     if let error {
-      let text = StageError.oneLine((error as NSError).localizedDescription)
+      let text = Console.oneLine((error as NSError).localizedDescription)
       fail(.failed(reason: text.isEmpty ? "network error" : text, retryable: true))
     }
     done.signal()

@@ -1,3 +1,4 @@
+import DataFiles
 /// The digit-shaped data sets the pipeline knows how to fetch: each is four
 /// gzip-compressed IDX files in MNIST's layout, with public mirrors and the
 /// sums their publishers list.
