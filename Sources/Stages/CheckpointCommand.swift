@@ -3,6 +3,7 @@ import Checkpoints
 import DataFiles
 import Foundation
 import Models
+import Runs
 import Terminal
 
 /// `vae-checkpoint`: look into, verify and export checkpoints.
@@ -26,7 +27,7 @@ public struct CheckpointCommand: ParsableCommand {
       file = try SafeTensorsFile.read(from: path, requireChecksum: true)
       config = try TrainingCheckpoint.config(of: file, source: path)
       do { try config.model.validate() } catch {
-        throw StageError.badConfig(path: path, reason: "\(error)")
+        throw RunError.badConfig(path: path, reason: "\(error)")
       }
       layout = ParameterSet(VAE.tensorLayout(config.model))
       parameters = try TrainingCheckpoint.flatten(file, layout: layout.entries, count: layout.count, source: path)
@@ -86,7 +87,7 @@ public struct CheckpointCommand: ParsableCommand {
         let loaded = try Loaded(path: path)
         let nonFinite = loaded.parameters.filter { !$0.isFinite }.count
         guard nonFinite == 0 else {
-          throw StageError.badCheckpoint(path: path, reason: "\(nonFinite) parameter values are NaN or infinite")
+          throw RunError.badCheckpoint(path: path, reason: "\(nonFinite) parameter values are NaN or infinite")
         }
         print("\(path): ok (CRC-32 \(loaded.file.metadata[SafeTensorsFile.checksumKey] ?? "?"), \(loaded.file.tensors.count) tensors match the config)")
       }

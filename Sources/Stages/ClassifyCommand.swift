@@ -2,6 +2,7 @@ import ArgumentParser
 import DataFiles
 import Foundation
 import Models
+import Runs
 import Terminal
 
 /// `vae-classify`: train the judge classifier that scores generated digits, or evaluate one.
@@ -52,7 +53,7 @@ public struct ClassifyCommand: ParsableCommand {
 
   func runEvaluation(images imagesPath: String, labels labelsPath: String) throws {
     guard FileStamp.current(out) != nil else {
-      throw StageError.missingInput(path: out, hint: "train a judge first with vae-classify --out \(out)")
+      throw RunError.missingInput(path: out, hint: "train a judge first with vae-classify --out \(out)")
     }
     let judge = try Judge.load(out, threads: threads)
     let (images, labels) = try Self.loadPair(images: imagesPath, labels: labelsPath)
@@ -64,7 +65,7 @@ public struct ClassifyCommand: ParsableCommand {
   /// Images and labels from any two paths, checked to be the same count.
   static func loadPair(images imagesPath: String, labels labelsPath: String) throws -> (IDXArray<UInt8>, [UInt8]) {
     for path in [imagesPath, labelsPath] where FileStamp.current(path) == nil {
-      throw StageError.missingInput(path: path, hint: "run vae-decompress, or check the path")
+      throw RunError.missingInput(path: path, hint: "run vae-decompress, or check the path")
     }
     let images = try DigitSet.loadImages(path: imagesPath)
     let labels = try DigitSet.loadLabels(path: labelsPath)
@@ -79,7 +80,7 @@ public struct ClassifyCommand: ParsableCommand {
       [DigitSet.Member.images, .labels].map { DigitSet.path(folder: data, split: split, member: $0) }
     }
     for path in inputs where FileStamp.current(path) == nil {
-      throw StageError.missingInput(path: path, hint: "run vae-fetch and vae-decompress first (or pass --data)")
+      throw RunError.missingInput(path: path, hint: "run vae-fetch and vae-decompress first (or pass --data)")
     }
     let folder = (out as NSString).deletingLastPathComponent
     try Folders.create(folder.isEmpty ? "." : folder)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Corruptions
 import DataFiles
 import Foundation
+import Runs
 import Terminal
 
 extension CorruptionKind.Side: ExpressibleByArgument {}

@@ -1,5 +1,6 @@
 import DataFiles
 import Fetching
+import Runs
 import Terminal
 
 /// The work of `vae-decompress`: both splits of a data set, each skipped
@@ -25,7 +26,7 @@ public struct DatasetDecompression {
   public func run() throws -> [Split] {
     let files = dataset.files
     for file in files where FileStamp.current(raw + "/" + file.name) == nil {
-      throw StageError.missingInput(path: raw + "/" + file.name, hint: "run vae-fetch first (or pass --raw)")
+      throw RunError.missingInput(path: raw + "/" + file.name, hint: "run vae-fetch first (or pass --raw)")
     }
     try Folders.create(data)
     let manifestPath = StageManifest.path(folder: data, stage: Self.stageName)

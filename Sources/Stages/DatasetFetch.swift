@@ -1,6 +1,7 @@
 import DataFiles
 import Fetching
 import Foundation
+import Runs
 import Terminal
 
 /// The work of `vae-fetch`: make `folder` hold a data set's four verified

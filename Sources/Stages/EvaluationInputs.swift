@@ -1,6 +1,7 @@
 import Checkpoints
 import DataFiles
 import Foundation
+import Runs
 
 /// What vae-eval and vae-render work from: a trained model, the clean test
 /// images, and optionally a corrupted copy of them, all resolved from the
@@ -71,14 +72,14 @@ public struct EvaluationInputs {
     } else {
       var isFolder: ObjCBool = false
       guard FileManager.default.fileExists(atPath: run, isDirectory: &isFolder), isFolder.boolValue else {
-        throw StageError.missingRun(path: run)
+        throw RunError.missingRun(path: run)
       }
-      let found = try TrainingSession.Folder(path: run).checkpoints.newestValid()
+      let found = try RunFolder(path: run).checkpoints.newestValid()
       chosen = found.path
       rejected = found.rejected
     }
     guard FileManager.default.fileExists(atPath: chosen) else {
-      throw StageError.missingInput(path: chosen, hint: "no such checkpoint; vae-checkpoint info lists a run's checkpoints")
+      throw RunError.missingInput(path: chosen, hint: "no such checkpoint; vae-checkpoint info lists a run's checkpoints")
     }
     let model = try TrainedModel.load(run: run, checkpoint: chosen, threads: threads)
     let position = try Self.position(of: chosen)
@@ -112,7 +113,7 @@ public struct EvaluationInputs {
     guard let testInputPath else { return Images(clean: clean, corrupted: nil) }
     let corrupted = try DigitSet.loadImages(path: testInputPath)
     guard corrupted.shape == clean.shape else {
-      throw StageError.dataMismatch(
+      throw RunError.dataMismatch(
         path: testInputPath,
         reason: "holds \(Self.shape(corrupted.shape)) images but the test set \(testImagesPath) holds \(Self.shape(clean.shape)); "
           + "was it corrupted from another file?")

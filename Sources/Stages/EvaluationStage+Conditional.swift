@@ -2,6 +2,7 @@ import Compute
 import DataFiles
 import Foundation
 import Models
+import Runs
 import Terminal
 
 /// vae-eval for the conditional models: the test ELBO under each image's condition and,
@@ -18,15 +19,15 @@ extension EvaluationStage {
   /// Reads test masks, checked to be 0/1 bytes of the occluded images' shape.
   static func loadMasks(path: String, like occluded: IDXArray<UInt8>, occludedPath: String) throws -> IDXArray<UInt8> {
     guard FileManager.default.fileExists(atPath: path) else {
-      throw StageError.missingInput(path: path, hint: "an inpainting model needs the masks of the occluded test images; vae-corrupt writes mask.idx beside images.idx")
+      throw RunError.missingInput(path: path, hint: "an inpainting model needs the masks of the occluded test images; vae-corrupt writes mask.idx beside images.idx")
     }
     let masks = try DigitSet.loadImages(path: path)
     guard masks.itemCount == occluded.itemCount else {
-      throw StageError.dataMismatch(
+      throw RunError.dataMismatch(
         path: path, reason: "holds \(masks.itemCount) masks but \(occludedPath) holds \(occluded.itemCount) images; were they made together?")
     }
     if let bad = masks.scalars.firstIndex(where: { $0 > 1 }) {
-      throw StageError.dataMismatch(path: path, reason: "mask value \(masks.scalars[bad]) at byte \(bad); masks hold 1 (observed) or 0 (hidden)")
+      throw RunError.dataMismatch(path: path, reason: "mask value \(masks.scalars[bad]) at byte \(bad); masks hold 1 (observed) or 0 (hidden)")
     }
     return masks
   }
@@ -77,7 +78,7 @@ extension EvaluationStage {
       guard let occludedArray = images.corrupted, let occludedPath = inputs.testInputPath,
         let maskPath = maskPath(testMask: testMask, testInput: occludedPath)
       else {
-        throw StageError.missingInput(
+        throw RunError.missingInput(
           path: inputs.testImagesPath + " (occluded copy)",
           hint: "an inpainting model is evaluated on occluded test images: give --test-input <vae-corrupt folder>/images.idx")
       }
@@ -134,7 +135,7 @@ extension EvaluationStage {
     guard let run else { return nil }
     let model = try TrainedModel.load(run: run, checkpoint: nil, threads: threads)
     guard model.kind == .vae else {
-      throw StageError.badConfig(path: model.path, reason: "--compare-run must name a plain VAE run, this one is \(model.kind.rawValue)")
+      throw RunError.badConfig(path: model.path, reason: "--compare-run must name a plain VAE run, this one is \(model.kind.rawValue)")
     }
     return model
   }

@@ -1,5 +1,6 @@
 import DataFiles
 import Foundation
+import Runs
 import Terminal
 
 /// vae-eval --levels: the corruption-level sweep's record and run (see `LevelSweep`).

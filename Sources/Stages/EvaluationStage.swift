@@ -1,6 +1,7 @@
 import Compute
 import DataFiles
 import Foundation
+import Runs
 import Terminal
 
 /// The work of `vae-eval`, apart from its command line: measure a checkpoint
@@ -81,7 +82,7 @@ public struct EvaluationStage {
     if let iwSamples { options["iw-samples"] = String(iwSamples) }
     if judge != nil, inputs.model.kind == .cvae { options["judge-samples"] = String(judgeSamples) }
     if iwSamples != nil, inputs.model.kind == .inpaint {
-      throw StageError.badConfig(
+      throw RunError.badConfig(
         path: inputs.model.path,
         reason: "--iw-samples needs a vae or cvae, but this is an inpaint model, whose likelihood is conditioned on the observed pixels and so not comparable; drop --iw-samples")
     }

@@ -3,6 +3,7 @@ import DataFiles
 import Foundation
 import Imaging
 import Models
+import Runs
 
 /// vae-eval's use of a judge classifier (vae-classify): the share of a set of images
 /// that the judge labels as the digit each should show.
@@ -25,25 +26,25 @@ public struct JudgeScoring {
   /// the model: the judge must read images of the model's size and tell ten digits apart.
   public static func load(path: String, model: TrainedModel, testImages: String, count: Int, threads: Int) throws -> JudgeScoring {
     guard FileStamp.current(path) != nil else {
-      throw StageError.missingInput(path: path, hint: "--judge names a vae-classify checkpoint; train one with vae-classify --out \(path)")
+      throw RunError.missingInput(path: path, hint: "--judge names a vae-classify checkpoint; train one with vae-classify --out \(path)")
     }
     let judge = try Judge.load(path, threads: threads)
     guard judge.config.inputs == model.config.model.inputSize else {
-      throw StageError.dataMismatch(
+      throw RunError.dataMismatch(
         path: path,
         reason: "the judge reads images of \(judge.config.inputs) pixels, but the model in \(model.path) makes images of "
           + "\(model.config.model.inputSize); train the judge on the model's data")
     }
     guard judge.config.classes == ModelKind.classes else {
-      throw StageError.dataMismatch(path: path, reason: "the judge tells \(judge.config.classes) classes apart, expected the \(ModelKind.classes) digits")
+      throw RunError.dataMismatch(path: path, reason: "the judge tells \(judge.config.classes) classes apart, expected the \(ModelKind.classes) digits")
     }
     let labelsPath = Self.labelsPath(testImages: testImages)
     guard FileStamp.current(labelsPath) != nil else {
-      throw StageError.missingInput(path: labelsPath, hint: "the judge's accuracy needs the test labels; vae-decompress writes them beside the images")
+      throw RunError.missingInput(path: labelsPath, hint: "the judge's accuracy needs the test labels; vae-decompress writes them beside the images")
     }
     let labels = try DigitSet.loadLabels(path: labelsPath)
     guard labels.count == count else {
-      throw StageError.dataMismatch(path: labelsPath, reason: "holds \(labels.count) labels but \(testImages) holds \(count) images")
+      throw RunError.dataMismatch(path: labelsPath, reason: "holds \(labels.count) labels but \(testImages) holds \(count) images")
     }
     return JudgeScoring(judge: judge, path: path, labels: labels)
   }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Corruptions
 import DataFiles
 import Foundation
+import Runs
 
 extension LevelSweep {
   /// A corruption kind whose strength is one number, the level, with its other parameters
@@ -96,17 +97,17 @@ extension LevelSweep {
         let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
         let name = object["kind"] as? String
       else {
-        throw StageError.dataMismatch(path: path, reason: "not a vae-corrupt spec.json with a \"kind\"; choose the kind with --levels-kind")
+        throw RunError.dataMismatch(path: path, reason: "not a vae-corrupt spec.json with a \"kind\"; choose the kind with --levels-kind")
       }
       guard let kind = CorruptCommand.Kind(rawValue: name) else {
-        throw StageError.dataMismatch(path: path, reason: "unknown corruption kind \"\(name)\"; choose one with --levels-kind")
+        throw RunError.dataMismatch(path: path, reason: "unknown corruption kind \"\(name)\"; choose one with --levels-kind")
       }
       guard kind != .half, kind != .mixed else {
         throw ValidationError("--levels: the test input was corrupted by \(name) (\(path)), which has no level; choose a kind with --levels-kind")
       }
       var family = try Family(kind: kind)
       let words = object["description"] as? String ?? ""
-      func unreadable() -> StageError {
+      func unreadable() -> RunError {
         .dataMismatch(path: path, reason: "cannot read the \(name) parameters from the description \"\(words)\"; choose the kind with --levels-kind")
       }
       switch kind {

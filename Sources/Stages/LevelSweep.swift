@@ -4,6 +4,7 @@ import Corruptions
 import DataFiles
 import Foundation
 import Imaging
+import Runs
 
 /// `vae-eval --levels`: how the model's restorations hold up as one corruption grows
 /// stronger. The clean test images are corrupted at each level (the same `Corrupter` as
@@ -121,7 +122,7 @@ public struct LevelSweep {
     let d = clean.itemSize
     let side = DigitSet.side
     guard clean.shape == [n, side, side] else {
-      throw StageError.dataMismatch(
+      throw RunError.dataMismatch(
         path: source, reason: "the level sweep corrupts \(side)x\(side) images, found \(EvaluationInputs.shape(clean.shape))")
     }
     let parallel = Parallel(threads: threads)

@@ -2,6 +2,7 @@ import DataFiles
 import Foundation
 import Imaging
 import Models
+import Runs
 
 /// `vae-render --beside RUN`: a plain VAE's 2-D latent space drawn next to another run's
 /// (typically a cvae with the same latent size), canvas by canvas and scatter by scatter.
@@ -14,12 +15,12 @@ extension RenderStage {
   func besideModel(of besideRun: String, next model: TrainedModel) throws -> TrainedModel {
     let other = try TrainedModel.load(run: besideRun, checkpoint: nil, threads: threads)
     guard model.config.model.latent == 2 else {
-      throw StageError.badConfig(
+      throw RunError.badConfig(
         path: model.path,
         reason: "--beside compares 2-D latent spaces, but this run's code has \(model.config.model.latent) dimensions")
     }
     guard other.config.model.latent == 2, other.kind != .inpaint else {
-      throw StageError.badConfig(
+      throw RunError.badConfig(
         path: other.path,
         reason: "--beside needs a vae or cvae with a 2-D code, found a \(other.kind.rawValue) with \(other.config.model.latent) dimensions")
     }

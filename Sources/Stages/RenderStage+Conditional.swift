@@ -2,6 +2,7 @@ import DataFiles
 import Foundation
 import Imaging
 import Models
+import Runs
 
 /// vae-render for the conditional models: a cvae's per-label grid, analogy grid and
 /// labelled reconstructions; an inpaint model's original / occluded / filled triplets.
@@ -20,7 +21,7 @@ extension RenderStage {
   /// Renders a cvae or inpaint run (called by ``run(warn:)`` for those kinds).
   func runConditional(_ inputs: EvaluationInputs, warn: (String) -> Void) throws -> Outcome {
     let model = inputs.model
-    let runFolder = TrainingSession.Folder(path: run)
+    let runFolder = RunFolder(path: run)
     let log = try TrainingLog.read(from: runFolder.log)
     let (metrics, metricsProblem) = readMetrics(warn: warn)
     let metricsPath = self.metricsPath

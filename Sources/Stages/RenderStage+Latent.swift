@@ -2,6 +2,7 @@ import DataFiles
 import Foundation
 import Imaging
 import Models
+import Runs
 
 /// The figures of vae-render that look into the latent space and into
 /// training: the 2-D manifold canvas, the latent scatter of the test set, the
@@ -49,7 +50,7 @@ extension RenderStage {
     let files = FileManager.default
     let latent = inputs.model.config.model.latent
     let labels = (inputs.testImagesPath as NSString).deletingLastPathComponent + "/" + DigitSet.Member.labels.fileName(.test)
-    let snapshots = TrainingSession.Folder(path: run).snapshots
+    let snapshots = RunFolder(path: run).snapshots
     var plan = LatentPlan(
       kind: inputs.model.config.kind.rawValue, latent: latent, labelsPath: files.fileExists(atPath: labels) ? labels : nil,
       snapshotsPath: files.fileExists(atPath: snapshots) ? snapshots : nil, figures: [])
@@ -98,7 +99,7 @@ extension RenderStage {
       do {
         let labels = try DigitSet.loadLabels(path: labelsPath)
         guard labels.count == images.count else {
-          throw StageError.dataMismatch(
+          throw RunError.dataMismatch(
             path: labelsPath, reason: "holds \(labels.count) labels for the \(images.count) images of \(inputs.testImagesPath)")
         }
         let (plot, caption) = latentScatter(
@@ -264,7 +265,7 @@ extension RenderStage {
     let snapshots = try ReconstructionSnapshots.read(from: path)
     let n = snapshots.images
     guard n <= images.count, images.clean.itemSize == DigitSet.side * DigitSet.side else {
-      throw StageError.dataMismatch(path: path, reason: "holds \(n) images per frame but the test set has \(images.count)")
+      throw RunError.dataMismatch(path: path, reason: "holds \(n) images per frame but the test set has \(images.count)")
     }
     let d = images.clean.itemSize
     func tiles(_ pixels: [UInt8]) -> [[UInt8]] { (0..<n).map { Array(pixels[($0 * d)..<(($0 + 1) * d)]) } }

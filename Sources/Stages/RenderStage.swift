@@ -1,6 +1,7 @@
 import DataFiles
 import Foundation
 import Imaging
+import Runs
 
 /// The work of `vae-render`, apart from its command line: draw a run's
 /// figures and write them with an `index.html` report into one folder.
@@ -107,7 +108,7 @@ public struct RenderStage {
     let inputs = try EvaluationInputs.resolve(run: run, checkpoint: checkpoint, data: data, testInput: testInput, threads: threads)
     for rejected in inputs.rejected { warn("skipping \(rejected.path): \(rejected.reason)") }
     if inputs.model.kind != .vae { return try runConditional(inputs, warn: warn) }
-    let runFolder = TrainingSession.Folder(path: run)
+    let runFolder = RunFolder(path: run)
     let log = try TrainingLog.read(from: runFolder.log)
     let (metrics, metricsProblem) = readMetrics(warn: warn)
     let metricsPath = self.metricsPath
@@ -123,7 +124,7 @@ public struct RenderStage {
     if let beside {
       besideModel = try self.besideModel(of: beside, next: inputs.model)
       guard latent.labelsPath != nil else {
-        throw StageError.missingInput(
+        throw RunError.missingInput(
           path: (inputs.testImagesPath as NSString).deletingLastPathComponent + "/test-labels.idx",
           hint: "--beside colours the latent scatters by label")
       }
@@ -184,7 +185,7 @@ public struct RenderStage {
     if let besideModel, let beside, let labelsPath = latent.labelsPath {
       let labels = try DigitSet.loadLabels(path: labelsPath)
       guard labels.count == images.count else {
-        throw StageError.dataMismatch(
+        throw RunError.dataMismatch(
           path: labelsPath, reason: "holds \(labels.count) labels for the \(images.count) images of \(inputs.testImagesPath)")
       }
       let section = try drawBeside(besideModel, besideRun: beside, images: images, labels: labels, source: inputs.testImagesPath)

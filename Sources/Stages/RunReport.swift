@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import Models
+import Runs
 
 /// The words and tables of a run's `index.html`, and its two loss plots: every
 /// caption says which images, which checkpoint and which corruption it shows.
@@ -149,7 +150,7 @@ struct RunReport {
   }
 
   func lossSection() -> HTMLPage.Section {
-    let logPath = TrainingSession.Folder(path: run).log
+    let logPath = RunFolder(path: run).log
     guard figures.contains(File.loss) else {
       return HTMLPage.Section(title: "Training curves", blocks: [.paragraph("\(logPath) has no finished epochs yet, so there are no curves.")])
     }
@@ -277,7 +278,7 @@ struct RunReport {
   }
 
   func logSection() -> HTMLPage.Section {
-    let logPath = TrainingSession.Folder(path: run).log
+    let logPath = RunFolder(path: run).log
     guard !log.rows.isEmpty else {
       return HTMLPage.Section(title: "Training log", blocks: [.paragraph("\(logPath) has no rows.")])
     }

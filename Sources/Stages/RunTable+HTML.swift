@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Runs
 
 extension RunTable {
   /// The column headers, in order (see `columnGroups` for the headings above them).

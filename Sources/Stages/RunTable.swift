@@ -1,5 +1,6 @@
 import DataFiles
 import Foundation
+import Runs
 
 /// Every run of an artifacts folder, one ``RunTableRow`` each, for `vae-render --report`.
 ///

@@ -1,5 +1,6 @@
 import Checkpoints
 import Foundation
+import Runs
 
 /// One run folder as `vae-render --report` sees it: whatever of its files could
 /// be read, and a ``Problem`` for each one that could not.
@@ -57,7 +58,7 @@ public struct RunTableRow: Sendable {
   /// Reads the run in `folder`; `artifacts` is the folder holding `runs/`, used to find the
   /// spec.json of a corrupted input whose path in config.json is relative to it.
   public static func read(folder: String, artifacts: String) -> RunTableRow {
-    let files = TrainingSession.Folder(path: folder)
+    let files = RunFolder(path: folder)
     var row = RunTableRow(name: URL(fileURLWithPath: folder).lastPathComponent, folder: folder)
     let manager = FileManager.default
 
@@ -117,7 +118,7 @@ public struct RunTableRow: Sendable {
   mutating func note(_ error: any Error, file: String) {
     let full = folder + "/" + file
     var text: String
-    if case let StageError.badLog(_, line, reason) = error {
+    if case let RunError.badLog(_, line, reason) = error {
       text = line > 0 ? "line \(line): \(reason)" : reason
     } else {
       text = StageError.flattening(error).description

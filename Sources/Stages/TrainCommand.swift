@@ -4,10 +4,12 @@ import Compute
 import DataFiles
 import Foundation
 import Models
+import Runs
 import Terminal
 
 extension Activation: ExpressibleByArgument {}
 extension Architecture: ExpressibleByArgument {}
+extension ModelKind: ExpressibleByArgument {}
 
 /// `vae-train`: train a VAE on IDX images and write checkpoints.
 public struct TrainCommand: ParsableCommand {
@@ -199,7 +201,7 @@ public struct TrainCommand: ParsableCommand {
 
   public func run() throws {
     try StageError.reporting {
-      let folder = TrainingSession.Folder(path: runFolder)
+      let folder = RunFolder(path: runFolder)
       var defaults = RunConfig(
         model: VAEConfig(), training: TrainingConfig(threads: ProcessInfo.processInfo.activeProcessorCount), data: data)
       (defaults.checkpointEvery, defaults.keep) = (RunConfig.defaultCheckpointEvery, RunConfig.defaultKeep)
@@ -229,7 +231,7 @@ public struct TrainCommand: ParsableCommand {
         wanted.keep = wanted.keep ?? RunConfig.defaultKeep
         config = wanted
         try checkArchitecture(config)
-        do { try config.model.validate() } catch { throw StageError.badConfig(path: found.path, reason: "\(error)") }
+        do { try config.model.validate() } catch { throw RunError.badConfig(path: found.path, reason: "\(error)") }
         let layout = ParameterSet(VAE.tensorLayout(config.model))
         let checkpoint = try TrainingCheckpoint.decode(found.file, layout: layout.entries, count: layout.count, source: found.path)
         // The environment picks the kernels, not the user: warn rather than refuse (see docs/STAGES.md).

@@ -1,6 +1,7 @@
 import Compute
 import Foundation
 import Models
+import Runs
 
 extension TrainedModel {
   /// The seeded stream of the importance-weighted bound's eps (apart from the ELBO's).

@@ -2,6 +2,7 @@ import Checkpoints
 import DataFiles
 import Foundation
 import Models
+import Runs
 import Terminal
 
 /// One `vae-train` invocation's work: load the data, build or restore the
@@ -19,24 +20,8 @@ public final class TrainingSession {
     case interrupted(signal: Int32, checkpoint: String)
   }
 
-  /// The run folder's files.
-  public struct Folder: Sendable {
-    public let path: String
-    public init(path: String) { self.path = path }
-    public var config: String { path + "/config.json" }
-    public var log: String { path + "/log.csv" }
-    public var snapshots: String { path + "/" + ReconstructionSnapshots.fileName }
-    public var checkpoints: CheckpointFolder { CheckpointFolder(path: path + "/checkpoints") }
-    /// True when the folder holds anything a run writes.
-    public var holdsRun: Bool {
-      let files = FileManager.default
-      return files.fileExists(atPath: config) || files.fileExists(atPath: log)
-        || ((try? checkpoints.list().isEmpty) == false)
-    }
-  }
-
   public let config: RunConfig
-  public let folder: Folder
+  public let folder: RunFolder
   public let checkpointEvery: Int
   public let keep: Int
   /// Test images whose reconstructions are saved at each epoch end (`ReconstructionSnapshots`);
@@ -45,7 +30,7 @@ public final class TrainingSession {
   private let console: Console
   private let trap: SignalTrap?
 
-  public init(config: RunConfig, folder: Folder, checkpointEvery: Int, keep: Int, console: Console = .standard, trap: SignalTrap? = nil) {
+  public init(config: RunConfig, folder: RunFolder, checkpointEvery: Int, keep: Int, console: Console = .standard, trap: SignalTrap? = nil) {
     self.config = config
     self.folder = folder
     self.checkpointEvery = checkpointEvery
@@ -72,7 +57,7 @@ public final class TrainingSession {
     let train = try DigitSet.loadImages(folder: config.data, split: .train)
     let test = try DigitSet.loadImages(folder: config.data, split: .test)
     guard train.itemSize == pixels else {
-      throw StageError.dataMismatch(
+      throw RunError.dataMismatch(
         path: DigitSet.path(folder: config.data, split: .train, member: .images),
         reason: "images have \(train.itemSize) pixels, the model expects \(pixels)")
     }
@@ -82,7 +67,7 @@ public final class TrainingSession {
       guard let path else { return nil }
       let images = try DigitSet.loadImages(path: path)
       guard images.shape == clean.shape else {
-        throw StageError.dataMismatch(
+        throw RunError.dataMismatch(
           path: path,
           reason: "shape \(images.shape.map(String.init).joined(separator: "x")) differs from the clean images' \(clean.shape.map(String.init).joined(separator: "x"))")
       }
@@ -114,12 +99,12 @@ public final class TrainingSession {
   static func labels(folder: String, split: Split, images: Int) throws -> [UInt8] {
     let path = DigitSet.path(folder: folder, split: split, member: .labels)
     guard FileManager.default.fileExists(atPath: path) else {
-      throw StageError.missingInput(
+      throw RunError.missingInput(
         path: path, hint: "--model cvae is conditioned on the digit labels; vae-decompress writes them beside the images")
     }
     let labels = try DigitSet.loadLabels(path: path)
     guard labels.count == images else {
-      throw StageError.dataMismatch(
+      throw RunError.dataMismatch(
         path: path, reason: "holds \(labels.count) labels but \(DigitSet.path(folder: folder, split: split, member: .images)) holds \(images) images")
     }
     return labels

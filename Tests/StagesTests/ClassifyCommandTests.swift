@@ -2,6 +2,7 @@ import Checkpoints
 import DataFiles
 import Models
 import Foundation
+import Runs
 import Testing
 import TestSupport
 @testable import Stages

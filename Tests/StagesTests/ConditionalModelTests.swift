@@ -1,6 +1,7 @@
 import Checkpoints
 import Foundation
 import Models
+import Runs
 import Stages
 import Testing
 import TestSupport
@@ -92,7 +93,7 @@ import TestSupport
   @Test func configsWithAMismatchedConditionAreRefused() throws {
     var config = RunConfig(model: VAEConfig(), training: TrainingConfig(), data: "d")
     config.kind = .cvae
-    #expect(throws: StageError.self) { try RunConfig.parse(config.json(), source: "c.json") }
+    #expect(throws: RunError.self) { try RunConfig.parse(config.json(), source: "c.json") }
     do {
       _ = try RunConfig.parse(config.json(), source: "c.json")
     } catch {
@@ -101,7 +102,7 @@ import TestSupport
     config.model.condition = 10
     #expect(try RunConfig.parse(config.json(), source: "c.json") == config)
     let unknown = config.json().replacingOccurrences(of: "\"cvae\"", with: "\"gan\"")
-    #expect(throws: StageError.self) { try RunConfig.parse(unknown, source: "c.json") }
+    #expect(throws: RunError.self) { try RunConfig.parse(unknown, source: "c.json") }
     // An old config without "condition" reads as a plain VAE.
     let old = RunConfig(model: VAEConfig(), training: TrainingConfig(), data: "d").json()
       .replacingOccurrences(of: "\"condition\" : 0,", with: "")

@@ -1,6 +1,7 @@
 import Checkpoints
 import Compute
 import Foundation
+import Runs
 import Stages
 import Testing
 import TestSupport

@@ -3,6 +3,7 @@ import Compute
 import DataFiles
 import Foundation
 import Models
+import Runs
 import Testing
 import TestSupport
 

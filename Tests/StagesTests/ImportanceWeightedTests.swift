@@ -1,5 +1,6 @@
 import Compute
 import Foundation
+import Runs
 import Stages
 import Testing
 import TestSupport

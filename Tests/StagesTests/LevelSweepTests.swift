@@ -1,6 +1,7 @@
 import Corruptions
 import DataFiles
 import Foundation
+import Runs
 import Testing
 import TestSupport
 

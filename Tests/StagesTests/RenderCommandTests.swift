@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Runs
 import Stages
 import Testing
 import TestSupport

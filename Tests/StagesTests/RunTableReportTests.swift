@@ -1,5 +1,6 @@
 import Checkpoints
 import Foundation
+import Runs
 import Stages
 import Testing
 import TestSupport

@@ -2,6 +2,7 @@ import ArgumentParser
 import DataFiles
 import Fetching
 import Foundation
+import Runs
 import Testing
 import TestSupport
 @testable import Stages
@@ -42,8 +43,10 @@ import TestSupport
     #expect(multi == .other("first second third"))
     let data = StageError.flattening(DataFileError.truncatedCompressed(path: "a.gz"))
     #expect(data.description == "a.gz: compressed data ends early (truncated download?)")
-    let own = StageError.missingInput(path: "p", hint: "h")
+    let own = StageError.runExists(path: "p")
     #expect(StageError.flattening(own) == own)
+    let run = RunError.missingInput(path: "p", hint: "h")
+    #expect(StageError.flattening(run) == .other("p: missing input file; h"))
   }
 
   @Test func reportingPassesParserErrorsThroughAndClearsTheBar() throws {

@@ -2,6 +2,7 @@ import Checkpoints
 import Compute
 import Foundation
 import Models
+import Runs
 import Stages
 import Testing
 import TestSupport

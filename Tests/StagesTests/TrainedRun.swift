@@ -1,6 +1,7 @@
 import Checkpoints
 import Foundation
 import Models
+import Runs
 import Stages
 import Testing
 import TestSupport

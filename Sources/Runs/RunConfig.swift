@@ -53,18 +53,18 @@ public struct RunConfig: Codable, Equatable, Sendable {
     do {
       let config = try JSONDecoder().decode(RunConfig.self, from: Data(text.utf8))
       guard config.format == currentFormat else {
-        throw StageError.badConfig(path: source, reason: "format is \"\(config.format)\", expected \"\(currentFormat)\"")
+        throw RunError.badConfig(path: source, reason: "format is \"\(config.format)\", expected \"\(currentFormat)\"")
       }
       let width = config.kind.conditionWidth(pixels: config.model.inputSize)
       guard config.model.condition == width else {
-        throw StageError.badConfig(
+        throw RunError.badConfig(
           path: source, reason: "model.condition is \(config.model.condition) but a \(config.kind.rawValue) model needs \(width)")
       }
       return config
-    } catch let error as StageError {
+    } catch let error as RunError {
       throw error
     } catch {
-      throw StageError.badConfig(path: source, reason: "not a DigitVAE run config (\(Self.describe(error)))")
+      throw RunError.badConfig(path: source, reason: "not a DigitVAE run config (\(Self.describe(error)))")
     }
   }
 

@@ -23,14 +23,14 @@ public final class Judge {
 
   /// Loads and checks the judge checkpoint at `path` (CRC required); `threads` for inference.
   ///
-  /// Throws ``StageError/badCheckpoint(path:reason:)`` for a file that is not a judge
+  /// Throws ``RunError/badCheckpoint(path:reason:)`` for a file that is not a judge
   /// (a VAE checkpoint is named as such), a bad config, or tensors that do not fit it.
   public static func load(_ path: String, threads: Int = 1) throws -> Judge {
     let file = try SafeTensorsFile.read(from: path, requireChecksum: true)
     let config = try config(of: file, source: path)
     let classifier: Classifier
     do { classifier = try Classifier(config: config, maxBatch: 1000, parallel: Parallel(threads: max(1, threads))) } catch {
-      throw StageError.badCheckpoint(path: path, reason: "metadata config: \(error)")
+      throw RunError.badCheckpoint(path: path, reason: "metadata config: \(error)")
     }
     let layout = classifier.parameters
     let flat = try TrainingCheckpoint.flatten(file, layout: layout.entries, count: layout.count, source: path)
@@ -43,17 +43,17 @@ public final class Judge {
     let found = file.metadata["format"]
     guard found == format else {
       if found == TrainingCheckpoint.format {
-        throw StageError.badCheckpoint(
+        throw RunError.badCheckpoint(
           path: source,
           reason: "is a VAE checkpoint (format \"\(TrainingCheckpoint.format)\"), not a judge classifier; train one with vae-classify")
       }
-      throw StageError.badCheckpoint(
+      throw RunError.badCheckpoint(
         path: source, reason: "metadata format is \(found.map { "\"\($0)\"" } ?? "missing"), expected \"\(format)\"")
     }
     guard let text = file.metadata["config"], let config = try? JSONDecoder().decode(ClassifierConfig.self, from: Data(text.utf8)) else {
-      throw StageError.badCheckpoint(path: source, reason: "metadata \"config\" is missing or not a classifier config")
+      throw RunError.badCheckpoint(path: source, reason: "metadata \"config\" is missing or not a classifier config")
     }
-    do { try config.validate() } catch { throw StageError.badCheckpoint(path: source, reason: "metadata config: \(error)") }
+    do { try config.validate() } catch { throw RunError.badCheckpoint(path: source, reason: "metadata config: \(error)") }
     return config
   }
 
@@ -73,10 +73,10 @@ public final class Judge {
 
   /// The predicted digit of every image of `images` (N x 28 x 28 UInt8).
   ///
-  /// Throws ``StageError/dataMismatch(path:reason:)`` when the image size is not the judge's input size.
+  /// Throws ``RunError/dataMismatch(path:reason:)`` when the image size is not the judge's input size.
   public func predict(_ images: IDXArray<UInt8>, source: String = "images") throws -> [UInt8] {
     guard images.itemSize == config.inputs else {
-      throw StageError.dataMismatch(
+      throw RunError.dataMismatch(
         path: source, reason: "images have \(images.itemSize) pixels, the judge expects \(config.inputs)")
     }
     let pixels = Classifier.pixels(images.scalars)
@@ -90,7 +90,7 @@ public final class Judge {
   public func accuracy(_ images: IDXArray<UInt8>, labels: [UInt8], source: String = "images") throws -> Double {
     let predicted = try predict(images, source: source)
     guard predicted.count == labels.count else {
-      throw StageError.dataMismatch(path: source, reason: "\(predicted.count) images but \(labels.count) labels")
+      throw RunError.dataMismatch(path: source, reason: "\(predicted.count) images but \(labels.count) labels")
     }
     guard !labels.isEmpty else { return 0 }
     return Double(zip(predicted, labels).filter { $0 == $1 }.count) / Double(labels.count)

@@ -54,11 +54,11 @@ public struct ReconstructionSnapshots: Sendable, Equatable {
   public static func read(from path: String) throws -> ReconstructionSnapshots {
     let array: IDXArray<UInt8>
     do { array = try IDX.read(UInt8.self, from: path) } catch {
-      throw StageError.dataMismatch(path: path, reason: "not a readable UInt8 IDX file (\(error))")
+      throw RunError.dataMismatch(path: path, reason: "not a readable UInt8 IDX file (\(error))")
     }
     let side = DigitSet.side
     guard array.shape.count == 4, array.shape[2] == side, array.shape[3] == side, (1...maxImages).contains(array.shape[1]) else {
-      throw StageError.dataMismatch(
+      throw RunError.dataMismatch(
         path: path,
         reason: "expected reconstruction snapshots of shape [epochs, 1...\(maxImages), \(side), \(side)], found "
           + "[\(array.shape.map(String.init).joined(separator: ", "))]; delete it or train again with --force")
@@ -87,7 +87,7 @@ public struct ReconstructionSnapshots: Sendable, Equatable {
 
 extension ReconstructionSnapshots {
   /// Keeps `<run>/snapshots.idx` in step with a training session.
-  final class Recorder {
+  public final class Recorder {
     let path: String
     var snapshots: ReconstructionSnapshots
     let inputs: ArraySlice<UInt8>
@@ -96,7 +96,7 @@ extension ReconstructionSnapshots {
     /// `requested` is the `--snapshot-images` value: nil continues an existing
     /// file on resume and records nothing otherwise; 0 records nothing.
     /// Returns nil when nothing is to be recorded.
-    static func start(
+    public static func start(
       path: String, requested: Int?, epochsDone: Int, resuming: Bool, testInputs: [UInt8], testCount: Int, imageSize: Int
     ) throws -> Recorder? {
       let exists = FileManager.default.fileExists(atPath: path)
@@ -112,20 +112,20 @@ extension ReconstructionSnapshots {
         return nil
       }
       guard imageSize == ReconstructionSnapshots.imageSize else {
-        throw StageError.dataMismatch(
+        throw RunError.dataMismatch(
           path: path, reason: "snapshots need 28x28 images, this run's have \(imageSize) pixels; leave out --snapshot-images")
       }
       guard n <= testCount else {
-        throw StageError.dataMismatch(path: path, reason: "--snapshot-images \(n) asks for more than the \(testCount) test images")
+        throw RunError.dataMismatch(path: path, reason: "--snapshot-images \(n) asks for more than the \(testCount) test images")
       }
       var snapshots = ReconstructionSnapshots(images: n)
       if let old = existing, epochsDone > 0 {
         guard old.images == n else {
-          throw StageError.dataMismatch(
+          throw RunError.dataMismatch(
             path: path, reason: "holds \(old.images) images per frame, not the \(n) of --snapshot-images; give --snapshot-images \(old.images) or leave it out")
         }
         guard old.frames >= epochsDone else {
-          throw StageError.dataMismatch(
+          throw RunError.dataMismatch(
             path: path,
             reason: "holds \(old.frames) frames but the checkpoint is after \(epochsDone) epochs, so one frame per epoch "
               + "cannot be kept; resume without --snapshot-images, or start over with --force")
@@ -133,7 +133,7 @@ extension ReconstructionSnapshots {
         snapshots = old
         snapshots.trim(toFrames: epochsDone)
       } else if epochsDone > 0 {
-        throw StageError.missingInput(
+        throw RunError.missingInput(
           path: path,
           hint: "resuming after \(epochsDone) epochs, but the earlier epochs made no snapshots; resume without --snapshot-images, or start over with --force")
       }
@@ -148,7 +148,7 @@ extension ReconstructionSnapshots {
     }
 
     /// Adds the frame for the epoch that just ended and rewrites the file.
-    func record(_ model: VAE) throws {
+    public func record(_ model: VAE) throws {
       snapshots.append(model: model, inputs: inputs)
       try snapshots.write(to: path)
     }

@@ -1,5 +1,6 @@
 import DataFiles
 import Foundation
+import Runs
 import Testing
 import TestSupport
 @testable import Stages

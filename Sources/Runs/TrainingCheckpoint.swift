@@ -104,14 +104,14 @@ public struct TrainingCheckpoint {
   public static func config(of file: SafeTensorsFile, source: String) throws -> RunConfig {
     guard file.metadata["format"] == format else {
       if file.metadata["format"] == Judge.format {
-        throw StageError.badCheckpoint(
+        throw RunError.badCheckpoint(
           path: source, reason: "is a judge classifier (format \"\(Judge.format)\", from vae-classify), not a VAE; pass a vae-train checkpoint")
       }
-      throw StageError.badCheckpoint(
+      throw RunError.badCheckpoint(
         path: source, reason: "metadata format is \(file.metadata["format"].map { "\"\($0)\"" } ?? "missing"), expected \"\(format)\"")
     }
     guard let text = file.metadata["config"] else {
-      throw StageError.badCheckpoint(path: source, reason: "no \"config\" in the metadata")
+      throw RunError.badCheckpoint(path: source, reason: "no \"config\" in the metadata")
     }
     return try RunConfig.parse(text, source: source + " (metadata config)")
   }
@@ -124,10 +124,10 @@ public struct TrainingCheckpoint {
     for entry in layout {
       let name = prefix + entry.name
       guard let tensor = file[name] else {
-        throw StageError.badCheckpoint(path: source, reason: "tensor \"\(name)\" is missing")
+        throw RunError.badCheckpoint(path: source, reason: "tensor \"\(name)\" is missing")
       }
       guard tensor.dtype == .f32, tensor.shape == entry.shape else {
-        throw StageError.badCheckpoint(
+        throw RunError.badCheckpoint(
           path: source,
           reason: "tensor \"\(name)\" is \(tensor.dtype.rawValue) \(tensor.shape), the config needs F32 \(entry.shape)")
       }
@@ -143,19 +143,19 @@ public struct TrainingCheckpoint {
   ) throws -> TrainingCheckpoint {
     let config = try config(of: file, source: source)
     guard file.metadata["content"] == "training" else {
-      throw StageError.badCheckpoint(path: source, reason: "holds weights only (an export); training cannot resume from it")
+      throw RunError.badCheckpoint(path: source, reason: "holds weights only (an export); training cannot resume from it")
     }
     func scalar(_ name: String) throws -> Int {
       guard let tensor = file[name], tensor.dtype == .i64, tensor.shape == [], let value = try tensor.int64s().first else {
-        throw StageError.badCheckpoint(path: source, reason: "tensor \"\(name)\" is missing or not an I64 scalar")
+        throw RunError.badCheckpoint(path: source, reason: "tensor \"\(name)\" is missing or not an I64 scalar")
       }
       return Int(value)
     }
     guard let generator = file["train.generator"], generator.dtype == .u64, generator.shape == [4] else {
-      throw StageError.badCheckpoint(path: source, reason: "tensor \"train.generator\" is missing or not U64 [4]")
+      throw RunError.badCheckpoint(path: source, reason: "tensor \"train.generator\" is missing or not U64 [4]")
     }
     guard let sums = file["train.epoch_sums"], sums.dtype == .f64, sums.shape == [5] else {
-      throw StageError.badCheckpoint(path: source, reason: "tensor \"train.epoch_sums\" is missing or not F64 [5]")
+      throw RunError.badCheckpoint(path: source, reason: "tensor \"train.epoch_sums\" is missing or not F64 [5]")
     }
     let s = try sums.doubles()
     var epochSums = EpochSums()

@@ -1,6 +1,3 @@
-import ArgumentParser
-import Corruptions
-
 /// The model family of a run: what the VAE is conditioned on.
 ///
 /// - `vae`: no condition (C = 0).
@@ -8,7 +5,7 @@ import Corruptions
 ///   and `test-labels.idx` (Sohn et al., 2015).
 /// - `inpaint`: the observed part of the image: the occluded image and its mask,
 ///   side by side (C = 2 D). Training draws fresh masks every epoch (``InpaintCondition``).
-public enum ModelKind: String, Codable, CaseIterable, Sendable, ExpressibleByArgument {
+public enum ModelKind: String, Codable, CaseIterable, Sendable {
   case vae, cvae, inpaint
 
   /// Digit classes, the width of a cvae's condition.

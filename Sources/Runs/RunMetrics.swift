@@ -161,10 +161,10 @@ public struct RunMetrics: Codable, Equatable, Sendable {
     do {
       metrics = try decoder.decode(RunMetrics.self, from: Data(text.utf8))
     } catch {
-      throw StageError.badMetrics(path: source, reason: "not a DigitVAE metrics file (\(RunConfig.describe(error)))")
+      throw RunError.badMetrics(path: source, reason: "not a DigitVAE metrics file (\(RunConfig.describe(error)))")
     }
     guard metrics.format == currentFormat else {
-      throw StageError.badMetrics(path: source, reason: "format is \"\(metrics.format)\", expected \"\(currentFormat)\"")
+      throw RunError.badMetrics(path: source, reason: "format is \"\(metrics.format)\", expected \"\(currentFormat)\"")
     }
     return metrics
   }
@@ -172,7 +172,7 @@ public struct RunMetrics: Codable, Equatable, Sendable {
   /// Reads and parses `path`.
   public static func read(from path: String) throws -> RunMetrics {
     guard let data = FileManager.default.contents(atPath: path) else {
-      throw StageError.missingInput(path: path, hint: "run vae-eval to write it")
+      throw RunError.missingInput(path: path, hint: "run vae-eval to write it")
     }
     return try parse(String(decoding: data, as: UTF8.self), source: path)
   }
@@ -229,7 +229,7 @@ public struct RunMetrics: Codable, Equatable, Sendable {
   }
 
   /// `value` with `digits` decimals, independent of the locale.
-  static func fixed(_ value: Double, _ digits: Int) -> String {
+  public static func fixed(_ value: Double, _ digits: Int) -> String {
     guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf") }
     return String(format: "%.\(digits)f", value)
   }

@@ -22,11 +22,11 @@ public struct TrainedModel {
       path = checkpoint
       file = try SafeTensorsFile.read(from: checkpoint, requireChecksum: true)
     } else {
-      let found = try TrainingSession.Folder(path: run).checkpoints.newestValid()
+      let found = try RunFolder(path: run).checkpoints.newestValid()
       (path, file) = (found.path, found.file)
     }
     let config = try TrainingCheckpoint.config(of: file, source: path)
-    do { try config.model.validate() } catch { throw StageError.badConfig(path: path, reason: "\(error)") }
+    do { try config.model.validate() } catch { throw RunError.badConfig(path: path, reason: "\(error)") }
     let vae = try VAE(config: config.model, maxBatch: batch, seed: config.training.seed, parallel: Parallel(threads: threads))
     let values = try TrainingCheckpoint.flatten(file, layout: vae.parameters.entries, count: vae.parameters.count, source: path)
     vae.parameters.values.assign(values)
@@ -36,7 +36,7 @@ public struct TrainedModel {
   /// Checks that `images` (from `source`) have the pixel count this model was trained on.
   public func check(_ images: IDXArray<UInt8>, source: String) throws {
     guard images.itemSize == config.model.inputSize else {
-      throw StageError.dataMismatch(
+      throw RunError.dataMismatch(
         path: source,
         reason: "images have \(images.itemSize) pixels each, but the model in \(path) was trained on \(config.model.inputSize)")
     }
@@ -88,7 +88,7 @@ public struct TrainedModel {
   }
 
   /// Bytes 0...255 to intensities 0...1.
-  static func unit(_ bytes: ArraySlice<UInt8>) -> [Float] {
+  public static func unit(_ bytes: ArraySlice<UInt8>) -> [Float] {
     bytes.map { Float($0) * (1 / 255) }
   }
 }

@@ -47,7 +47,7 @@ public struct TrainingLog: Equatable, Sendable {
   public static func parse(_ text: String, source: String) throws -> TrainingLog {
     var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
     guard let first = lines.first, first == header else {
-      throw StageError.badLog(path: source, line: 1, reason: "expected the header \"\(header)\"")
+      throw RunError.badLog(path: source, line: 1, reason: "expected the header \"\(header)\"")
     }
     lines.removeFirst()
     var log = TrainingLog()
@@ -55,7 +55,7 @@ public struct TrainingLog: Equatable, Sendable {
       let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
       let numbers = fields.compactMap(Double.init)
       guard fields.count == 10, numbers.count == 10, let epoch = Int(fields[0]), let step = Int(fields[1]) else {
-        throw StageError.badLog(path: source, line: index + 2, reason: "expected 10 numeric fields, found \"\(line)\"")
+        throw RunError.badLog(path: source, line: index + 2, reason: "expected 10 numeric fields, found \"\(line)\"")
       }
       log.rows.append(
         Row(
@@ -70,7 +70,7 @@ public struct TrainingLog: Equatable, Sendable {
   public static func read(from path: String) throws -> TrainingLog {
     guard FileManager.default.fileExists(atPath: path) else { return TrainingLog() }
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-      throw StageError.badLog(path: path, line: 0, reason: "cannot be read as UTF-8 text")
+      throw RunError.badLog(path: path, line: 0, reason: "cannot be read as UTF-8 text")
     }
     return try parse(text, source: path)
   }
@@ -80,7 +80,7 @@ public struct TrainingLog: Equatable, Sendable {
   }
 
   /// Enough digits to round-trip the losses shown in reports, without locale effects.
-  static func format(_ value: Double) -> String {
+  public static func format(_ value: Double) -> String {
     guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf") }
     return String(format: "%.4f", value)
   }
