@@ -14,23 +14,26 @@ public struct TrainedModel {
   /// Images handled per BLAS call at inference.
   public static let batch = 500
 
+  /// A model already built (tests build small ones by hand).
+  public init(config: RunConfig, vae: VAE, path: String) {
+    self.config = config
+    self.vae = vae
+    self.path = path
+  }
+
+  /// The model of an opened checkpoint, for inference on `threads` threads.
+  public init(checkpoint: RunCheckpoint, threads: Int) throws {
+    let vae = try VAE(
+      config: checkpoint.config.model, maxBatch: Self.batch, seed: checkpoint.config.training.seed,
+      parallel: Parallel(threads: threads))
+    vae.parameters.values.assign(try checkpoint.parameters())
+    self.init(config: checkpoint.config, vae: vae, path: checkpoint.path)
+  }
+
   /// Loads `checkpoint` if given, otherwise the newest valid checkpoint of the run folder `run`.
   public static func load(run: String, checkpoint: String?, threads: Int) throws -> TrainedModel {
-    let path: String
-    let file: SafeTensorsFile
-    if let checkpoint {
-      path = checkpoint
-      file = try SafeTensorsFile.read(from: checkpoint, requireChecksum: true)
-    } else {
-      let found = try RunFolder(path: run).checkpoints.newestValid()
-      (path, file) = (found.path, found.file)
-    }
-    let config = try TrainingCheckpoint.config(of: file, source: path)
-    do { try config.model.validate() } catch { throw RunError.badConfig(path: path, reason: "\(error)") }
-    let vae = try VAE(config: config.model, maxBatch: batch, seed: config.training.seed, parallel: Parallel(threads: threads))
-    let values = try TrainingCheckpoint.flatten(file, layout: vae.parameters.entries, count: vae.parameters.count, source: path)
-    vae.parameters.values.assign(values)
-    return TrainedModel(config: config, vae: vae, path: path)
+    let opened = try checkpoint.map(RunCheckpoint.open) ?? RunCheckpoint.newest(in: RunFolder(path: run)).checkpoint
+    return try TrainedModel(checkpoint: opened, threads: threads)
   }
 
   /// Checks that `images` (from `source`) have the pixel count this model was trained on.

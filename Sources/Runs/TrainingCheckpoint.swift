@@ -137,6 +137,22 @@ public struct TrainingCheckpoint {
     return flat
   }
 
+  /// The value of the I64 scalar tensor `name`; nil when it is missing or not an I64 scalar.
+  static func scalar(_ name: String, in file: SafeTensorsFile) -> Int? {
+    guard let tensor = file[name], tensor.dtype == .i64, tensor.shape == [], let value = try? tensor.int64s().first else {
+      return nil
+    }
+    return Int(value)
+  }
+
+  /// Where in training `file` was written; nil when it holds no training position (a weights-only export).
+  static func position(of file: SafeTensorsFile, source: String) throws -> RunCheckpoint.Position? {
+    guard let epoch = scalar("train.epoch", in: file), let inEpoch = scalar("train.step_in_epoch", in: file),
+      let step = scalar("train.global_step", in: file)
+    else { return nil }
+    return RunCheckpoint.Position(epoch: epoch, stepInEpoch: inEpoch, globalStep: step)
+  }
+
   /// Reads a training checkpoint back, validating it against `layout` (the model its config describes).
   public static func decode(
     _ file: SafeTensorsFile, layout: [ParameterSet.Entry], count: Int, source: String
@@ -146,10 +162,10 @@ public struct TrainingCheckpoint {
       throw RunError.badCheckpoint(path: source, reason: "holds weights only (an export); training cannot resume from it")
     }
     func scalar(_ name: String) throws -> Int {
-      guard let tensor = file[name], tensor.dtype == .i64, tensor.shape == [], let value = try tensor.int64s().first else {
+      guard let value = Self.scalar(name, in: file) else {
         throw RunError.badCheckpoint(path: source, reason: "tensor \"\(name)\" is missing or not an I64 scalar")
       }
-      return Int(value)
+      return value
     }
     guard let generator = file["train.generator"], generator.dtype == .u64, generator.shape == [4] else {
       throw RunError.badCheckpoint(path: source, reason: "tensor \"train.generator\" is missing or not U64 [4]")

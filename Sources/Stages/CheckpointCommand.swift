@@ -18,22 +18,14 @@ public struct CheckpointCommand: ParsableCommand {
 
   /// A checkpoint read, CRC-checked and matched against the model its config describes.
   struct Loaded {
-    var file: SafeTensorsFile
-    var config: RunConfig
-    var layout: ParameterSet
+    var checkpoint: RunCheckpoint
     var parameters: [Float]
+    var file: SafeTensorsFile { checkpoint.file }
 
     init(path: String) throws {
-      file = try SafeTensorsFile.read(from: path, requireChecksum: true)
-      config = try TrainingCheckpoint.config(of: file, source: path)
-      do { try config.model.validate() } catch {
-        throw RunError.badConfig(path: path, reason: "\(error)")
-      }
-      layout = ParameterSet(VAE.tensorLayout(config.model))
-      parameters = try TrainingCheckpoint.flatten(file, layout: layout.entries, count: layout.count, source: path)
-      if file.metadata["content"] == "training" {
-        _ = try TrainingCheckpoint.decode(file, layout: layout.entries, count: layout.count, source: path)
-      }
+      checkpoint = try RunCheckpoint.open(path)
+      parameters = try checkpoint.parameters()
+      if checkpoint.holdsTrainingState { _ = try checkpoint.trainingState() }
     }
   }
 
@@ -112,7 +104,7 @@ public struct CheckpointCommand: ParsableCommand {
       try StageError.reporting {
         let loaded = try Loaded(path: path)
         let weights = TrainingCheckpoint.file(
-          config: loaded.config, layout: loaded.layout.entries, parameters: loaded.parameters,
+          config: loaded.checkpoint.config, layout: loaded.checkpoint.layout.entries, parameters: loaded.parameters,
           kernels: loaded.file.metadata[TrainingCheckpoint.kernelsKey])
         try weights.write(to: out)
         print("vae-checkpoint: wrote \(out) (\(weights.tensors.count) tensors, weights only)")

@@ -10,23 +10,6 @@ import Runs
 /// `resolve` reads only the checkpoint, so a stage can tell whether its
 /// outputs are up to date before `loadImages` reads the (larger) image files.
 public struct EvaluationInputs {
-  /// Where in training a checkpoint was written.
-  public struct Position: Equatable, Sendable {
-    /// Epochs completed.
-    public var epoch: Int
-    /// Steps into the epoch after those (0 at an epoch end).
-    public var stepInEpoch: Int
-    /// Steps since the start of training.
-    public var globalStep: Int
-
-    /// "after 5 epochs (step 2345)" or "after 2 epochs and 40 steps (step 278)".
-    public var description: String {
-      let epochs = "\(epoch) epoch\(epoch == 1 ? "" : "s")"
-      let steps = stepInEpoch == 0 ? "" : " and \(stepInEpoch) step\(stepInEpoch == 1 ? "" : "s")"
-      return "after \(epochs)\(steps) (step \(globalStep))"
-    }
-  }
-
   /// The test images, clean and (if given) corrupted, checked against each other and the model.
   public struct Images {
     public var clean: IDXArray<UInt8>
@@ -36,7 +19,7 @@ public struct EvaluationInputs {
 
   public let model: TrainedModel
   /// The checkpoint's training position; nil for a weights-only export.
-  public let position: Position?
+  public let position: RunCheckpoint.Position?
   /// Newer checkpoints that were skipped because they did not decode (path, reason).
   public let rejected: [(path: String, reason: String)]
   /// The clean test images file: `<data>/test-images.idx`.
@@ -65,24 +48,22 @@ public struct EvaluationInputs {
   /// Loads the model from `checkpoint`, or from the newest valid checkpoint of `run`.
   /// `data` and `testInput` default to the folders the run was trained with.
   public static func resolve(run: String, checkpoint: String?, data: String?, testInput: String?, threads: Int) throws -> EvaluationInputs {
-    let chosen: String
+    let opened: RunCheckpoint
     var rejected: [(path: String, reason: String)] = []
     if let checkpoint {
-      chosen = checkpoint
+      guard FileManager.default.fileExists(atPath: checkpoint) else {
+        throw RunError.missingInput(path: checkpoint, hint: "no such checkpoint; vae-checkpoint info lists a run's checkpoints")
+      }
+      opened = try RunCheckpoint.open(checkpoint)
     } else {
       var isFolder: ObjCBool = false
       guard FileManager.default.fileExists(atPath: run, isDirectory: &isFolder), isFolder.boolValue else {
         throw RunError.missingRun(path: run)
       }
-      let found = try RunFolder(path: run).checkpoints.newestValid()
-      chosen = found.path
-      rejected = found.rejected
+      (opened, rejected) = try RunCheckpoint.newest(in: RunFolder(path: run))
     }
-    guard FileManager.default.fileExists(atPath: chosen) else {
-      throw RunError.missingInput(path: chosen, hint: "no such checkpoint; vae-checkpoint info lists a run's checkpoints")
-    }
-    let model = try TrainedModel.load(run: run, checkpoint: chosen, threads: threads)
-    let position = try Self.position(of: chosen)
+    let model = try TrainedModel(checkpoint: opened, threads: threads)
+    let position = opened.position
     let dataFolder = data ?? model.config.data
     let input = testInput ?? model.config.testInput
     var specPath: String?
@@ -119,19 +100,6 @@ public struct EvaluationInputs {
           + "was it corrupted from another file?")
     }
     return Images(clean: clean, corrupted: corrupted)
-  }
-
-  /// The training position stored in a checkpoint, or nil when it holds weights only.
-  static func position(of path: String) throws -> Position? {
-    let file = try SafeTensorsFile.read(from: path, requireChecksum: true)
-    func scalar(_ name: String) -> Int? {
-      guard let tensor = file[name], tensor.dtype == .i64, tensor.shape == [], let value = try? tensor.int64s().first else { return nil }
-      return Int(value)
-    }
-    guard let epoch = scalar("train.epoch"), let inEpoch = scalar("train.step_in_epoch"), let step = scalar("train.global_step") else {
-      return nil
-    }
-    return Position(epoch: epoch, stepInEpoch: inEpoch, globalStep: step)
   }
 
   /// The "description" of a vae-corrupt spec.json; nil when it has none (the file is only informative).

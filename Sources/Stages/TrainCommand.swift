@@ -208,11 +208,11 @@ public struct TrainCommand: ParsableCommand {
       var config = try config(over: defaults)
       var resumeFrom: (checkpoint: TrainingCheckpoint, path: String)?
       if resume {
-        let found = try folder.checkpoints.newestValid()
-        for rejected in found.rejected {
+        let (found, rejected) = try RunCheckpoint.newest(in: folder)
+        for rejected in rejected {
           Console.standard.line("vae-train: warning: skipping \(rejected.path): \(rejected.reason)")
         }
-        let stored = try TrainingCheckpoint.config(of: found.file, source: found.path)
+        let stored = found.config
         var wanted = try self.config(over: stored)
         if data != stored.data, data != ArtifactPaths.data(.mnist) { wanted.data = data }
         let conflicts = stored.conflicts(with: wanted)
@@ -231,9 +231,7 @@ public struct TrainCommand: ParsableCommand {
         wanted.keep = wanted.keep ?? RunConfig.defaultKeep
         config = wanted
         try checkArchitecture(config)
-        do { try config.model.validate() } catch { throw RunError.badConfig(path: found.path, reason: "\(error)") }
-        let layout = ParameterSet(VAE.tensorLayout(config.model))
-        let checkpoint = try TrainingCheckpoint.decode(found.file, layout: layout.entries, count: layout.count, source: found.path)
+        let checkpoint = try found.trainingState()
         // The environment picks the kernels, not the user: warn rather than refuse (see docs/STAGES.md).
         if let mismatch = checkpoint.kernelMismatch(running: BLAS.coreName) {
           Console.standard.warning("vae-train: warning: \(found.path): \(mismatch)")
