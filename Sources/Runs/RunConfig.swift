@@ -68,38 +68,8 @@ public struct RunConfig: Codable, Equatable, Sendable {
     }
   }
 
-  /// The differences that matter when continuing a run with `other`'s options,
-  /// as "name: ours vs theirs" strings; empty when the two are compatible.
-  /// The number of epochs may change (training can be extended).
-  public func conflicts(with other: RunConfig) -> [String] {
-    var found: [String] = []
-    func compare<T: Equatable>(_ name: String, _ a: T, _ b: T) {
-      if a != b { found.append("\(name) \(a) in the checkpoint vs \(b) asked for") }
-    }
-    compare("--model", kind.rawValue, other.kind.rawValue)
-    compare("--hidden", Self.widths(model.hidden), Self.widths(other.model.hidden))
-    compare("--arch", model.arch.rawValue, other.model.arch.rawValue)
-    if model.arch == .conv || other.model.arch == .conv {
-      compare("--channels", model.channels.map(String.init).joined(separator: ","), other.model.channels.map(String.init).joined(separator: ","))
-    }
-    compare("--latent", model.latent, other.model.latent)
-    compare("--activation", model.activation.rawValue, other.model.activation.rawValue)
-    compare("--dropout", model.dropout, other.model.dropout)
-    compare("--batch", training.batchSize, other.training.batchSize)
-    compare("--learning-rate", training.learningRate, other.training.learningRate)
-    compare("--beta", training.beta, other.training.beta)
-    compare("--kl-warmup", training.klWarmupEpochs, other.training.klWarmupEpochs)
-    compare("--seed", training.seed, other.training.seed)
-    compare("--threads", training.threads, other.training.threads)
-    compare("--data", data, other.data)
-    compare("--input", input ?? "(none)", other.input ?? "(none)")
-    compare("--test-input", testInput ?? "(none)", other.testInput ?? "(none)")
-    compare("--limit", limit.map(String.init) ?? "(all)", other.limit.map(String.init) ?? "(all)")
-    return found
-  }
-
   /// Hidden widths as --hidden takes them: "512,256", or "none".
-  static func widths(_ hidden: [Int]) -> String { hidden.isEmpty ? "none" : hidden.map(String.init).joined(separator: ",") }
+  public static func widths(_ hidden: [Int]) -> String { hidden.isEmpty ? "none" : hidden.map(String.init).joined(separator: ",") }
 
   static func describe(_ error: Error) -> String {
     switch error {

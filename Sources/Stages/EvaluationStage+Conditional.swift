@@ -51,7 +51,7 @@ extension EvaluationStage {
     case .vae:
       return measure(inputs, images: images, seed: seed, threads: threads, iwSamples: iwSamples, judge: judge)
     case .cvae:
-      let labels = try TrainingSession.labels(folder: dataFolder.isEmpty ? "." : dataFolder, split: .test, images: n)
+      let labels = try DataLabels.read(folder: dataFolder.isEmpty ? "." : dataFolder, split: .test, images: n)
       let conditions = LabelCondition.oneHot(labels, classes: ModelKind.classes)
       metrics.elbo = model.elbo(inputs: clean, conditions: conditions, count: n, seed: seed)
       if let k = iwSamples {

@@ -40,7 +40,7 @@ extension EvaluationStage {
     var labels: [UInt8]?
     if inputs.model.kind == .cvae {
       let folder = (inputs.testImagesPath as NSString).deletingLastPathComponent
-      labels = try TrainingSession.labels(folder: folder.isEmpty ? "." : folder, split: .test, images: images.count)
+      labels = try DataLabels.read(folder: folder.isEmpty ? "." : folder, split: .test, images: images.count)
     }
     let rows = try sweep.measure(
       model: inputs.model, clean: images.clean, source: inputs.testImagesPath, labels: labels, judge: judge, threads: threads)

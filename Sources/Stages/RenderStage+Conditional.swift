@@ -89,7 +89,7 @@ extension RenderStage {
       let analogy = model.generate(codes: analogyCodes, labels: analogyLabels)
       try grid.render(tiles: tiles(analogy, Self.analogyRows * classes)).writePNG(to: folder + "/" + ConditionalFile.analogy)
       let dataFolder = (inputs.testImagesPath as NSString).deletingLastPathComponent
-      let labels = try TrainingSession.labels(folder: dataFolder.isEmpty ? "." : dataFolder, split: .test, images: images.count)
+      let labels = try DataLabels.read(folder: dataFolder.isEmpty ? "." : dataFolder, split: .test, images: images.count)
       let clean = images.clean.scalars[0..<shown * d]
       let restored = model.restore(clean, labels: Array(labels[0..<shown]))
       let pairs = zip(chunks(tiles(clean, shown)), chunks(tiles(restored, shown))).flatMap { [$0, $1] }

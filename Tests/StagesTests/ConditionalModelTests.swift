@@ -119,6 +119,7 @@ import TestSupport
       "vae-train", ["--data", data, "--run", run, "--model", "cvae", "--epochs", "1", "--snapshot-images", "4"] + smallModel,
       in: folder.path)
     StageRun.expectOneLineFailure(result, naming: run, ["--snapshot-images", "cvae"])
+    #expect(!Files.exists(run), "the flags are checked before anything is written")
   }
 
   @Test func cvaeWithoutALabelsFileIsOneLine() throws {

@@ -152,6 +152,7 @@ func newestCheckpoint(_ run: String) throws -> String {
     defer { folder.remove() }
     let missing = try StageRun.run("vae-train", ["--data", folder.file("nowhere"), "--run", folder.file("r1")], in: folder.path)
     StageRun.expectOneLineFailure(missing, naming: folder.file("nowhere") + "/train-images.idx")
+    #expect(!Files.exists(folder.file("r1")), "a start that fails on its data leaves no run folder behind")
 
     let data = try makeDataFolder(in: folder, train: 100, test: 20)
     let shortInput = folder.file("noisy.idx")
@@ -165,6 +166,9 @@ func newestCheckpoint(_ run: String) throws -> String {
     let wrongKind = try StageRun.run(
       "vae-train", ["--data", data, "--input", notImages, "--run", folder.file("r3")] + smallModel, in: folder.path)
     StageRun.expectOneLineFailure(wrongKind, naming: notImages)
+
+    let emptyLayer = try StageRun.run("vae-train", ["--data", data, "--hidden", "400,,400"], in: folder.path)
+    #expect(emptyLayer.status == 64 && emptyLayer.stderr.contains("--hidden must be comma-separated sizes"), "\(emptyLayer.stderr)")
 
     let badFlag = try StageRun.run("vae-train", ["--data", data, "--dropout", "1.5"], in: folder.path)
     #expect(badFlag.status == 64, "a flag out of range is a usage error: \(badFlag.stderr)")

@@ -1,0 +1,165 @@
+import ArgumentParser
+import DataFiles
+import Models
+import Runs
+
+extension Activation: ExpressibleByArgument {}
+extension Architecture: ExpressibleByArgument {}
+extension ModelKind: ExpressibleByArgument {}
+
+/// The model and training options of `vae-train`. Each is declared once
+/// here and tied to its run-config field in `flags`, which both builds the
+/// config and lists what a resume may not change.
+public struct TrainingOptions: ParsableArguments {
+  @Option(name: .customLong("model"), help: "Model: vae, cvae (conditioned on the digit label) or inpaint (conditioned on the observed pixels) (default vae).")
+  public var kind: ModelKind?
+
+  @Option(help: "Corrupted copy of the training images to feed the encoder (denoising); targets stay clean.")
+  public var input: String?
+
+  @Option(help: "Corrupted copy of the test images for the test loss (denoising).")
+  public var testInput: String?
+
+  @Option(help: "Hidden layer sizes of the encoder, comma-separated, or none (conv only); the decoder mirrors them (default 400 for mlp, none for conv).")
+  public var hidden: String?
+
+  @Option(help: "Layer family: mlp (dense layers) or conv (convolutions, then dense layers) (default mlp).")
+  public var arch: Architecture?
+
+  @Option(help: "With --arch conv: output channels of the encoder's stride-2 convolutions, comma-separated; the decoder mirrors them (default \(VAEConfig.defaultConvChannels.map(String.init).joined(separator: ","))).")
+  public var channels: String?
+
+  @Option(help: "Size of the latent code z (default 20).")
+  public var latent: Int?
+
+  @Option(help: "Hidden activation: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")) (default relu).")
+  public var activation: Activation?
+
+  @Option(help: "Dropout rate on hidden layers, 0 to below 1 (default 0).")
+  public var dropout: Float?
+
+  @Option(help: "Images per training step (default 128).")
+  public var batch: Int?
+
+  @Option(help: "Epochs to train in all, counting those already done when resuming (default 10).")
+  public var epochs: Int?
+
+  @Option(help: "Adam's learning rate (default 0.001).")
+  public var learningRate: Float?
+
+  @Option(help: "Weight of the KL term; 1 gives the ELBO (default 1).")
+  public var beta: Float?
+
+  @Option(help: "Epochs over which the KL weight ramps up from 0 (default 0: no warm-up).")
+  public var klWarmup: Float?
+
+  @Option(help: "Train on the first N training images only (quick runs).")
+  public var limit: Int?
+
+  @Option(help: "Write a checkpoint every N steps as well as at each epoch end (0: epoch ends only) (default \(RunConfig.defaultCheckpointEvery); on resume, as the run recorded).")
+  public var checkpointEvery: Int?
+
+  @Option(help: "How many checkpoints to keep; older ones are deleted (default \(RunConfig.defaultKeep); on resume, as the run recorded).")
+  public var keep: Int?
+
+  public init() {}
+
+  public func validate() throws {
+    if let latent, !(1...1024).contains(latent) { throw ValidationError("--latent must be 1...1024, got \(latent)") }
+    if let dropout, !(0..<1).contains(dropout) { throw ValidationError("--dropout must be in [0, 1), got \(dropout)") }
+    if let batch, !(1...65536).contains(batch) { throw ValidationError("--batch must be 1...65536, got \(batch)") }
+    if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+    if let learningRate, !(learningRate > 0 && learningRate < 10) { throw ValidationError("--learning-rate must be in (0, 10), got \(learningRate)") }
+    if let beta, !(beta >= 0 && beta.isFinite) { throw ValidationError("--beta must be 0 or more, got \(beta)") }
+    if let klWarmup, !(klWarmup >= 0 && klWarmup.isFinite) { throw ValidationError("--kl-warmup must be 0 or more, got \(klWarmup)") }
+    if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit)") }
+    if let checkpointEvery, checkpointEvery < 0 { throw ValidationError("--checkpoint-every must be 0 or more, got \(checkpointEvery)") }
+    if let keep, keep < 1 { throw ValidationError("--keep must be at least 1, got \(keep)") }
+    _ = try hiddenSizes()
+    _ = try channelCounts()
+    if kind == .inpaint, input != nil || testInput != nil {
+      throw ValidationError("--model inpaint makes its own occlusions; --input and --test-input do not apply")
+    }
+  }
+
+  /// `--hidden` as sizes: [] for "none", nil when not given.
+  func hiddenSizes() throws -> [Int]? {
+    guard let hidden else { return nil }
+    if hidden == "none" { return [] }
+    let sizes = hidden.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !sizes.isEmpty, sizes.allSatisfy({ $0 != nil && (1...8192).contains($0!) }) else {
+      throw ValidationError("--hidden must be comma-separated sizes 1...8192, e.g. 512,256, or none; got \"\(hidden)\"")
+    }
+    return sizes.compactMap { $0 }
+  }
+
+  /// `--channels` as counts, nil when not given.
+  func channelCounts() throws -> [Int]? {
+    guard let channels else { return nil }
+    let counts = channels.split(separator: ",", omittingEmptySubsequences: false).map {
+      Int($0.trimmingCharacters(in: .whitespaces))
+    }
+    guard !counts.isEmpty, counts.allSatisfy({ $0 != nil && (1...VAEConfig.maxChannels).contains($0!) }) else {
+      throw ValidationError("--channels must be comma-separated channel counts 1...\(VAEConfig.maxChannels), e.g. 16,32; got \"\(channels)\"")
+    }
+    // Each stride-2 convolution halves the side exactly, and MNIST images are 28 x 28.
+    let side = DigitSet.side
+    guard side % (1 << min(counts.count, 20)) == 0 else {
+      throw ValidationError(
+        "--channels \(channels): \(counts.count) stride-2 convolutions need an image side divisible by \(1 << min(counts.count, 20)), but the images are \(side) x \(side) (at most 2 convolutions)")
+    }
+    return counts.compactMap { $0 }
+  }
+
+  /// Every training flag with its config field, in the order conflicts are listed.
+  /// `compute` and `data` are the command's shared options that also go into the config.
+  func flags(compute: ComputeOptions, data: String?) throws -> [ConfigFlag] {
+    let hiddenSizes = try hiddenSizes(), channelCounts = try channelCounts()
+    func list(_ values: [Int]) -> String { values.map(String.init).joined(separator: ",") }
+    return [
+      ConfigFlag("--model", \.kind, given: kind, show: \.rawValue),
+      ConfigFlag("--hidden", \.model.hidden, given: hiddenSizes, show: RunConfig.widths),
+      ConfigFlag(
+        "--arch",
+        apply: { config in
+          guard let arch, arch != config.model.arch else { return }
+          // Each family has its own default dense layers.
+          config.model.arch = arch
+          if hiddenSizes == nil { config.model.hidden = arch == .conv ? VAEConfig.defaultConvHidden : VAEConfig.bench.hidden }
+        },
+        shown: { $0.model.arch.rawValue }),
+      ConfigFlag("--channels", \.model.channels, given: channelCounts, show: list, appliesTo: { $0.model.arch == .conv }),
+      ConfigFlag("--latent", \.model.latent, given: latent),
+      ConfigFlag("--activation", \.model.activation, given: activation, show: \.rawValue),
+      ConfigFlag("--dropout", \.model.dropout, given: dropout),
+      ConfigFlag("--batch", \.training.batchSize, given: batch),
+      ConfigFlag("--epochs", \.training.epochs, given: epochs, mayChangeOnResume: true),
+      ConfigFlag("--learning-rate", \.training.learningRate, given: learningRate),
+      ConfigFlag("--beta", \.training.beta, given: beta),
+      ConfigFlag("--kl-warmup", \.training.klWarmupEpochs, given: klWarmup),
+      ConfigFlag("--seed", \.training.seed, given: compute.seed),
+      ConfigFlag("--threads", \.training.threads, given: compute.threads),
+      ConfigFlag("--data", \.data, given: data),
+      ConfigFlag("--input", \.input, given: input.map(Optional.some), show: { $0 ?? "(none)" }),
+      ConfigFlag("--test-input", \.testInput, given: testInput.map(Optional.some), show: { $0 ?? "(none)" }),
+      ConfigFlag("--limit", \.limit, given: limit.map(Optional.some), show: { $0.map(String.init) ?? "(all)" }),
+      ConfigFlag("--checkpoint-every", \.checkpointEvery, given: checkpointEvery.map(Optional.some), mayChangeOnResume: true),
+      ConfigFlag("--keep", \.keep, given: keep.map(Optional.some), mayChangeOnResume: true),
+    ]
+  }
+
+  /// `base` (the defaults, or the checkpoint's config on resume) with every given flag applied.
+  static func apply(_ flags: [ConfigFlag], to base: RunConfig) -> RunConfig {
+    var config = base
+    for flag in flags { flag.apply(&config) }
+    config.model.condition = config.kind.conditionWidth(pixels: config.model.inputSize)
+    return config
+  }
+
+  /// Flags that only make sense for the other layer family are usage errors.
+  func checkArchitecture(_ config: RunConfig) throws {
+    guard config.model.arch == .mlp else { return }
+    if channels != nil { throw ValidationError("--channels applies to --arch conv; this run is --arch mlp") }
+    if config.model.hidden.isEmpty { throw ValidationError("--hidden none applies to --arch conv; an mlp needs one or more hidden layers") }
+  }
+}
