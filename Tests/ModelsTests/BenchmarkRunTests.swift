@@ -2,6 +2,7 @@ import Compute
 import Foundation
 import Models
 import Testing
+import TestSupport
 
 /// The benchmark on random images, run only with BENCH=1 (use a release build:
 /// `BENCH=1 swift test -c release --filter BenchmarkRunTests`). Prints a table.
@@ -41,8 +42,8 @@ import Testing
     #expect(!r.coreName.isEmpty)
   }
 
-  @Test func benchmark() throws {
-    guard let setting = ProcessInfo.processInfo.environment["BENCH"], setting != "0" else { return }
+  @Test(.enabled(if: ManualRun.setting("BENCH") != nil, "a benchmark, run by hand with BENCH=1"))
+  func benchmark() throws {
     let count = 4096
     var generator = Xoshiro256(seed: 1)
     let images = (0..<(count * 784)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
@@ -67,8 +68,9 @@ import Testing
 }
 
 /// A loop of training steps for a profiler, run only with PROFILE=<threads>.
-@Test func profileLoop() throws {
-  guard let setting = ProcessInfo.processInfo.environment["PROFILE"], let threads = Int(setting) else { return }
+@Test(.enabled(if: ManualRun.setting("PROFILE").flatMap { Int($0) } != nil, "for a profiler, run by hand with PROFILE=<threads>"))
+func profileLoop() throws {
+  let threads = try #require(ManualRun.setting("PROFILE").flatMap { Int($0) })
   let count = 4096
   var generator = Xoshiro256(seed: 1)
   let images = (0..<(count * 784)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
@@ -78,8 +80,9 @@ import Testing
 
 /// Steps of a small model for counting heap allocations with valgrind, run only with
 /// ALLOC_STEPS=<steps> (compare the "total heap usage" of two step counts).
-@Test func allocationLoop() throws {
-  guard let setting = ProcessInfo.processInfo.environment["ALLOC_STEPS"], let steps = Int(setting) else { return }
+@Test(.enabled(if: ManualRun.setting("ALLOC_STEPS").flatMap { Int($0) } != nil, "for valgrind, run by hand with ALLOC_STEPS=<steps>"))
+func allocationLoop() throws {
+  let steps = try #require(ManualRun.setting("ALLOC_STEPS").flatMap { Int($0) })
   let threads = Int(ProcessInfo.processInfo.environment["THREADS"] ?? "2") ?? 2
   var generator = Xoshiro256(seed: 1)
   let images = (0..<(64 * 64)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }

@@ -3,30 +3,30 @@ import Dispatch
 import Foundation
 import Models
 import Testing
+import TestSupport
 
 /// Ten epochs of the bench model on real MNIST, run only with MNIST=1 (use a release
-/// build: `MNIST=1 swift test -c release --filter MNISTQualityTests`). Throwaway IDX
-/// parsing: the real reader lives in DataFiles.
+/// build: `MNIST=1 swift test -c release --filter MNISTQualityTests`). The files are
+/// read through DataFiles, from `$MNIST_MIRROR` or ../shared/data/mnist.
 @Suite struct MNISTQualityTests {
-  static let folder = ProcessInfo.processInfo.environment["MNIST_DIR"] ?? "/work/shared/data/mnist"
-
-  /// The pixels of a gzipped IDX image file, after checking its 16-byte header.
-  static func images(_ name: String) throws -> (pixels: [UInt8], count: Int) {
-    let packed = try [UInt8](Data(contentsOf: URL(fileURLWithPath: folder + "/" + name)))
-    let bytes = try Zlib.decompress(packed, format: .gzip, source: name)
-    func word(_ at: Int) -> Int { bytes[at..<at + 4].reduce(0) { $0 << 8 | Int($1) } }
-    try #require(bytes.count >= 16 && word(0) == 0x0803 && word(8) == 28 && word(12) == 28)
-    let count = word(4)
-    try #require(bytes.count == 16 + count * 784)
-    return (Array(bytes[16...]), count)
+  /// The images of one split, decompressed and checked by DataFiles' own reader.
+  static func images(_ split: Split, in folder: TemporaryFolder) throws -> (pixels: [UInt8], count: Int) {
+    let gz = split == .train ? ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz") : ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+    let out = (folder.file("\(split.rawValue)-images.idx"), folder.file("\(split.rawValue)-labels.idx"))
+    _ = try Decompression.split(
+      imagesGz: RealMNIST.folder + "/" + gz.0, labelsGz: RealMNIST.folder + "/" + gz.1, imagesOut: out.0, labelsOut: out.1)
+    let images = try DigitSet.loadImages(path: out.0)
+    return (images.scalars, images.itemCount)
   }
 
-  @Test func tenEpochsReachTheReferenceLoss() throws {
-    guard let setting = ProcessInfo.processInfo.environment["MNIST"], setting != "0" else { return }
+  @Test(.enabled(if: ManualRun.setting("MNIST") != nil && RealMNIST.isPresent, "ten epochs on real MNIST, run by hand with MNIST=1"))
+  func tenEpochsReachTheReferenceLoss() throws {
+    let folder = try TemporaryFolder("mnist-quality")
+    defer { folder.remove() }
     let threads = Int(ProcessInfo.processInfo.environment["THREADS"] ?? "2") ?? 2
     let epochs = Int(ProcessInfo.processInfo.environment["EPOCHS"] ?? "10") ?? 10
-    let train = try Self.images("train-images-idx3-ubyte.gz")
-    let test = try Self.images("t10k-images-idx3-ubyte.gz")
+    let train = try Self.images(.train, in: folder)
+    let test = try Self.images(.test, in: folder)
     let trainer = try Trainer(
       model: .bench, training: TrainingConfig(epochs: epochs, threads: threads), images: train.pixels, count: train.count)
     let start = DispatchTime.now().uptimeNanoseconds
@@ -41,6 +41,7 @@ import Testing
       let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
       print(String(format: "MNIST epoch %d: train %.2f test %.2f (recon %.2f kl %.2f) at %.1f s", trainer.epoch, sum / Double(trainer.stepsPerEpoch), last.total, last.recon, last.kl, elapsed))
     }
+    print("MNIST test loss after \(epochs) epochs: \(last.total)")  // the full Double, for bitwise comparisons by hand
     if epochs >= 10 { #expect(last.total <= 106, "test loss after \(epochs) epochs: expected <= 106, seen \(last.total)") }
   }
 }

@@ -5,13 +5,10 @@ import TestSupport
 
 /// The real MNIST files from ../shared/data/mnist: fetch, decompress, check, and re-run.
 @Suite struct EndToEndTests {
-  static let mirror = Files.packageRoot() + "/../shared/data/mnist"
+  static let mirror = RealMNIST.folder
 
-  @Test func realMNISTFetchDecompressAndRerun() throws {
-    guard Files.exists(Self.mirror + "/train-images-idx3-ubyte.gz") else {
-      print("skipped: \(Self.mirror) is absent (it holds the original MNIST .gz files)")
-      return
-    }
+  @Test(.enabled(if: RealMNIST.isPresent, Comment(rawValue: RealMNIST.absence)))
+  func realMNISTFetchDecompressAndRerun() throws {
     let folder = try TemporaryFolder("e2e")
     defer { folder.remove() }
     // Default paths: the stages run in `folder` and write folder/artifacts/...

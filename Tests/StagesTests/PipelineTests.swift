@@ -5,13 +5,10 @@ import TestSupport
 /// pipelines/denoise.sh end to end on the real MNIST files, interrupted the way
 /// Ctrl-C does it (SIGINT to the whole process group) and then run again.
 @Suite struct PipelineTests {
-  @Test func anInterruptedPipelinePicksUpWhereItStopped() throws {
+  @Test(.enabled(if: RealMNIST.isPresent, Comment(rawValue: RealMNIST.absence)))
+  func anInterruptedPipelinePicksUpWhereItStopped() throws {
     let root = Files.packageRoot()
-    let mnist = root + "/../shared/data/mnist"
-    guard Files.exists(mnist + "/train-images-idx3-ubyte.gz") else {
-      print("skipped: \(mnist) is absent")
-      return
-    }
+    let mnist = RealMNIST.folder
     // A copy of the scripts in a temporary folder, so its artifacts/ is its own.
     let folder = try TemporaryFolder("pipeline")
     defer { folder.remove() }
