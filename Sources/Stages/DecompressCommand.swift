@@ -33,7 +33,7 @@ public struct DecompressCommand: ParsableCommand {
       let dataset = data.dataset
       let raw = raw ?? ArtifactPaths.raw(dataset)
       let out = dataFolder ?? ArtifactPaths.data(dataset)
-      let done = try DatasetDecompression(dataset: dataset, raw: raw, data: out).run()
+      let done = try DecompressStage(dataset: dataset, raw: raw, data: out).run()
       if done.isEmpty {
         Console.standard.line("vae-decompress: \(out) is up to date with \(raw) (skipped)")
       } else {

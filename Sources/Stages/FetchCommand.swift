@@ -64,9 +64,9 @@ public struct FetchCommand: ParsableCommand {
         }
         sums = listed
       }
-      let fetch = DatasetFetch(
+      let fetch = FetchStage(
         dataset: dataset, folder: folder,
-        mirrors: DatasetFetch.mirrors(flags: mirrors, environment: ProcessInfo.processInfo.environment, dataset: dataset),
+        mirrors: FetchStage.mirrors(flags: mirrors, environment: ProcessInfo.processInfo.environment, dataset: dataset),
         checksums: sums,
         settings: .init(connectTimeout: connectTimeout, readTimeout: readTimeout, retries: retries, retryDelay: retryDelay))
       let summary = try fetch.run()

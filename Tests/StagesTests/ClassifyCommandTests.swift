@@ -107,7 +107,7 @@ import TestSupport
   @Test(arguments: [
     (["--labels", "labels.idx"], "--labels is only used with --evaluate"),
     (["--epochs", "0"], "--epochs must be at least 1"),
-    (["--threads", "0"], "--threads must be at least 1"),
+    (["--threads", "0"], "--threads must be 1...256"),
   ])
   func badOptionsAreUsageErrors(arguments: [String], message: String) throws {
     let temporary = try TemporaryFolder("classify")

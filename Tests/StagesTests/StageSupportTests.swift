@@ -11,9 +11,9 @@ import TestSupport
 
   @Test func mirrorOrderIsFlagsThenEnvironmentThenBuiltIn() {
     let env = ["MNIST_MIRROR": "/env"]
-    #expect(DatasetFetch.mirrors(flags: ["/a", "/b"], environment: env, dataset: .mnist) == [.folder(path: "/a"), .folder(path: "/b")])
-    #expect(DatasetFetch.mirrors(flags: [], environment: env, dataset: .mnist) == [.folder(path: "/env")])
-    #expect(DatasetFetch.mirrors(flags: [], environment: [:], dataset: .kmnist) == Dataset.kmnist.mirrors.map(Mirror.init))
+    #expect(FetchStage.mirrors(flags: ["/a", "/b"], environment: env, dataset: .mnist) == [.folder(path: "/a"), .folder(path: "/b")])
+    #expect(FetchStage.mirrors(flags: [], environment: env, dataset: .mnist) == [.folder(path: "/env")])
+    #expect(FetchStage.mirrors(flags: [], environment: [:], dataset: .kmnist) == Dataset.kmnist.mirrors.map(Mirror.init))
   }
 
   /// Every child of a test runs in the test process's environment (so the

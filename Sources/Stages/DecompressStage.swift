@@ -5,7 +5,7 @@ import Terminal
 
 /// The work of `vae-decompress`: both splits of a data set, each skipped
 /// when its inputs and outputs match `.vae-decompress.manifest.json`.
-public struct DatasetDecompression {
+public struct DecompressStage {
   public var dataset: Dataset
   /// Folder of the `.gz` files.
   public var raw: String

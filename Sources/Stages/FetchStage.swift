@@ -12,7 +12,7 @@ import Terminal
 /// size and mtime still match its record is trusted without re-hashing, so a
 /// second run reads no file contents and opens no connection. A file present
 /// without a matching record is hashed once; if it verifies, it is kept.
-public struct DatasetFetch {
+public struct FetchStage {
   public var dataset: Dataset
   /// Where the `.gz` files go.
   public var folder: String
