@@ -55,12 +55,20 @@ public struct TrainedModel {
     vae.encode(Self.unit(images), count: count).mu
   }
 
-  /// Decoded samples from the prior z ~ N(0, I), [count, D]; the same seed gives the same samples.
-  public func sample(count: Int, seed: UInt64) -> [Float] {
+  /// The run's model family.
+  public var kind: ModelKind { config.kind }
+
+  /// `count` codes z ~ N(0, I), [count, Z]; the same seed gives the same codes.
+  public func priorCodes(count: Int, seed: UInt64) -> [Float] {
     var generator = Xoshiro256(seed: seed, stream: 7)
     var z = [Float](repeating: 0, count: count * config.model.latent)
     z.withUnsafeMutableBufferPointer { generator.fillNormal($0) }
-    return vae.decode(z, count: count)
+    return z
+  }
+
+  /// Decoded samples from the prior z ~ N(0, I), [count, D]; the same seed gives the same samples.
+  public func sample(count: Int, seed: UInt64) -> [Float] {
+    vae.decode(priorCodes(count: count, seed: seed), count: count)
   }
 
   /// The negative ELBO over a set of images (inputs may be corrupted, targets clean), nats per image;

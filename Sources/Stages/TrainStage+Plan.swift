@@ -49,7 +49,7 @@ extension TrainCommand {
       plan = TrainStage.Plan(config: config, folder: folder, force: force)
     }
     // Snapshots are decode(mu(x)) of a plain VAE; a conditional model has no condition-free reconstruction.
-    if plan.config.kind != .vae, let snapshotImages, snapshotImages > 0 {
+    if !plan.config.kind.run.reconstructsFromImageAlone, let snapshotImages, snapshotImages > 0 {
       throw StageError.other("--snapshot-images records plain VAE reconstructions; \(runFolder) is a \(plan.config.kind.rawValue) run")
     }
     plan.snapshotImages = snapshotImages

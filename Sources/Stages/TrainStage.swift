@@ -76,18 +76,8 @@ public final class TrainStage {
     var data = Data(
       inputs: trainInput ?? trainClean, targets: trainInput == nil ? nil : trainClean, count: count,
       testInputs: testInput ?? test.scalars, testTargets: testInput == nil ? nil : test.scalars, testCount: test.itemCount)
-    switch config.kind {
-    case .vae: break
-    case .cvae:
-      let labels = try DataLabels.read(folder: config.data, split: .train, images: train.itemCount)
-      data.conditions = LabelCondition(labels: Array(labels[0..<count]), classes: ModelKind.classes)
-      data.testConditions = LabelCondition(
-        labels: try DataLabels.read(folder: config.data, split: .test, images: test.itemCount), classes: ModelKind.classes)
-    case .inpaint:
-      data.conditions = InpaintCondition(seed: config.training.seed, count: count, side: DigitSet.side)
-      // The test loss uses masks no training epoch draws (another seed), the same at every epoch.
-      data.testConditions = InpaintCondition(seed: config.training.seed ^ 0x7E57, count: test.itemCount, side: DigitSet.side)
-    }
+    (data.conditions, data.testConditions) = try config.kind.run.trainingConditions(
+      config: config, images: train.itemCount, count: count, testImages: test.itemCount)
     return data
   }
 
@@ -116,7 +106,7 @@ public final class TrainStage {
     }
     try AtomicFile.write(text: config.json(), to: folder.config)
     try progress.log.write(to: folder.log)
-    let snapshots = config.kind != .vae ? nil : try ReconstructionSnapshots.Recorder.start(
+    let snapshots = !config.kind.run.reconstructsFromImageAlone ? nil : try ReconstructionSnapshots.Recorder.start(
       path: folder.snapshots, requested: plan.snapshotImages, epochsDone: trainer.epoch, resuming: plan.resumeFrom != nil,
       testInputs: data.testInputs, testCount: data.testCount, imageSize: config.model.inputSize)
     while trainer.epoch < config.training.epochs {

@@ -1,11 +1,29 @@
 import Compute
+import DataFiles
 import Models
 
-/// Inference for the conditional models (`cvae`, `inpaint`).
-extension TrainedModel {
-  /// The run's model family.
-  public var kind: ModelKind { config.kind }
+/// `inpaint`: conditioned on the observed part of the image (the occluded
+/// image and its mask), with fresh random occlusions every epoch.
+public struct InpaintKind: RunKind {
+  public init() {}
 
+  public func conditionWidth(pixels: Int) -> Int { 2 * pixels }
+
+  public func trainingConditions(config: RunConfig, images: Int, count: Int, testImages: Int) throws
+    -> (train: (any ConditionSource)?, test: (any ConditionSource)?)
+  {
+    (
+      InpaintCondition(seed: config.training.seed, count: count, side: DigitSet.side),
+      // The test loss uses masks no training epoch draws (another seed), the same at every epoch.
+      InpaintCondition(seed: config.training.seed ^ 0x7E57, count: testImages, side: DigitSet.side)
+    )
+  }
+
+  public var reconstructsFromImageAlone: Bool { false }
+}
+
+/// Inference of an inpainting model.
+extension TrainedModel {
   /// Where the latent code of an inpainting comes from.
   public enum InpaintLatent: String, Codable, CaseIterable, Sendable {
     /// z = 0, the prior mean: the output depends on the observed pixels through the condition only.
@@ -14,27 +32,6 @@ extension TrainedModel {
     case encoder
     /// z ~ N(0, I), one draw per image (seed 1, stream 7): what a sampler of the prior would fill.
     case priorSample = "prior_sample"
-  }
-
-  /// Decoded images [count, D] for latent codes `codes` [count, Z], each under its digit label (cvae).
-  public func generate(codes: [Float], labels: [UInt8]) -> [Float] {
-    precondition(kind == .cvae, "generate(codes:labels:) is for cvae models")
-    return vae.decode(codes, conditions: LabelCondition.oneHot(labels, classes: ModelKind.classes), count: labels.count)
-  }
-
-  /// `count` codes z ~ N(0, I), [count, Z]; the same seed gives the same codes.
-  public func priorCodes(count: Int, seed: UInt64) -> [Float] {
-    var generator = Xoshiro256(seed: seed, stream: 7)
-    var z = [Float](repeating: 0, count: count * config.model.latent)
-    z.withUnsafeMutableBufferPointer { generator.fillNormal($0) }
-    return z
-  }
-
-  /// decode(mu(x, y), y) for images with their labels (cvae), [count, D].
-  public func restore(_ images: ArraySlice<UInt8>, labels: [UInt8]) -> [Float] {
-    precondition(kind == .cvae, "restore(_:labels:) is for cvae models")
-    return vae.reconstruct(
-      Self.unit(images), conditions: LabelCondition.oneHot(labels, classes: ModelKind.classes), count: labels.count)
   }
 
   /// Fills the holes of `count` occluded images (masks: 1 observed, 0 hidden) with the

@@ -1,0 +1,45 @@
+import Models
+
+/// The model family of a run: what the VAE is conditioned on. Stored by name
+/// in `config.json`; what each family means to this layer is its `RunKind`
+/// value (`PlainKind`, `LabelKind`, `InpaintKind`, one file each), so adding
+/// a family is one new file here and one line in `run`.
+///
+/// - `vae`: no condition (C = 0).
+/// - `cvae`: the image's digit label, one-hot (C = 10), from `<data>/train-labels.idx`
+///   and `test-labels.idx` (Sohn et al., 2015).
+/// - `inpaint`: the observed part of the image: the occluded image and its mask,
+///   side by side (C = 2 D). Training draws fresh masks every epoch (``InpaintCondition``).
+public enum ModelKind: String, Codable, CaseIterable, Sendable {
+  case vae, cvae, inpaint
+
+  /// Digit classes, the width of a cvae's condition.
+  public static let classes = LabelKind.classes
+
+  /// What this family supplies to the run: its condition, for training and inference.
+  public var run: any RunKind {
+    switch self {
+    case .vae: PlainKind()
+    case .cvae: LabelKind()
+    case .inpaint: InpaintKind()
+    }
+  }
+
+  /// C for images of `pixels` pixels.
+  public func conditionWidth(pixels: Int) -> Int { run.conditionWidth(pixels: pixels) }
+}
+
+/// What a model family supplies to the Runs layer.
+public protocol RunKind: Sendable {
+  /// C, the width of the condition, for images of `pixels` pixels (0: unconditional).
+  func conditionWidth(pixels: Int) -> Int
+
+  /// The conditions of the first `count` of `images` training images and of the
+  /// `testImages` test images, read or drawn as `config` says; nil for none.
+  func trainingConditions(config: RunConfig, images: Int, count: Int, testImages: Int) throws
+    -> (train: (any ConditionSource)?, test: (any ConditionSource)?)
+
+  /// True when decode(mu(x)) needs nothing but the image, so reconstructions can be
+  /// recorded during training (`--snapshot-images`) and shown without a condition.
+  var reconstructsFromImageAlone: Bool { get }
+}
