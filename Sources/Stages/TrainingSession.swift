@@ -159,9 +159,13 @@ public final class TrainingSession {
       path: folder.snapshots, requested: snapshotImages, epochsDone: trainer.epoch, resuming: resume != nil,
       testInputs: data.testInputs, testCount: data.testCount, imageSize: config.model.inputSize)
 
+    // Checkpoints: the state is copied here, encoded and written (fsync, rename) on another thread.
+    let writer = BackgroundWriter()
+    defer { try? writer.wait() }
     func save() throws {
-      let checkpoint = TrainingCheckpoint(trainer: trainer, config: config, epochSums: sums)
-      lastCheckpoint = try folder.checkpoints.save(checkpoint.file(layout: layout), step: trainer.globalStep, keep: keep)
+      let (checkpoint, checkpoints, step, keep) = (TrainingCheckpoint(trainer: trainer, config: config, epochSums: sums), folder.checkpoints, trainer.globalStep, keep)
+      try writer.submit { _ = try checkpoints.save(checkpoint.file(layout: layout), step: step, keep: keep) }
+      lastCheckpoint = checkpoints.filePath(step: step)
     }
 
     while trainer.epoch < config.training.epochs {
@@ -185,6 +189,7 @@ public final class TrainingSession {
         progress.update(completed: Int64(sums.images), extra: "loss " + TrainingLog.format(sums.mean.total))
         if let signal = trap?.caught {
           try save()
+          try writer.wait()
           console.clearBar()
           return .interrupted(signal: signal, checkpoint: lastCheckpoint)
         }
@@ -209,6 +214,7 @@ public final class TrainingSession {
         "epoch \(epoch + 1)/\(config.training.epochs): train \(Self.describe(row.train)), test \(Self.describe(row.test)) nats/image; "
           + "\(Progress.seconds(row.seconds)), \(Int(row.samplesPerSecond.rounded())) samples/s")
     }
+    try writer.wait()
     return .finished(checkpoint: lastCheckpoint)
   }
 
