@@ -394,15 +394,54 @@ void dv_adam(
   }
 }
 
-// MARK: - Finiteness
+// MARK: - Finiteness and bytes
 
-int dv_all_finite(int64_t count, const float *x) {
-  // A Float is NaN or infinite exactly when its exponent bits are all ones; an OR
-  // over integers vectorises for the build's baseline without reassociating floats.
+// Plain loops, inlined into wrappers compiled for each target so that the compiler
+// vectorises them at that width (integer OR and an exact division: no reassociation
+// of floating-point sums, so every width gives the same result).
+DV_INLINE int all_finite_generic(int64_t count, const float *x) {
+  // A Float is NaN or infinite exactly when its exponent bits are all ones.
   const uint32_t *bits = (const uint32_t *)x;
   uint32_t bad = 0;
   for (int64_t i = 0; i < count; i++) bad |= (uint32_t)((bits[i] & 0x7F800000u) == 0x7F800000u);
   return bad == 0;
+}
+
+DV_INLINE void bytes_to_unit_generic(int64_t count, const uint8_t *source, float *output) {
+  for (int64_t i = 0; i < count; i++) output[i] = (float)source[i] / 255.0f;
+}
+
+#if DV_X86
+DV_AVX512 static int all_finite_avx512(int64_t count, const float *x) { return all_finite_generic(count, x); }
+DV_AVX2 static int all_finite_avx2(int64_t count, const float *x) { return all_finite_generic(count, x); }
+DV_AVX512 static void bytes_to_unit_avx512(int64_t count, const uint8_t *source, float *output) {
+  bytes_to_unit_generic(count, source, output);
+}
+DV_AVX2 static void bytes_to_unit_avx2(int64_t count, const uint8_t *source, float *output) {
+  bytes_to_unit_generic(count, source, output);
+}
+#endif
+
+int dv_all_finite(int64_t count, const float *x) {
+#if DV_X86
+  switch (dv_isa()) {
+  case 2: return all_finite_avx512(count, x);
+  case 1: return all_finite_avx2(count, x);
+  default: break;
+  }
+#endif
+  return all_finite_generic(count, x);
+}
+
+void dv_bytes_to_unit(int64_t count, const uint8_t *source, float *output) {
+#if DV_X86
+  switch (dv_isa()) {
+  case 2: bytes_to_unit_avx512(count, source, output); return;
+  case 1: bytes_to_unit_avx2(count, source, output); return;
+  default: break;
+  }
+#endif
+  bytes_to_unit_generic(count, source, output);
 }
 
 // MARK: - Bernoulli loss

@@ -76,6 +76,9 @@ void dv_bernoulli_chunks(
 /// 1 when all `count` values are finite, else 0.
 int dv_all_finite(int64_t count, const float *x);
 
+/// output[i] = (float)source[i] / 255 (a division, so the values equal PyTorch's ToTensor).
+void dv_bytes_to_unit(int64_t count, const uint8_t *source, float *output);
+
 #ifdef __cplusplus
 }
 #endif
