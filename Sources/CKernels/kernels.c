@@ -624,3 +624,56 @@ void dv_bernoulli_chunks(
 #endif
   bernoulli_chunks_generic(rows, columns, firstChunk, endChunk, logits, bias, targets, gradient, biasGradient, scale, partials);
 }
+
+// MARK: - Bernoulli loss of one row
+
+/// The loss of one row summed over its columns: 16-lane Float sums over the row's
+/// blocks, then the lanes added in Double in lane order.
+DV_INLINE double bernoulli_row_generic(int32_t columns, const float *logits, const float *bias, const float *target) {
+  v16f sum = vsplat(0.0f);
+  int32_t c = 0;
+  for (; c + 16 <= columns; c += 16) {
+    v16f x = load16(logits + c) + (bias ? load16(bias + c) : vsplat(0.0f));
+    v16f difference;
+    sum += bernoulli16(x, load16(target + c), &difference);
+  }
+  if (c < columns) {
+    float padX[16], padT[16];
+    for (int j = 0; j < 16; j++) {
+      int inside = c + j < columns;
+      padX[j] = inside ? logits[c + j] + (bias ? bias[c + j] : 0.0f) : 0.0f;
+      padT[j] = inside ? target[c + j] : 0.0f;
+    }
+    v16f difference;
+    v16f tail = bernoulli16(load16(padX), load16(padT), &difference);
+    // Lanes past the row saw x = t = 0, whose loss is log 2: drop them.
+    store16(tail, padX);
+    for (int j = columns - c; j < 16; j++) padX[j] = 0.0f;
+    sum += load16(padX);
+  }
+  float lanes[16];
+  store16(sum, lanes);
+  double total = 0;
+  for (int j = 0; j < 16; j++) total += (double)lanes[j];
+  return total;
+}
+
+#if DV_X86
+DV_AVX512 static double bernoulli_row_avx512(int32_t columns, const float *logits, const float *bias, const float *target) {
+  return bernoulli_row_generic(columns, logits, bias, target);
+}
+DV_AVX2 static double bernoulli_row_avx2(int32_t columns, const float *logits, const float *bias, const float *target) {
+  return bernoulli_row_generic(columns, logits, bias, target);
+}
+#endif
+
+double dv_bernoulli_row(int32_t columns, const float *logits, const float *bias, const float *target) {
+#if DV_X86
+  switch (dv_isa()) {
+  case 2: return bernoulli_row_avx512(columns, logits, bias, target);
+  case 1: return bernoulli_row_avx2(columns, logits, bias, target);
+  default: break;
+  }
+#endif
+  return bernoulli_row_generic(columns, logits, bias, target);
+}

@@ -73,6 +73,11 @@ void dv_bernoulli_chunks(
   int32_t rows, int32_t columns, int32_t firstChunk, int32_t endChunk, const float *logits, const float *bias,
   const float *targets, float *gradient, float *biasGradient, float scale, double *partials);
 
+/// The Bernoulli loss of one row x [columns] (+ bias) against its targets, summed over
+/// the columns: per element as in dv_bernoulli_chunks, summed in 16 Float lanes over the
+/// row and the lanes then added in Double. For scoring many rows one by one.
+double dv_bernoulli_row(int32_t columns, const float *logits, const float *bias, const float *target);
+
 /// 1 when all `count` values are finite, else 0.
 int dv_all_finite(int64_t count, const float *x);
 
