@@ -163,7 +163,8 @@ public final class TrainingSession {
     let writer = BackgroundWriter()
     defer { try? writer.wait() }
     func save() throws {
-      let (checkpoint, checkpoints, step, keep) = (TrainingCheckpoint(trainer: trainer, config: config, epochSums: sums), folder.checkpoints, trainer.globalStep, keep)
+      let checkpoint = TrainingCheckpoint(trainer: trainer, config: config, epochSums: sums)
+      let (checkpoints, step, keep) = (folder.checkpoints, trainer.globalStep, keep)
       try writer.submit { _ = try checkpoints.save(checkpoint.file(layout: layout), step: step, keep: keep) }
       lastCheckpoint = checkpoints.filePath(step: step)
     }
