@@ -28,8 +28,10 @@ let package = Package(
       providers: [.apt(["libopenblas-dev"])]),
 
     .target(name: "DataFiles", dependencies: ["CZlib"], swiftSettings: optimised),
-    .target(name: "Compute", dependencies: ["COpenBLAS"], swiftSettings: optimised),
-    .target(name: "Models", dependencies: ["Compute"], swiftSettings: optimised),
+    // The innermost kernels that need AVX-512 or AVX2 + FMA, chosen at run time (see its header).
+    .target(name: "CKernels", path: "Sources/CKernels", cSettings: [.unsafeFlags(["-O2"])]),
+    .target(name: "Compute", dependencies: ["COpenBLAS", "CKernels"], swiftSettings: optimised),
+    .target(name: "Models", dependencies: ["Compute", "CKernels"], swiftSettings: optimised),
     .target(name: "Checkpoints", dependencies: ["DataFiles", "CZlib"], swiftSettings: optimised),
     .target(name: "Corruptions", dependencies: ["Compute"], swiftSettings: optimised),
     .target(name: "Imaging", dependencies: ["DataFiles"], swiftSettings: optimised),

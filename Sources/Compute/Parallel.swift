@@ -132,6 +132,21 @@ public struct Parallel: Sendable, Equatable {
     }
   }
 
+  /// Calls `body(range)` once per thread with a contiguous run of `0..<chunkCount`
+  /// (the runs ``forEachChunk(_:work:_:)`` deals), or once with all of it on the
+  /// calling thread when `work` is below ``minimumParallelWork``.
+  @inlinable
+  public func forEachChunkRange(_ chunkCount: Int, work: Int = .max, _ body: (Range<Int>) -> Void) {
+    if threads == 1 || chunkCount == 1 || work < Self.minimumParallelWork {
+      body(0..<chunkCount)
+      return
+    }
+    run { t in
+      let range = Self.part(t, of: threads, count: chunkCount)
+      if !range.isEmpty { body(range) }
+    }
+  }
+
   /// Row-major `C = alpha * op(A) * op(B) + beta * C` on all threads; the same
   /// contract as ``BLAS/gemm(m:n:k:a:lda:transposeA:b:ldb:transposeB:c:ldc:alpha:beta:)``.
   ///

@@ -1,6 +1,7 @@
 #if arch(x86_64)
   import _Builtin_intrinsics.intel
 #endif
+import CKernels
 
 /// Vectorised `exp`, `log1p`, `sigmoid` and `tanh` for eight Floats at a time.
 ///
@@ -180,8 +181,18 @@ public enum VectorMath {
   }
 
   /// `output[i] = Float(source[i]) / 255` (a division, not a multiply by 1/255, so the
-  /// values equal PyTorch's `ToTensor`), 16 bytes at a time with SSE2.
+  /// values equal PyTorch's `ToTensor`): CKernels' AVX-512 or AVX2 loop where the CPU
+  /// has one, else 16 bytes at a time with SSE2 (``normalizeBytesSSE2(_:into:count:)``).
   public static func normalizeBytes(_ source: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<Float>, count: Int) {
+    if dv_isa() > 0 {
+      dv_bytes_to_unit(Int64(count), source, output)
+    } else {
+      normalizeBytesSSE2(source, into: output, count: count)
+    }
+  }
+
+  /// ``normalizeBytes(_:into:count:)`` with SSE2 only.
+  static func normalizeBytesSSE2(_ source: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<Float>, count: Int) {
     var j = 0
     #if arch(x86_64)
       let zero = _mm_setzero_si128()

@@ -68,7 +68,7 @@ public enum Benchmark {
   /// always takes the faster of both).
   public static func run(
     images: [UInt8], count: Int, config: VAEConfig, batch: Int, steps: Int, threads: Int, rounds: Int = 7,
-    gemmThreading: Parallel.GEMMThreading = .split
+    gemmThreading: Parallel.GEMMThreading = .split, fmaPeakGFLOPs: Double? = nil
   ) throws(ModelError) -> BenchReport {
     precondition(steps >= 1 && rounds >= 1, "steps and rounds must be at least 1")
     let trainer = try Trainer(
@@ -125,11 +125,16 @@ public enum Benchmark {
     }
     let stepSeconds = median(stepTimes)
     let gemmSeconds = median(gemmTimes)
-    return BenchReport(
+    var report = BenchReport(
       config: config, batch: batch, threads: threads, coreName: BLAS.coreName, stepSeconds: stepSeconds,
       samplesPerSecond: Double(batch) / stepSeconds, flopsPerStep: flopsPerStep,
       achievedGFLOPs: flopsPerStep / stepSeconds / 1e9, shapes: shapes, gemmSecondsPerStep: gemmSeconds,
       gemmBoundSamplesPerSecond: Double(batch) / gemmSeconds, ratio: median(ratios))
+    let peak = fmaPeakGFLOPs ?? FMAPeak.measure(threads: 1)
+    report.fmaPeakGFLOPs = peak
+    report.fmaBoundSamplesPerSecond = Double(threads) * peak * 1e9 / (flopsPerStep / Double(batch))
+    report.fmaRatio = report.samplesPerSecond / report.fmaBoundSamplesPerSecond
+    return report
   }
 
   private static func seconds(_ body: () -> Void) -> Double {

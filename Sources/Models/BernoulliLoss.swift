@@ -1,3 +1,4 @@
+import CKernels
 import Compute
 
 // Legend: B = rows in the batch, D = pixels.
@@ -29,35 +30,12 @@ public enum BernoulliLoss {
     rows: Int, columns: Int, partials: UnsafeMutablePointer<Double>, parallel: Parallel
   ) -> Double {
     let chunks = Parallel.chunks(count: columns, size: 8)
-    @inline(__always)
-    func chunkKernel(_ chunk: Int, _ c: Int, _ width: Int) {
-      let b = bias.map { load($0 + c, width) } ?? Vector()
-      var lossSum = Vector()
-      var gradSum = Vector()
-      for r in 0..<rows {
-        let at = r * columns + c
-        let x = load(logits + at, width) + b
-        let t = load(targets + at, width)
-        // e = exp(-|x|) and inverse = 1 / (1 + e) give both log1p(e) and sigmoid(x).
-        let e = VectorMath.exp(-VectorMath.abs(x))
-        let inverse = VectorMath.reciprocal(1 + e)
-        let loss = x.replacing(with: 0, where: x .< 0) - x * t + VectorMath.log1pUnitInterval(e, reciprocal: inverse)
-        lossSum += loss
-        if let gradient {
-          let sigmoid = (x .>= 0).select(inverse, e * inverse)
-          let g = (sigmoid - t) * scale
-          store(g, gradient + at, width)
-          gradSum += g
-        }
-      }
-      // Unused lanes of a partial chunk saw x = t = 0, whose loss is log 2: drop them.
-      if width < 8 { lossSum.replace(with: 0, where: laneIndex .>= Int32(width)) }
-      partials[chunk] = laneSum(lossSum)
-      if gradient != nil, let biasGradient { store(gradSum, biasGradient + c, width) }
-    }
-    parallel.forEachChunk(chunks, work: rows * columns * 8) { chunk in
-      let c = chunk * 8
-      if c + 8 <= columns { chunkKernel(chunk, c, 8) } else { chunkKernel(chunk, c, columns - c) }
+    // The kernel (CKernels, AVX-512 or AVX2 chosen at run time) takes a run of chunks;
+    // each thread gets one contiguous run.
+    parallel.forEachChunkRange(chunks, work: rows * columns * 8) { range in
+      dv_bernoulli_chunks(
+        Int32(rows), Int32(columns), Int32(range.lowerBound), Int32(range.upperBound), logits, bias, targets, gradient,
+        gradient == nil ? nil : biasGradient, scale, partials)
     }
     var total = 0.0
     for chunk in 0..<chunks { total += partials[chunk] }

@@ -1,3 +1,4 @@
+import CKernels
 import Compute
 
 extension VAE {
@@ -19,24 +20,16 @@ extension VAE {
     precondition((conditions != nil) == (config.condition > 0), "conditions are needed exactly when config.condition > 0")
     let (d, zSize, c) = (config.inputSize, config.latent, config.condition)
     let threads = parallel.threads
-    let chunks = Parallel.chunks(count: d, size: 8)
-    // One scratch row of column partials per thread.
-    let partials = UnsafeMutablePointer<Double>.allocate(capacity: threads * chunks)
-    partials.initialize(repeating: 0, count: threads * chunks)
-    defer { partials.deallocate() }
     let bias = UnsafePointer(parameters.values.pointer + outputBias)
-    let single = Parallel(threads: 1)
     var unused = Xoshiro256(seed: 0)
     forEachBatch(count) { start, b in
       z.pointer.update(from: codes + start * zSize, count: b * zSize)
       decodeLogits(condition: conditions.map { $0 + start * c }, count: b, training: false, generator: &unused)
       let logits = UnsafePointer(self.logits.pointer)
       parallel.run { t in
-        let scratch = partials + t * chunks
         for r in Parallel.part(t, of: threads, count: b) {
-          losses[start + r] = BernoulliLoss.lossAndGradient(
-            logits: logits + r * d, bias: bias, targets: target(start + r), gradient: nil, biasGradient: nil, scale: 1,
-            rows: 1, columns: d, partials: scratch, parallel: single)
+          // One row at a time (CKernels): 16-lane Float sums along the row, then Double.
+          losses[start + r] = dv_bernoulli_row(Int32(d), logits + r * d, bias, target(start + r))
         }
       }
     }

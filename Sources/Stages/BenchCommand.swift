@@ -3,6 +3,8 @@ import Compute
 import DataFiles
 import Foundation
 import Models
+import Runs
+import Terminal
 
 /// `vae-bench`: how fast the training step runs, against what BLAS allows.
 public struct BenchCommand: ParsableCommand {
@@ -11,10 +13,17 @@ public struct BenchCommand: ParsableCommand {
     abstract: "Time the VAE training step on real MNIST and compare it with cblas_sgemm at the same shapes.",
     discussion: """
       For each model and thread count: samples/s of the whole training step (forward, backward, \
-      Adam), the GFLOP/s its matrix products achieve, and the GEMM-bound rate: the samples/s the \
-      step would reach if it did nothing but its GEMMs at the speed cblas_sgemm shows for the same \
-      shapes, timed in the same run. Their ratio is the figure to raise (1.0 means no overhead \
-      outside the GEMMs). Medians over --rounds rounds. Build with -c release.
+      Adam), the GFLOP/s its matrix products achieve, and two bounds timed in the same run: the \
+      sgemm bound (the samples/s the step would reach if it did nothing but its GEMMs at the speed \
+      cblas_sgemm shows for the same shapes) and the FMA bound (the step's dense matrix FLOPs at \
+      the FMA peak of a plain fused multiply-add loop, one core's peak times the threads). The \
+      step's fraction of each is printed (/sgemm, /FMA). The first layer skips zero pixels, so \
+      the step does fewer FLOPs than it is charged and /FMA may pass /sgemm. Then an epoch of \
+      vae-train's own loop (TrainStage, checkpoints every --checkpoint-every steps, in a \
+      temporary folder; the second of two epochs is timed) gives the trainer's samples/s and its ratio to the step's. Medians over \
+      --rounds rounds. The first lines state the CPU, the load average and both FMA peaks \
+      (one core, and all the threads at once: their ratio shows how free the other cores \
+      were). Build with -c release.
 
       Models: bench = 784-400-20 (the pytorch/examples VAE), large = 784-512-256-20.
 
@@ -49,6 +58,12 @@ public struct BenchCommand: ParsableCommand {
 
   @Option(help: "Images per step.")
   public var batch: Int = 128
+
+  @Option(help: "Training images in the timed vae-train epoch (0 skips it; default: the whole training set).")
+  public var epochImages: Int?
+
+  @Option(help: "Checkpoint cadence of the timed vae-train epoch, in steps (vae-train's default).")
+  public var checkpointEvery: Int = 500
 
   public init() {}
 
@@ -91,28 +106,50 @@ public struct BenchCommand: ParsableCommand {
     _ = try parsedModels()
     _ = try parsedThreads()
     guard steps >= 1, rounds >= 1, batch >= 1 else { throw ValidationError("--steps, --rounds and --batch must be at least 1") }
+    if let epochImages, epochImages < 0 { throw ValidationError("--epoch-images must be 0 or more, got \(epochImages)") }
+    guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must be 0 or more, got \(checkpointEvery)") }
   }
 
   public func run() throws {
     try StageError.reporting {
       let images = try DigitSet.loadImages(folder: data, split: .train)
       try BLAS.load()
-      print("OpenBLAS kernels: \(BLAS.coreName)\(BLAS.coreTypeSetHere ? " (OPENBLAS_CORETYPE set by DigitVAE)" : "")")
-      print("model            threads  samples/s  step GF/s  sgemm GF/s  GEMM-bound samples/s  ratio")
       let models = try parsedModels()
       let threadCounts = try parsedThreads()
+      print("CPU: \(Self.cpuDescription()); load average \(Self.loadAverage())")
+      print(
+        "OpenBLAS kernels: \(BLAS.coreName)\(BLAS.coreTypeSetHere ? " (OPENBLAS_CORETYPE set by DigitVAE)" : ""); "
+          + "C kernels: \(FMAPeak.instructionSet)")
+      let peak = FMAPeak.measure(threads: 1)
+      var peaks = "FMA peak: one core \(Self.fixed(peak, 1)) GF/s"
+      for threadCount in Set(threadCounts).sorted() where threadCount > 1 {
+        let all = FMAPeak.measure(threads: threadCount)
+        peaks += "; \(threadCount) threads at once \(Self.fixed(all, 1)) GF/s (\(Self.fixed(all / (Double(threadCount) * peak), 2)) of \(threadCount) x one core)"
+      }
+      print(peaks)
+      print(
+        "model            threads  samples/s  step GF/s  sgemm GF/s  sgemm-bound  /sgemm  FMA-bound   /FMA  trainer samples/s  trainer/step")
       var rates: [String: [Int: Double]] = [:]
       func time(_ name: String, _ config: VAEConfig, threads threadCount: Int) throws {
         let report = try Benchmark.run(
           images: images.scalars, count: images.itemCount, config: config, batch: batch, steps: steps,
-          threads: threadCount, rounds: rounds)
+          threads: threadCount, rounds: rounds, fmaPeakGFLOPs: peak)
         rates[name, default: [:]][threadCount] = report.samplesPerSecond
         let sgemm = report.flopsPerStep / report.gemmSecondsPerStep / 1e9
+        var trainer = ""
+        if epochImages != 0 {
+          let rate = try Self.trainerRate(
+            config: config, data: data, batch: batch, threads: threadCount, images: epochImages,
+            checkpointEvery: checkpointEvery)
+          trainer = Self.fixed(rate, 0).leftPad(19) + Self.fixed(rate / report.samplesPerSecond, 2).leftPad(14)
+        }
         print(
           Self.label(name, config).padding(toLength: 17, withPad: " ", startingAt: 0)
             + String(threadCount).leftPad(7) + Self.fixed(report.samplesPerSecond, 0).leftPad(11)
             + Self.fixed(report.achievedGFLOPs, 1).leftPad(11) + Self.fixed(sgemm, 1).leftPad(12)
-            + Self.fixed(report.gemmBoundSamplesPerSecond, 0).leftPad(22) + Self.fixed(report.ratio, 2).leftPad(7))
+            + Self.fixed(report.gemmBoundSamplesPerSecond, 0).leftPad(13) + Self.fixed(report.ratio, 2).leftPad(8)
+            + Self.fixed(report.fmaBoundSamplesPerSecond, 0).leftPad(11) + Self.fixed(report.fmaRatio, 2).leftPad(7)
+            + trainer)
       }
       if arch == .conv {
         // Interleaved, so that each ratio compares two runs under the same machine load.
@@ -128,7 +165,48 @@ public struct BenchCommand: ParsableCommand {
           for threadCount in threadCounts { try time(name, config, threads: threadCount) }
         }
       }
+      print("load average at the end: \(Self.loadAverage())")
     }
+  }
+
+  /// The samples/s of the second of two epochs of vae-train's own loop (``TrainStage``:
+  /// gather, step, progress, a checkpoint every `checkpointEvery` steps; on all of MNIST at
+  /// batch 128 the step-500 checkpoint falls in epoch 2, which also overlaps the writing of
+  /// epoch 1's), as its log.csv records them, in a temporary run folder removed afterwards.
+  static func trainerRate(
+    config: VAEConfig, data: String, batch: Int, threads: Int, images: Int?, checkpointEvery: Int
+  ) throws -> Double {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vae-bench-\(UUID().uuidString)").path
+    try Folders.create(folder)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    var run = RunConfig(
+      model: config, training: TrainingConfig(batchSize: batch, epochs: 2, threads: threads), data: data, limit: images)
+    (run.checkpointEvery, run.keep) = (checkpointEvery, 3)
+    let silent = Console(isTerminal: false, line: { _ in }, bar: { _ in })
+    _ = try TrainStage(plan: .init(config: run, folder: RunFolder(path: folder)), console: silent).run()
+    guard let row = try TrainingLog.read(from: folder + "/log.csv").rows.last else {
+      throw StageError.other("the timed vae-train epoch wrote no log row")
+    }
+    return row.samplesPerSecond
+  }
+
+  /// "AMD EPYC (family 25, model 17), 2 cores", from /proc/cpuinfo.
+  static func cpuDescription() -> String {
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
+    func field(_ name: String) -> String? {
+      info.split(separator: "\n").first { $0.hasPrefix(name) }.flatMap { line in
+        line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) }
+      }
+    }
+    let family = field("cpu family").map { "family \($0), " } ?? ""
+    let model = field("model\t").map { "model \($0)" } ?? ""
+    return "\(field("model name") ?? "unknown") (\(family)\(model)), \(ProcessInfo.processInfo.activeProcessorCount) cores"
+  }
+
+  /// The 1, 5 and 15 minute load averages from /proc/loadavg.
+  static func loadAverage() -> String {
+    guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "unknown" }
+    return text.split(separator: " ").prefix(3).joined(separator: " ")
   }
 
   /// "bench 784-400-20", or for a conv model "conv 16,32-20" (channels, hidden widths, latent).

@@ -28,6 +28,8 @@ public final class TrainStage {
   public var folder: RunFolder { plan.folder }
   private let console: Console
   private let trap: SignalTrap?
+  /// Checkpoints: the state is copied on the training thread, encoded and written (fsync, rename) on another.
+  private let writer = BackgroundWriter()
 
   public init(plan: Plan, console: Console = .standard, trap: SignalTrap? = nil) {
     self.plan = plan
@@ -92,6 +94,7 @@ public final class TrainStage {
   public func run() throws -> Outcome {
     // The data first: a start that fails on them leaves no run folder behind.
     let data = try loadData()
+    defer { try? writer.wait() }
     let trainer = try Trainer(
       model: config.model, training: config.training, images: data.inputs, targets: data.targets, count: data.count,
       conditions: data.conditions)
@@ -115,6 +118,7 @@ public final class TrainStage {
       }
       try finishEpoch(trainer, data: data, snapshots: snapshots, progress: &progress)
     }
+    try writer.wait()
     return .finished(checkpoint: progress.lastCheckpoint)
   }
 
@@ -140,11 +144,12 @@ public final class TrainStage {
     try Folders.create(folder.path)
   }
 
-  /// Writes the trainer's whole state as the newest checkpoint.
+  /// Copies the trainer's whole state and has it written as the newest checkpoint in the background.
   private func save(_ trainer: Trainer, _ progress: inout Progress) throws {
     let checkpoint = TrainingCheckpoint(trainer: trainer, config: config, epochSums: progress.sums)
-    progress.lastCheckpoint = try folder.checkpoints.save(
-      checkpoint.file(layout: trainer.parameters.entries), step: trainer.globalStep, keep: plan.keep)
+    let (checkpoints, layout, step, keep) = (folder.checkpoints, trainer.parameters.entries, trainer.globalStep, plan.keep)
+    try writer.submit { _ = try checkpoints.save(checkpoint.file(layout: layout), step: step, keep: keep) }
+    progress.lastCheckpoint = checkpoints.filePath(step: step)
   }
 
   /// Trains the rest of the current epoch; returns the signal that stopped it, if one did (its state saved).
@@ -170,6 +175,7 @@ public final class TrainStage {
       meter.update(completed: Int64(progress.sums.images), extra: "loss " + TrainingLog.format(progress.sums.mean.total))
       if let signal = trap?.caught {
         try save(trainer, &progress)
+        try writer.wait()
         console.clearBar()
         return signal
       }

@@ -82,6 +82,25 @@ import Testing
     #expect(differing == 0, "\(differing) of \(a.count) Floats differ")
   }
 
+  /// Images mostly of zeros (a bar on a black field), so that the first layer runs sparse.
+  static func blackBars(_ count: Int, seed: UInt64) -> [UInt8] {
+    bars(count, seed: seed).map { $0 >= 200 ? $0 : 0 }
+  }
+
+  /// The resume test on inputs the first layer takes the sparse path for (density 1/8).
+  @Test(arguments: [1, 2])
+  func resumingOnSparseInputsIsBitwiseIdentical(threads: Int) throws {
+    let images = Self.blackBars(50, seed: 1)
+    let make = { try Trainer(model: Self.model, training: Self.training(threads: threads), images: images, count: 50) }
+    let probe = try make()
+    probe.step()
+    #expect(probe.model.firstLayerWasSparse, "the bars on black should have taken the sparse path")
+    let (straight, resumed) = try Self.straightAndResumed(total: 7, split: 3, make)
+    #expect(straight.1 == resumed.1)
+    let differing = zip(straight.0, resumed.0).filter { $0 != $1 }.count
+    #expect(differing == 0, "\(differing) of \(straight.0.count) Floats differ")
+  }
+
   @Test(arguments: [1, 2])
   func repeatedRunsAreBitwiseIdentical(threads: Int) throws {
     let images = Self.bars(40, seed: 2)

@@ -62,17 +62,30 @@ import Testing
   /// Tolerance 2e-3 relative (floor 1e-3): Float kernels vs Double, h = 1e-6.
   @Test(arguments: gradientCases, [1, 2])
   func wholeLossGradientMatchesFiniteDifferences(testCase: (Activation, Float), threads: Int) throws {
+    try checkWholeLossGradient(testCase: testCase, threads: threads, sparse: false)
+  }
+
+  /// The same check with inputs mostly zero, so that the first layer's product and weight
+  /// gradient take the sparse path (``VAE/sparseDensityLimit``).
+  @Test(arguments: gradientCases, [1, 2])
+  func sparseInputGradientMatchesFiniteDifferences(testCase: (Activation, Float), threads: Int) throws {
+    try checkWholeLossGradient(testCase: testCase, threads: threads, sparse: true)
+  }
+
+  func checkWholeLossGradient(testCase: (Activation, Float), threads: Int, sparse: Bool) throws {
     let (activation, dropout) = testCase
     let config = VAEConfig(inputSize: 10, hidden: [7, 5], latent: 3, activation: activation, dropout: dropout)
     let batch = 4
     let vae = try VAE(config: config, maxBatch: 6, seed: 11, parallel: Parallel(threads: threads))
-    let x = Reference.randomFloats(batch * 10, seed: 1).map { abs($0) }
+    // Sparse: 3 of each row's 10 inputs non-zero (density 0.3).
+    let x = Reference.randomFloats(batch * 10, seed: 1).enumerated().map { sparse && ($0.offset * 7) % 10 >= 3 ? 0 : abs($0.element) }
     let t = Reference.randomFloats(batch * 10, seed: 2).map { abs($0) }
     let beta: Float = 0.8
     var generator = Xoshiro256(seed: 99)
     var replay = generator
     let report = vae.computeGradients(input: x, target: t, count: batch, beta: beta, generator: &generator)
     let analytic = vae.parameters.grads.array.doubles
+    #expect(vae.firstLayerWasSparse == sparse, "the first layer's path")
 
     // Replay the draws in the model's order: encoder masks, eps, decoder masks.
     func masks(_ widths: [Int]) -> [[Float]] {

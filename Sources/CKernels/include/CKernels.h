@@ -1,0 +1,91 @@
+// Innermost kernels in C, for the instructions Swift cannot emit without a
+// target-CPU flag: each entry point picks AVX-512, AVX2+FMA or portable scalar
+// code at run time (the CPU is probed once). Every variant performs the same
+// operations in the same order on each element (fused multiply-adds included),
+// so results do not depend on which variant runs. Used by the Compute module.
+#ifndef DIGITVAE_CKERNELS_H
+#define DIGITVAE_CKERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The instruction set the kernels use here: 2 = AVX-512F, 1 = AVX2 with FMA, 0 = portable C.
+int dv_isa(void);
+
+/// Runs `iterations` rounds of independent fused multiply-add chains in the widest
+/// registers `dv_isa` allows (16 chains) and returns the FLOPs performed
+/// (2 per lane per FMA). `sink` receives a value derived from every chain so that
+/// nothing is optimised away.
+double dv_fma_loop(int64_t iterations, float *sink);
+
+/// Sparse rows times a dense matrix: for each of `rows` output rows r,
+///
+///     c[r, 0..<n] = bias[0..<n] (or 0) + sum over k in start[r]..<start[r+1] of value[k] * b[index[k], 0..<n]
+///
+/// with the sum taken in order of k, one fused multiply-add per term; with `relu`,
+/// max(0, .) is applied before the store. `start` holds rows + 1 offsets into
+/// `index` and `value`. b is row-major with row stride `ldb`; c with `ldc`.
+void dv_sparse_dense(
+  int32_t rows, int32_t n, const int32_t *start, const int32_t *index, const float *value,
+  const float *b, int64_t ldb, const float *bias, int32_t relu, float *c, int64_t ldc);
+
+/// Compressed rows of a dense row-major block x [rows, columns] (row stride `ldx`):
+/// the non-zero entries of each row in column order. Writes rows + 1 offsets to
+/// `start` (start[0] = 0) and the entries' columns and values to `index` and `value`
+/// (capacity rows * columns + 16 each: a vector store may run 16 slots past the last entry).
+/// Returns the number of entries.
+int64_t dv_compress_rows(
+  int32_t rows, int32_t columns, const float *x, int64_t ldx, int32_t *start, int32_t *index, float *value);
+
+/// The transpose of a compressed-rows matrix [rows, columns]: compressed columns,
+/// each column's entries in row order. `columnStart` receives columns + 1 offsets;
+/// `rowIndex` and `columnValue` the entries (capacity start[rows] each).
+void dv_transpose_compressed(
+  int32_t rows, int32_t columns, const int32_t *start, const int32_t *index, const float *value,
+  int32_t *columnStart, int32_t *rowIndex, float *columnValue);
+
+/// One Adam update of `count` elements (count a multiple of 16):
+///
+///     m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
+///     p = p - stepSize * m / (sqrt(v) * inverseCorrection2 + eps)
+///
+/// with an exact square root and division.
+void dv_adam(
+  int64_t count, float *p, const float *g, float *m, float *v, float b1, float b2, float stepSize,
+  float inverseCorrection2, float eps);
+
+/// The Bernoulli loss with logits, fused with its gradient, over the 8-column chunks
+/// `firstChunk ..< endChunk` of x [rows, columns] (row stride `columns`): per element,
+/// with x = logits + bias (bias per column, or none),
+///
+///     loss = max(x, 0) - x t + log1p(e),  e = exp(-|x|)
+///     gradient = scale (sigmoid(x) - t)   (when `gradient` is not null)
+///
+/// Each chunk's losses are summed down the rows in Float per column, and the eight
+/// column sums are added in column order in Double into partials[chunk]; with
+/// `biasGradient`, the column sums of the gradient go there. exp and log1p are
+/// polynomials within a few ulp (the same as Compute's VectorMath, with fused
+/// multiply-adds).
+void dv_bernoulli_chunks(
+  int32_t rows, int32_t columns, int32_t firstChunk, int32_t endChunk, const float *logits, const float *bias,
+  const float *targets, float *gradient, float *biasGradient, float scale, double *partials);
+
+/// The Bernoulli loss of one row x [columns] (+ bias) against its targets, summed over
+/// the columns: per element as in dv_bernoulli_chunks, summed in 16 Float lanes over the
+/// row and the lanes then added in Double. For scoring many rows one by one.
+double dv_bernoulli_row(int32_t columns, const float *logits, const float *bias, const float *target);
+
+/// 1 when all `count` values are finite, else 0.
+int dv_all_finite(int64_t count, const float *x);
+
+/// output[i] = (float)source[i] / 255 (a division, so the values equal PyTorch's ToTensor).
+void dv_bytes_to_unit(int64_t count, const uint8_t *source, float *output);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

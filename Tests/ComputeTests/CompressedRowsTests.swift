@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+@testable import Compute
+
+@Suite struct CompressedRowsTests {
+  /// A [rows, columns] matrix with about `density` of its entries non-zero, values in (-1, 1).
+  static func sparse(rows: Int, columns: Int, density: Double, seed: UInt64) -> [Float] {
+    var g = Xoshiro256(seed: seed)
+    return (0..<rows * columns).map { _ in
+      Double(g.nextFloat()) < density ? 2 * g.nextFloat() - 1 : 0
+    }
+  }
+
+  static func dense(_ count: Int, seed: UInt64) -> [Float] {
+    var g = Xoshiro256(seed: seed)
+    return (0..<count).map { _ in 2 * g.nextFloat() - 1 }
+  }
+
+  /// x @ b (+ bias, relu) and x^T @ y against Double sums, for widths that leave every
+  /// kind of tail in the AVX-512 (16-lane) and AVX2 (8-lane) column blocks; and the same
+  /// bits at 1 and 2 threads. Tolerance: 1e-5 relative to the sum of |terms| (Float sums
+  /// of up to 100 terms).
+  @Test(arguments: [1, 7, 16, 37, 130, 400])
+  func productsMatchDoubleReferences(n: Int) throws {
+    let (r, k) = (23, 100)
+    let x = Self.sparse(rows: r, columns: k, density: 0.2, seed: 1)
+    let b = Self.dense(k * n, seed: 2)
+    let bias = Self.dense(n, seed: 3)
+    let y = Self.dense(r * n, seed: 4)
+    var results: [[Float]] = []
+    for threads in [1, 2] {
+      let sparse = CompressedRows(maxRows: 32, maxColumns: k)
+      var forward = [Float](repeating: .nan, count: r * n)
+      var gradient = [Float](repeating: .nan, count: k * n)
+      x.withUnsafeBufferPointer { x in sparse.compress(x.baseAddress!, rows: r, columns: k) }
+      #expect(sparse.entries == x.filter { $0 != 0 }.count)
+      sparse.transpose()
+      let parallel = Parallel(threads: threads)
+      b.withUnsafeBufferPointer { b in
+        bias.withUnsafeBufferPointer { bias in
+          forward.withUnsafeMutableBufferPointer { c in
+            sparse.multiply(
+              by: b.baseAddress!, columns: n, bias: bias.baseAddress!, relu: true, into: c.baseAddress!, parallel: parallel)
+          }
+        }
+      }
+      y.withUnsafeBufferPointer { y in
+        gradient.withUnsafeMutableBufferPointer { c in
+          sparse.multiplyTransposed(by: y.baseAddress!, columns: n, into: c.baseAddress!, parallel: parallel)
+        }
+      }
+      var worst = 0.0
+      for i in 0..<r {
+        for j in 0..<n {
+          var (sum, scale) = (Double(bias[j]), abs(Double(bias[j])))
+          for c in 0..<k {
+            let term = Double(x[i * k + c]) * Double(b[c * n + j])
+            sum += term
+            scale += abs(term)
+          }
+          worst = max(worst, abs(Double(forward[i * n + j]) - max(0, sum)) / max(scale, 1e-3))
+        }
+      }
+      for c in 0..<k {
+        for j in 0..<n {
+          var (sum, scale) = (0.0, 0.0)
+          for i in 0..<r {
+            let term = Double(x[i * k + c]) * Double(y[i * n + j])
+            sum += term
+            scale += abs(term)
+          }
+          worst = max(worst, abs(Double(gradient[c * n + j]) - sum) / max(scale, 1e-3))
+        }
+      }
+      #expect(worst < 1e-5, "n \(n), \(threads) threads: worst relative error \(worst)")
+      results.append(forward + gradient)
+    }
+    #expect(results[0].map(\.bitPattern) == results[1].map(\.bitPattern), "1 and 2 threads differ")
+  }
+
+  @Test func emptyAndFullRowsCompress() {
+    // Row 0 all zero, row 1 all non-zero, row 2 one entry at the end (past a 16-lane block).
+    let k = 19
+    var x = [Float](repeating: 0, count: 3 * k)
+    for c in 0..<k { x[k + c] = Float(c + 1) }
+    x[2 * k + 18] = -2
+    let sparse = CompressedRows(maxRows: 3, maxColumns: k)
+    x.withUnsafeBufferPointer { sparse.compress($0.baseAddress!, rows: 3, columns: k) }
+    #expect(sparse.entries == k + 1)
+    #expect(abs(sparse.density - Double(k + 1) / Double(3 * k)) < 1e-12)
+    let b = [Float](repeating: 1, count: k)  // [k, 1]: row sums
+    var c = [Float](repeating: .nan, count: 3)
+    b.withUnsafeBufferPointer { b in
+      c.withUnsafeMutableBufferPointer { sparse.multiply(by: b.baseAddress!, columns: 1, into: $0.baseAddress!, parallel: Parallel(threads: 1)) }
+    }
+    #expect(c == [0, Float(k * (k + 1) / 2), -2])
+  }
+
+  @Test func fmaPeakIsPositive() {
+    let peak = FMAPeak.measure(threads: 1, seconds: 0.01, repeats: 1)
+    #expect(peak > 0.5, "one core's FMA peak measured \(peak) GFLOP/s")
+    #expect(["AVX-512", "AVX2+FMA", "scalar"].contains(FMAPeak.instructionSet))
+  }
+}
