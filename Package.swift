@@ -39,9 +39,12 @@ let package = Package(
       name: "Runs", dependencies: ["DataFiles", "Compute", "Models", "Checkpoints", "Corruptions", "Imaging"],
       swiftSettings: optimised),
     .target(
+      name: "Metrics", dependencies: ["DataFiles", "Compute", "Models", "Corruptions", "Imaging", "Runs"],
+      swiftSettings: optimised),
+    .target(
       name: "Stages",
       dependencies: [
-        "DataFiles", "Compute", "Models", "Checkpoints", "Imaging", "Corruptions", "Terminal", "Fetching", "Runs",
+        "DataFiles", "Compute", "Models", "Checkpoints", "Imaging", "Corruptions", "Terminal", "Fetching", "Runs", "Metrics",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: optimised),
@@ -57,6 +60,7 @@ let package = Package(
     .testTarget(name: "TerminalTests", dependencies: ["Terminal", "TestSupport"]),
     .testTarget(name: "FetchingTests", dependencies: ["Fetching", "TestSupport"]),
     .testTarget(name: "RunsTests", dependencies: ["Runs", "TestSupport"]),
+    .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
   ]
     + stages.map { .executableTarget(name: $0, dependencies: ["Stages"]) }
 )

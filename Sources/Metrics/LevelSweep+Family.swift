@@ -1,4 +1,3 @@
-import ArgumentParser
 import Corruptions
 import DataFiles
 import Foundation
@@ -11,8 +10,8 @@ extension LevelSweep {
   /// Kinds with a level: gaussian (sigma, 0...2), salt-pepper and zero (fraction of pixels,
   /// 0...1), square (side in pixels, 1...28, whole), rectangles (how many, 1...64, whole),
   /// band (width as a fraction of the side, 0...1). half and mixed have none.
-  public struct Family: Equatable, CustomStringConvertible {
-    public var kind: CorruptCommand.Kind
+  public struct Family: Equatable, Sendable, CustomStringConvertible {
+    public var kind: CorruptionKind.Name
     /// square: centred, or at a random place per image.
     public var centred = true
     /// rectangles: the range of their sides, in pixels.
@@ -21,22 +20,21 @@ extension LevelSweep {
     public var side = CorruptionKind.Side.right
 
     /// `kind` with vae-corrupt's defaults for everything but the level.
-    /// Throws `ValidationError` for a kind without a level.
-    public init(kind: CorruptCommand.Kind) throws {
+    /// Throws `MetricError.noLevel` for a kind without a level.
+    public init(kind: CorruptionKind.Name) throws(MetricError) {
       guard kind != .half, kind != .mixed else {
-        throw ValidationError(
-          "--levels: \(kind.rawValue) has no level to sweep; kinds with one: "
-            + CorruptCommand.Kind.allCases.filter { $0 != .half && $0 != .mixed }.map(\.rawValue).joined(separator: ", "))
+        throw .noLevel(
+          kind: kind.rawValue, withLevel: CorruptionKind.Name.allCases.filter { $0 != .half && $0 != .mixed }.map(\.rawValue))
       }
       self.kind = kind
     }
 
-    /// The corruption at `level`; throws `ValidationError` when the level is out of the kind's
+    /// The corruption at `level`; throws `MetricError` when the level is out of the kind's
     /// range, or not a whole number for square and rectangles.
-    public func corruption(level: Double) throws -> CorruptionKind {
-      func whole() throws -> Int {
+    public func corruption(level: Double) throws(MetricError) -> CorruptionKind {
+      func whole() throws(MetricError) -> Int {
         guard level.rounded() == level, abs(level) < 1e6 else {
-          throw ValidationError("--levels: \(levelName) is a whole number for \(kind.rawValue), got \(level)")
+          throw .notWhole(levelName: levelName, kind: kind.rawValue, level: level)
         }
         return Int(level)
       }
@@ -50,9 +48,7 @@ extension LevelSweep {
         case .band: .band(side, fraction: level)
         case .half, .mixed: preconditionFailure("init(kind:) refuses kinds without a level")
         }
-      do { try corruption.validate(side: DigitSet.side) } catch {
-        throw ValidationError("--levels: \(error.description)")
-      }
+      do { try corruption.validate(side: DigitSet.side) } catch { throw .levelOutOfRange(error) }
       return corruption
     }
 
@@ -70,7 +66,7 @@ extension LevelSweep {
     }
 
     /// A level as the CSV and the manifest spell it: whole kinds without a fraction.
-    func text(_ level: Double) -> String {
+    public func text(_ level: Double) -> String {
       kind == .square || kind == .rectangles ? String(Int(level)) : String(level)
     }
 
@@ -99,11 +95,11 @@ extension LevelSweep {
       else {
         throw RunError.dataMismatch(path: path, reason: "not a vae-corrupt spec.json with a \"kind\"; choose the kind with --levels-kind")
       }
-      guard let kind = CorruptCommand.Kind(rawValue: name) else {
+      guard let kind = CorruptionKind.Name(rawValue: name) else {
         throw RunError.dataMismatch(path: path, reason: "unknown corruption kind \"\(name)\"; choose one with --levels-kind")
       }
       guard kind != .half, kind != .mixed else {
-        throw ValidationError("--levels: the test input was corrupted by \(name) (\(path)), which has no level; choose a kind with --levels-kind")
+        throw MetricError.specKindHasNoLevel(kind: name, spec: path)
       }
       var family = try Family(kind: kind)
       let words = object["description"] as? String ?? ""
