@@ -31,7 +31,7 @@ let package = Package(
     .target(name: "Compute", dependencies: ["COpenBLAS"], swiftSettings: optimised),
     .target(name: "Models", dependencies: ["Compute"], swiftSettings: optimised),
     .target(name: "Checkpoints", dependencies: ["DataFiles", "CZlib"], swiftSettings: optimised),
-    .target(name: "Corruptions", dependencies: ["Compute"], swiftSettings: optimised),
+    .target(name: "Corruptions", dependencies: ["Compute", "DataFiles"], swiftSettings: optimised),
     .target(name: "Imaging", dependencies: ["DataFiles"], swiftSettings: optimised),
     .target(name: "Terminal"),
     .target(name: "Fetching", dependencies: ["DataFiles", "Terminal"], swiftSettings: optimised),
@@ -50,7 +50,7 @@ let package = Package(
       swiftSettings: optimised),
     .target(name: "TestSupport", dependencies: ["DataFiles", "Terminal"], path: "Tests/TestSupport"),
 
-    .testTarget(name: "CorruptionsTests", dependencies: ["Corruptions"]),
+    .testTarget(name: "CorruptionsTests", dependencies: ["Corruptions", "TestSupport"]),
     .testTarget(name: "DataFilesTests", dependencies: ["DataFiles", "TestSupport"]),
     .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),

@@ -1,7 +1,5 @@
 import Corruptions
 import DataFiles
-import Foundation
-import Runs
 
 extension LevelSweep {
   /// A corruption kind whose strength is one number, the level, with its other parameters
@@ -84,48 +82,29 @@ extension LevelSweep {
       }
     }
 
-    /// The family of the corruption a vae-corrupt `spec.json` describes, and the seed it used.
-    ///
-    /// spec.json names the kind ("kind") and its parameters in words ("description", from
-    /// `CorruptionKind.summary`); the fixed parameters are read back from those words.
-    static func described(by path: String) throws -> (family: Family, seed: UInt64?) {
-      guard let data = FileManager.default.contents(atPath: path),
-        let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-        let name = object["kind"] as? String
-      else {
-        throw RunError.dataMismatch(path: path, reason: "not a vae-corrupt spec.json with a \"kind\"; choose the kind with --levels-kind")
+    /// The family `corruption` belongs to, with its fixed parameters; nil for half and mixed,
+    /// which have no level.
+    public init?(_ corruption: CorruptionKind) {
+      switch corruption {
+      case .gaussian: kind = .gaussian
+      case .saltPepper: kind = .saltPepper
+      case .zero: kind = .zero
+      case let .square(_, centred): (kind, self.centred) = (.square, centred)
+      case let .rectangles(_, sizes): (kind, self.sizes) = (.rectangles, sizes)
+      case let .band(side, _): (kind, self.side) = (.band, side)
+      case .half, .mixed: return nil
       }
-      guard let kind = CorruptionKind.Name(rawValue: name) else {
-        throw RunError.dataMismatch(path: path, reason: "unknown corruption kind \"\(name)\"; choose one with --levels-kind")
+    }
+
+    /// The family of the corruption a vae-corrupt `spec.json` holds, and the seed it used.
+    /// Throws `CorruptionError` when the file cannot be read (an old spec.json included) and
+    /// `MetricError.specKindHasNoLevel` for half and mixed.
+    static func described(by path: String) throws -> (family: Family, seed: UInt64) {
+      let spec = try CorruptionSpec.read(from: path)
+      guard let family = Family(spec.corruption) else {
+        throw MetricError.specKindHasNoLevel(kind: spec.corruption.name.rawValue, spec: path)
       }
-      guard kind != .half, kind != .mixed else {
-        throw MetricError.specKindHasNoLevel(kind: name, spec: path)
-      }
-      var family = try Family(kind: kind)
-      let words = object["description"] as? String ?? ""
-      func unreadable() -> RunError {
-        .dataMismatch(path: path, reason: "cannot read the \(name) parameters from the description \"\(words)\"; choose the kind with --levels-kind")
-      }
-      switch kind {
-      case .square:
-        guard words.hasSuffix("centred") || words.hasSuffix("random place") else { throw unreadable() }
-        family.centred = words.hasSuffix("centred")
-      case .rectangles:
-        // "3 rectangles, sides 4-10"
-        guard let range = words.range(of: "sides ") else { throw unreadable() }
-        let bounds = words[range.upperBound...].split(separator: "-").compactMap { Int($0) }
-        guard bounds.count == 2, bounds[0] >= 1, bounds[0] <= bounds[1] else { throw unreadable() }
-        family.sizes = bounds[0]...bounds[1]
-      case .band:
-        // "right band of 0.3 of the width hidden"
-        guard let first = words.split(separator: " ").first, let side = CorruptionKind.Side(rawValue: String(first)) else {
-          throw unreadable()
-        }
-        family.side = side
-      default: break
-      }
-      let seed = (object["seed"] as? NSNumber).map { $0.uint64Value }
-      return (family, seed)
+      return (family, spec.seed)
     }
   }
 }

@@ -59,13 +59,13 @@ public struct LevelSweep: Sendable {
     if let kind {
       // The spec's parameters and seed apply only to its own kind; any other spec is no concern here.
       if let specPath, let spec = try? Family.described(by: specPath), spec.family.kind == kind {
-        (family, sweepSeed, usedSpec) = (spec.family, spec.seed ?? seed, specPath)
+        (family, sweepSeed, usedSpec) = (spec.family, spec.seed, specPath)
       } else {
         family = try Family(kind: kind)
       }
     } else if let specPath {
       let spec = try Family.described(by: specPath)
-      (family, sweepSeed, usedSpec) = (spec.family, spec.seed ?? seed, specPath)
+      (family, sweepSeed, usedSpec) = (spec.family, spec.seed, specPath)
     } else {
       let why =
         testInput.map { "no spec.json beside \($0) says how it was corrupted" }

@@ -134,7 +134,8 @@ public struct CorruptionStage: Sendable {
   public var outputs: [String] { [out + "/images.idx", out + "/mask.idx", out + "/spec.json"] }
 
   public func run() throws -> Outcome {
-    let options = ["kind": kind.summary, "seed": String(seed)]
+    // The spec's format is an option, so outputs of a vae-corrupt that wrote an older spec.json are out of date.
+    let options = ["kind": kind.summary, "seed": String(seed), "spec": CorruptionSpec.format]
     let manifestPath = StageManifest.path(folder: out, stage: Self.stageName)
     if StageManifest.isUpToDate(at: manifestPath, stage: Self.stageName, options: options, inputs: [images], outputs: outputs) {
       return .skipped(folder: out)
@@ -149,12 +150,10 @@ public struct CorruptionStage: Sendable {
     try IDX.write(IDXArray(shape: clean.shape, scalars: result.images), to: outputs[0])
     try IDX.write(IDXArray(shape: clean.shape, scalars: result.mask), to: outputs[1])
     let hidden = result.mask.lazy.filter { $0 == 0 }.count
-    let spec: [String: Any] = [
-      "kind": kind.name.rawValue, "description": kind.summary, "seed": seed, "source": images, "count": clean.itemCount,
-      "hidden_fraction": Double(hidden) / Double(max(result.mask.count, 1)),
-    ]
-    let json = try JSONSerialization.data(withJSONObject: spec, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-    try AtomicFile.write([UInt8](json) + [10], to: outputs[2])
+    try CorruptionSpec(
+      corruption: kind, seed: seed, source: images, count: clean.itemCount,
+      hiddenFraction: Double(hidden) / Double(max(result.mask.count, 1))
+    ).write(to: outputs[2])
     try StageManifest.stamping(stage: Self.stageName, options: options, inputs: [images], outputs: outputs)
       .write(to: manifestPath)
     return .wrote(folder: out, count: clean.itemCount)
