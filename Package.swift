@@ -31,7 +31,7 @@ let package = Package(
     .target(name: "Compute", dependencies: ["COpenBLAS"], swiftSettings: optimised),
     .target(name: "Models", dependencies: ["Compute"], swiftSettings: optimised),
     .target(name: "Checkpoints", dependencies: ["DataFiles", "CZlib"], swiftSettings: optimised),
-    .target(name: "Corruptions", dependencies: ["Compute"], swiftSettings: optimised),
+    .target(name: "Corruptions", dependencies: ["Compute", "DataFiles"], swiftSettings: optimised),
     .target(name: "Imaging", dependencies: ["DataFiles"], swiftSettings: optimised),
     .target(name: "Terminal"),
     .target(name: "Fetching", dependencies: ["DataFiles", "Terminal"], swiftSettings: optimised),
@@ -39,15 +39,18 @@ let package = Package(
       name: "Runs", dependencies: ["DataFiles", "Compute", "Models", "Checkpoints", "Corruptions", "Imaging"],
       swiftSettings: optimised),
     .target(
+      name: "Metrics", dependencies: ["DataFiles", "Compute", "Models", "Corruptions", "Imaging", "Runs"],
+      swiftSettings: optimised),
+    .target(
       name: "Stages",
       dependencies: [
-        "DataFiles", "Compute", "Models", "Checkpoints", "Imaging", "Corruptions", "Terminal", "Fetching", "Runs",
+        "DataFiles", "Compute", "Models", "Checkpoints", "Imaging", "Corruptions", "Terminal", "Fetching", "Runs", "Metrics",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: optimised),
     .target(name: "TestSupport", dependencies: ["DataFiles", "Terminal"], path: "Tests/TestSupport"),
 
-    .testTarget(name: "CorruptionsTests", dependencies: ["Corruptions"]),
+    .testTarget(name: "CorruptionsTests", dependencies: ["Corruptions", "TestSupport"]),
     .testTarget(name: "DataFilesTests", dependencies: ["DataFiles", "TestSupport"]),
     .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
@@ -57,6 +60,7 @@ let package = Package(
     .testTarget(name: "TerminalTests", dependencies: ["Terminal", "TestSupport"]),
     .testTarget(name: "FetchingTests", dependencies: ["Fetching", "TestSupport"]),
     .testTarget(name: "RunsTests", dependencies: ["Runs", "TestSupport"]),
+    .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
   ]
     + stages.map { .executableTarget(name: $0, dependencies: ["Stages"]) }
 )

@@ -1,6 +1,7 @@
 import DataFiles
 import Foundation
 import Imaging
+import Metrics
 import Models
 import Runs
 

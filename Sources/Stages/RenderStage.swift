@@ -1,6 +1,7 @@
 import DataFiles
 import Foundation
 import Imaging
+import Metrics
 import Runs
 
 /// The work of `vae-render`, apart from its command line: draw a run's

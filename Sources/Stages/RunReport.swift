@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Metrics
 import Models
 import Runs
 

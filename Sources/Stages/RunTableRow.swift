@@ -1,4 +1,5 @@
 import Checkpoints
+import Corruptions
 import Foundation
 import Runs
 
@@ -129,7 +130,7 @@ public struct RunTableRow: Sendable {
     problems.append(Problem(file: file, reason: text.replacingOccurrences(of: folder + "/", with: "")))
   }
 
-  /// The description in the spec.json beside the config's test input (else its training
+  /// The corruption, in words, of the spec.json beside the config's test input (else its training
   /// input). Paths in config.json are relative to where vae-train ran, normally the folder
   /// holding `artifacts/`, so each is tried as given and then against the parent of `artifacts`.
   static func corruption(of config: RunConfig, artifacts: String) -> String? {
@@ -138,7 +139,8 @@ public struct RunTableRow: Sendable {
       let folder = (input as NSString).deletingLastPathComponent
       let spec = folder.isEmpty ? "spec.json" : folder + "/spec.json"
       for candidate in spec.hasPrefix("/") ? [spec] : [spec, parent + "/" + spec] {
-        if let described = EvaluationInputs.corruption(described: candidate) { return described }
+        // A report never fails: a spec.json that cannot be read (an old one too) says nothing.
+        if let spec = try? CorruptionSpec.read(from: candidate) { return spec.corruption.summary }
       }
     }
     return nil
