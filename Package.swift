@@ -39,9 +39,12 @@ let package = Package(
       name: "Runs", dependencies: ["DataFiles", "Compute", "Models", "Checkpoints", "Corruptions", "Imaging"],
       swiftSettings: optimised),
     .target(
+      name: "Reports", dependencies: ["DataFiles", "Compute", "Models", "Checkpoints", "Imaging", "Terminal", "Runs"],
+      swiftSettings: optimised),
+    .target(
       name: "Stages",
       dependencies: [
-        "DataFiles", "Compute", "Models", "Checkpoints", "Imaging", "Corruptions", "Terminal", "Fetching", "Runs",
+        "DataFiles", "Compute", "Models", "Checkpoints", "Imaging", "Corruptions", "Terminal", "Fetching", "Runs", "Reports",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: optimised),
@@ -51,12 +54,13 @@ let package = Package(
     .testTarget(name: "DataFilesTests", dependencies: ["DataFiles", "TestSupport"]),
     .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
-    .testTarget(name: "StagesTests", dependencies: ["Stages", "TestSupport"] + stages.map { .target(name: $0) }),
+    .testTarget(name: "StagesTests", dependencies: ["Stages", "Reports", "TestSupport"] + stages.map { .target(name: $0) }),
     .testTarget(name: "ComputeTests", dependencies: ["Compute", "TestSupport"]),
     .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
     .testTarget(name: "TerminalTests", dependencies: ["Terminal", "TestSupport"]),
     .testTarget(name: "FetchingTests", dependencies: ["Fetching", "TestSupport"]),
     .testTarget(name: "RunsTests", dependencies: ["Runs", "TestSupport"]),
+    .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"]),
   ]
     + stages.map { .executableTarget(name: $0, dependencies: ["Stages"]) }
 )
