@@ -42,9 +42,13 @@ let package = Package(
       name: "Metrics", dependencies: ["DataFiles", "Compute", "Models", "Corruptions", "Imaging", "Runs"],
       swiftSettings: optimised),
     .target(
+      name: "Reports", dependencies: ["DataFiles", "Compute", "Models", "Checkpoints", "Imaging", "Terminal", "Runs"],
+      swiftSettings: optimised),
+    .target(
       name: "Stages",
       dependencies: [
         "DataFiles", "Compute", "Models", "Checkpoints", "Imaging", "Corruptions", "Terminal", "Fetching", "Runs", "Metrics",
+        "Reports",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: optimised),
@@ -54,13 +58,14 @@ let package = Package(
     .testTarget(name: "DataFilesTests", dependencies: ["DataFiles", "TestSupport"]),
     .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
-    .testTarget(name: "StagesTests", dependencies: ["Stages", "TestSupport"] + stages.map { .target(name: $0) }),
+    .testTarget(name: "StagesTests", dependencies: ["Stages", "Reports", "TestSupport"] + stages.map { .target(name: $0) }),
     .testTarget(name: "ComputeTests", dependencies: ["Compute", "TestSupport"]),
     .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
     .testTarget(name: "TerminalTests", dependencies: ["Terminal", "TestSupport"]),
     .testTarget(name: "FetchingTests", dependencies: ["Fetching", "TestSupport"]),
     .testTarget(name: "RunsTests", dependencies: ["Runs", "TestSupport"]),
     .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
+    .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"]),
   ]
     + stages.map { .executableTarget(name: $0, dependencies: ["Stages"]) }
 )
