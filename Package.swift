@@ -33,7 +33,7 @@ let package = Package(
     .target(name: "Compute", dependencies: ["COpenBLAS", "CKernels"], swiftSettings: optimised),
     .target(name: "Models", dependencies: ["Compute", "CKernels"], swiftSettings: optimised),
     .target(name: "Checkpoints", dependencies: ["DataFiles", "CZlib"], swiftSettings: optimised),
-    .target(name: "Corruptions", dependencies: ["Compute"], swiftSettings: optimised),
+    .target(name: "Corruptions", dependencies: ["Compute", "DataFiles"], swiftSettings: optimised),
     .target(name: "Imaging", dependencies: ["DataFiles"], swiftSettings: optimised),
     .target(name: "Terminal"),
     .target(name: "Fetching", dependencies: ["DataFiles", "Terminal"], swiftSettings: optimised),
@@ -41,24 +41,33 @@ let package = Package(
       name: "Runs", dependencies: ["DataFiles", "Compute", "Models", "Checkpoints", "Corruptions", "Imaging"],
       swiftSettings: optimised),
     .target(
+      name: "Metrics", dependencies: ["DataFiles", "Compute", "Models", "Corruptions", "Imaging", "Runs"],
+      swiftSettings: optimised),
+    .target(
+      name: "Reports", dependencies: ["DataFiles", "Compute", "Models", "Checkpoints", "Imaging", "Terminal", "Runs"],
+      swiftSettings: optimised),
+    .target(
       name: "Stages",
       dependencies: [
-        "DataFiles", "Compute", "Models", "Checkpoints", "Imaging", "Corruptions", "Terminal", "Fetching", "Runs",
+        "DataFiles", "Compute", "Models", "Checkpoints", "Imaging", "Corruptions", "Terminal", "Fetching", "Runs", "Metrics",
+        "Reports",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: optimised),
     .target(name: "TestSupport", dependencies: ["DataFiles", "Terminal"], path: "Tests/TestSupport"),
 
-    .testTarget(name: "CorruptionsTests", dependencies: ["Corruptions"]),
+    .testTarget(name: "CorruptionsTests", dependencies: ["Corruptions", "TestSupport"]),
     .testTarget(name: "DataFilesTests", dependencies: ["DataFiles", "TestSupport"]),
     .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
-    .testTarget(name: "StagesTests", dependencies: ["Stages", "TestSupport"] + stages.map { .target(name: $0) }),
+    .testTarget(name: "StagesTests", dependencies: ["Stages", "Reports", "TestSupport"] + stages.map { .target(name: $0) }),
     .testTarget(name: "ComputeTests", dependencies: ["Compute", "TestSupport"]),
     .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
     .testTarget(name: "TerminalTests", dependencies: ["Terminal", "TestSupport"]),
     .testTarget(name: "FetchingTests", dependencies: ["Fetching", "TestSupport"]),
     .testTarget(name: "RunsTests", dependencies: ["Runs", "TestSupport"]),
+    .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
+    .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"]),
   ]
     + stages.map { .executableTarget(name: $0, dependencies: ["Stages"]) }
 )

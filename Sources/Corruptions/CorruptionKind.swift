@@ -33,17 +33,22 @@ public enum CorruptionKind: Equatable, Sendable {
     .rectangles(count: 3, sizes: 4...10), .half(.bottom), .band(.right, fraction: 0.3),
   ]
 
-  /// The kind's name as the command line spells it.
-  public var name: String {
+  /// The name of each kind, as the command line (`vae-corrupt --kind`) and spec.json spell it.
+  public enum Name: String, CaseIterable, Codable, Sendable {
+    case gaussian, saltPepper = "salt-pepper", zero, square, rectangles, half, band, mixed
+  }
+
+  /// The kind's name.
+  public var name: Name {
     switch self {
-    case .gaussian: "gaussian"
-    case .saltPepper: "salt-pepper"
-    case .zero: "zero"
-    case .square: "square"
-    case .rectangles: "rectangles"
-    case .half: "half"
-    case .band: "band"
-    case .mixed: "mixed"
+    case .gaussian: .gaussian
+    case .saltPepper: .saltPepper
+    case .zero: .zero
+    case .square: .square
+    case .rectangles: .rectangles
+    case .half: .half
+    case .band: .band
+    case .mixed: .mixed
     }
   }
 
@@ -65,7 +70,7 @@ public enum CorruptionKind: Equatable, Sendable {
   public func validate(side: Int) throws(CorruptionError) {
     func within(_ value: Double, _ range: ClosedRange<Double>, _ what: String) throws(CorruptionError) {
       guard range.contains(value), value.isFinite else {
-        throw .levelOutOfRange(kind: name, what: what, value: "\(value)", allowed: "\(range.lowerBound)...\(range.upperBound)")
+        throw .levelOutOfRange(kind: name.rawValue, what: what, value: "\(value)", allowed: "\(range.lowerBound)...\(range.upperBound)")
       }
     }
     switch self {
@@ -75,14 +80,14 @@ public enum CorruptionKind: Equatable, Sendable {
     case let .band(_, fraction): try within(fraction, 0...1, "fraction")
     case let .square(size, _):
       guard (1...side).contains(size) else {
-        throw .levelOutOfRange(kind: name, what: "size", value: "\(size)", allowed: "1...\(side)")
+        throw .levelOutOfRange(kind: name.rawValue, what: "size", value: "\(size)", allowed: "1...\(side)")
       }
     case let .rectangles(count, sizes):
       guard (1...64).contains(count) else {
-        throw .levelOutOfRange(kind: name, what: "count", value: "\(count)", allowed: "1...64")
+        throw .levelOutOfRange(kind: name.rawValue, what: "count", value: "\(count)", allowed: "1...64")
       }
       guard sizes.lowerBound >= 1, sizes.upperBound <= side else {
-        throw .levelOutOfRange(kind: name, what: "sizes", value: "\(sizes.lowerBound)-\(sizes.upperBound)", allowed: "1...\(side)")
+        throw .levelOutOfRange(kind: name.rawValue, what: "sizes", value: "\(sizes.lowerBound)-\(sizes.upperBound)", allowed: "1...\(side)")
       }
     case .half: break
     case let .mixed(kinds):

@@ -6,6 +6,7 @@ import Runs
 import Terminal
 
 extension CorruptionKind.Side: ExpressibleByArgument {}
+extension CorruptionKind.Name: ExpressibleByArgument {}
 
 /// `vae-corrupt`: add noise or occlusions to an images IDX, with the mask of what was hidden.
 public struct CorruptCommand: ParsableCommand {
@@ -29,18 +30,14 @@ public struct CorruptCommand: ParsableCommand {
       Example: vae-corrupt --images artifacts/data/mnist/test-images.idx --kind square --level 10 --out artifacts/corrupt/square-test
       """)
 
-  public enum Kind: String, CaseIterable, ExpressibleByArgument {
-    case gaussian, saltPepper = "salt-pepper", zero, square, rectangles, half, band, mixed
-  }
-
   @Option(help: "The images IDX to corrupt (N x 28 x 28, UInt8).")
   public var images: String = ArtifactPaths.data(.mnist) + "/test-images.idx"
 
   @Option(help: "Output folder for images.idx, mask.idx and spec.json (default: artifacts/corrupt/<kind>).")
   public var out: String?
 
-  @Option(help: "Corruption kind: \(Kind.allCases.map(\.rawValue).joined(separator: ", ")).")
-  public var kind: Kind = .gaussian
+  @Option(help: "Corruption kind: \(CorruptionKind.Name.allCases.map(\.rawValue).joined(separator: ", ")).")
+  public var kind: CorruptionKind.Name = .gaussian
 
   @Option(help: "Strength of the corruption; its meaning and range depend on --kind (see above).")
   public var level: Double?
@@ -137,7 +134,8 @@ public struct CorruptionStage: Sendable {
   public var outputs: [String] { [out + "/images.idx", out + "/mask.idx", out + "/spec.json"] }
 
   public func run() throws -> Outcome {
-    let options = ["kind": kind.summary, "seed": String(seed)]
+    // The spec's format is an option, so outputs of a vae-corrupt that wrote an older spec.json are out of date.
+    let options = ["kind": kind.summary, "seed": String(seed), "spec": CorruptionSpec.format]
     let manifestPath = StageManifest.path(folder: out, stage: Self.stageName)
     if StageManifest.isUpToDate(at: manifestPath, stage: Self.stageName, options: options, inputs: [images], outputs: outputs) {
       return .skipped(folder: out)
@@ -152,12 +150,10 @@ public struct CorruptionStage: Sendable {
     try IDX.write(IDXArray(shape: clean.shape, scalars: result.images), to: outputs[0])
     try IDX.write(IDXArray(shape: clean.shape, scalars: result.mask), to: outputs[1])
     let hidden = result.mask.lazy.filter { $0 == 0 }.count
-    let spec: [String: Any] = [
-      "kind": kind.name, "description": kind.summary, "seed": seed, "source": images, "count": clean.itemCount,
-      "hidden_fraction": Double(hidden) / Double(max(result.mask.count, 1)),
-    ]
-    let json = try JSONSerialization.data(withJSONObject: spec, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-    try AtomicFile.write([UInt8](json) + [10], to: outputs[2])
+    try CorruptionSpec(
+      corruption: kind, seed: seed, source: images, count: clean.itemCount,
+      hiddenFraction: Double(hidden) / Double(max(result.mask.count, 1))
+    ).write(to: outputs[2])
     try StageManifest.stamping(stage: Self.stageName, options: options, inputs: [images], outputs: outputs)
       .write(to: manifestPath)
     return .wrote(folder: out, count: clean.itemCount)

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Corruptions
 import Foundation
+import Metrics
 import Terminal
 
 /// `vae-eval`: measure a trained model on the test set and write metrics.json.
@@ -74,8 +76,8 @@ public struct EvalCommand: ParsableCommand {
   @Option(help: "Sweep these corruption levels, comma-separated (e.g. 0.1,0.3,0.5), and write levels.csv and levels.svg beside the metrics.")
   public var levels: String?
 
-  @Option(help: "The corruption kind of --levels (default: the kind of the test input, from its spec.json): \(CorruptCommand.Kind.allCases.map(\.rawValue).joined(separator: ", ")).")
-  public var levelsKind: CorruptCommand.Kind?
+  @Option(help: "The corruption kind of --levels (default: the kind of the test input, from its spec.json): \(CorruptionKind.Name.allCases.map(\.rawValue).joined(separator: ", ")).")
+  public var levelsKind: CorruptionKind.Name?
 
   /// The default of `--judge-samples`.
   public static let defaultJudgeSamples = 1000
@@ -93,12 +95,20 @@ public struct EvalCommand: ParsableCommand {
     }
     if levelsKind != nil, levels == nil { throw ValidationError("--levels-kind needs --levels, the levels to sweep") }
     if let levels {
-      let parsed = try LevelSweep.parseLevels(levels)
-      if let levelsKind {
-        let family = try LevelSweep.Family(kind: levelsKind)
-        for level in parsed { _ = try family.corruption(level: level) }
+      try Self.usage {
+        let parsed = try LevelSweep.parseLevels(levels)
+        if let levelsKind {
+          let family = try LevelSweep.Family(kind: levelsKind)
+          for level in parsed { _ = try family.corruption(level: level) }
+        }
       }
     }
+  }
+
+  /// Runs `body` with the level sweep's plan faults (`MetricError`) turned into usage errors
+  /// (exit 64), their messages unchanged.
+  static func usage<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let error as MetricError { throw ValidationError(error.description) }
   }
 
   public func run() throws {
@@ -110,9 +120,9 @@ public struct EvalCommand: ParsableCommand {
       stage.iwSamples = iwSamples
       stage.judge = judge
       stage.judgeSamples = judgeSamples ?? Self.defaultJudgeSamples
-      stage.levels = try levels.map(LevelSweep.parseLevels)
+      stage.levels = try Self.usage { try levels.map(LevelSweep.parseLevels) }
       stage.levelsKind = levelsKind
-      let report = try stage.runAll { Console.standard.line("vae-eval: warning: " + $0) }
+      let report = try Self.usage { try stage.runAll { Console.standard.line("vae-eval: warning: " + $0) } }
       switch report.metrics {
       case let .skipped(path, metrics):
         Console.standard.line("vae-eval: \(path) is up to date with \(metrics.checkpoint) (skipped)")

@@ -1,4 +1,5 @@
 import Checkpoints
+import Corruptions
 import DataFiles
 import Foundation
 import Runs
@@ -73,7 +74,7 @@ public struct EvaluationInputs {
         ? "spec.json" : (input as NSString).deletingLastPathComponent + "/spec.json"
       if FileManager.default.fileExists(atPath: spec) {
         specPath = spec
-        corruption = Self.corruption(described: spec)
+        corruption = try Self.corruption(described: spec)
       }
     }
     return EvaluationInputs(
@@ -102,12 +103,10 @@ public struct EvaluationInputs {
     return Images(clean: clean, corrupted: corrupted)
   }
 
-  /// The "description" of a vae-corrupt spec.json; nil when it has none (the file is only informative).
-  static func corruption(described path: String) -> String? {
-    guard let data = FileManager.default.contents(atPath: path),
-      let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-    else { return nil }
-    return object["description"] as? String
+  /// The corruption a vae-corrupt spec.json holds, in words ("gaussian noise, sigma 0.5");
+  /// throws `CorruptionError` for a file that cannot be read, an old spec.json included.
+  static func corruption(described path: String) throws -> String {
+    try CorruptionSpec.read(from: path).corruption.summary
   }
 
   static func shape(_ shape: [Int]) -> String { shape.map(String.init).joined(separator: "x") }

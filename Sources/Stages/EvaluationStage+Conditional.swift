@@ -1,6 +1,7 @@
 import Compute
 import DataFiles
 import Foundation
+import Metrics
 import Models
 import Runs
 import Terminal
@@ -64,12 +65,9 @@ extension EvaluationStage {
       if let corrupted = images.corrupted?.scalars {
         let restored = model.restore(corrupted[...], labels: labels)
         restoration = restored
-        let side = DigitSet.side
-        let median = MedianFilter.median3x3(images: corrupted, count: n, width: side, height: side, parallel: Parallel(threads: threads))
         metrics.denoise = RunMetrics.Denoise(
-          restored: DenoiseScore.measure(restored, against: clean, count: n, size: d, width: DigitSet.side),
-          corrupted: DenoiseScore.measure(corrupted, against: clean, count: n, size: d, width: DigitSet.side),
-          median3x3: DenoiseScore.measure(median, against: clean, count: n, size: d, width: DigitSet.side),
+          DenoiseComparison.measure(
+            restored: restored, corrupted: corrupted, clean: clean, count: n, side: DigitSet.side, parallel: Parallel(threads: threads)),
           elboCorruptedInput: model.elbo(inputs: corrupted, targets: clean, conditions: conditions, count: n, seed: seed))
       }
       metrics.judge = judge?.scores(clean: clean, corrupted: images.corrupted?.scalars, restored: restoration)
@@ -89,12 +87,9 @@ extension EvaluationStage {
       let priorMean = model.inpaint(occluded: occluded[...], masks: masks[...], count: n, latent: .priorMean)
       let encoder = model.inpaint(occluded: occluded[...], masks: masks[...], count: n, latent: .encoder)
       let sampled = model.inpaint(occluded: occluded[...], masks: masks[...], count: n, latent: .priorSample)
-      let side = DigitSet.side
-      let median = MedianFilter.median3x3(images: occluded, count: n, width: side, height: side, parallel: Parallel(threads: threads))
       metrics.denoise = RunMetrics.Denoise(
-        restored: DenoiseScore.measure(priorMean, against: clean, count: n, size: d, width: DigitSet.side),
-        corrupted: DenoiseScore.measure(occluded, against: clean, count: n, size: d, width: DigitSet.side),
-        median3x3: DenoiseScore.measure(median, against: clean, count: n, size: d, width: DigitSet.side),
+        DenoiseComparison.measure(
+          restored: priorMean, corrupted: occluded, clean: clean, count: n, side: DigitSet.side, parallel: Parallel(threads: threads)),
         elboCorruptedInput: model.elbo(inputs: occluded, targets: clean, conditions: conditions, count: n, seed: seed))
       var plain: DenoiseScore?
       if let compare {

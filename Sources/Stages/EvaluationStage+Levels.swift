@@ -1,5 +1,6 @@
 import DataFiles
 import Foundation
+import Metrics
 import Runs
 import Terminal
 

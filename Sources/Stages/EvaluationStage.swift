@@ -1,6 +1,8 @@
 import Compute
+import Corruptions
 import DataFiles
 import Foundation
+import Metrics
 import Runs
 import Terminal
 
@@ -28,7 +30,7 @@ public struct EvaluationStage {
   /// Levels of the corruption sweep (`levels.csv`, `levels.svg`); nil: no sweep.
   public var levels: [Double]?
   /// The kind swept; nil: the kind of the corrupted test input (its spec.json).
-  public var levelsKind: CorruptCommand.Kind?
+  public var levelsKind: CorruptionKind.Name?
 
   public static let stageName = "vae-eval"
 
@@ -150,12 +152,9 @@ public struct EvaluationStage {
     if let corrupted = images.corrupted?.scalars {
       let restored = model.restore(corrupted[...], count: n)
       restoration = restored
-      let side = DigitSet.side
-      let median = MedianFilter.median3x3(images: corrupted, count: n, width: side, height: side, parallel: Parallel(threads: threads))
       denoise = RunMetrics.Denoise(
-        restored: DenoiseScore.measure(restored, against: clean, count: n, size: d, width: DigitSet.side),
-        corrupted: DenoiseScore.measure(corrupted, against: clean, count: n, size: d, width: DigitSet.side),
-        median3x3: DenoiseScore.measure(median, against: clean, count: n, size: d, width: DigitSet.side),
+        DenoiseComparison.measure(
+          restored: restored, corrupted: corrupted, clean: clean, count: n, side: DigitSet.side, parallel: Parallel(threads: threads)),
         elboCorruptedInput: model.elbo(inputs: corrupted, targets: clean, count: n, seed: seed))
     }
     var metrics = RunMetrics(

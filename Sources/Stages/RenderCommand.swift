@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reports
 import Terminal
 
 /// `vae-render`: draw a run's figures and an index.html report.
@@ -129,7 +130,7 @@ public struct RenderCommand: ParsableCommand {
   func report(artifacts: String) throws {
     try StageError.reporting {
       let start = ProgressMeter.monotonicSeconds()
-      let table = try RunTable.read(artifacts: artifacts)
+      let table = try RunTable.read(artifacts: artifacts) { RunTableRow.corruption(of: $0, artifacts: artifacts) }
       for row in table.rows where row.isDamaged {
         Console.standard.line("vae-render: warning: \(row.folder) is unreadable: " + row.problems.map(\.description).joined(separator: "; "))
       }
@@ -141,3 +142,5 @@ public struct RenderCommand: ParsableCommand {
     }
   }
 }
+
+extension ManifoldGrid: ExpressibleByArgument {}

@@ -1,6 +1,8 @@
 import DataFiles
 import Foundation
 import Imaging
+import Metrics
+import Reports
 import Runs
 
 /// The work of `vae-render`, apart from its command line: draw a run's
@@ -30,21 +32,14 @@ public struct RenderStage {
   /// Allowed values of `scale`.
   public static let scales = 1...8
   /// The prior-samples grid is `samplesSide` x `samplesSide` tiles.
-  public static let samplesSide = 10
+  public static let samplesSide = RunFigures.samplesSide
+  /// Rows of a cvae's analogy grid.
+  public static let analogyRows = RunFigures.analogyRows
 
-  /// The files a render can write, by role.
-  public enum File {
-    public static let triplets = "triplets.png"
-    public static let reconstructions = "reconstructions.png"
-    public static let samples = "samples.png"
-    public static let loss = "loss.svg"
-    public static let lossParts = "loss-parts.svg"
-    /// A copy of the run's levels.svg (vae-eval --levels).
-    public static let levels = "levels.svg"
-    public static let index = "index.html"
-    /// Every figure, in the order the page shows them.
-    public static let figures = [triplets, reconstructions, samples, loss, lossParts, levels]
-  }
+  /// The files a render can write, by role (named in Reports).
+  public typealias File = PageFile
+  public typealias LatentFile = Reports.LatentFile
+  public typealias ConditionalFile = Reports.ConditionalFile
 
   public enum Outcome: Equatable, Sendable {
     case skipped(folder: String)
@@ -102,44 +97,20 @@ public struct RenderStage {
     try AtomicFile.write([UInt8](plot), to: folder + "/" + File.levels)
   }
 
+  /// The options that shape the figures.
+  var figureOptions: FigureOptions {
+    FigureOptions(columns: count, rows: rows, scale: scale, seed: seed, manifoldGrid: manifoldGrid)
+  }
+
   /// Renders, unless the folder is up to date with the same inputs and options.
-  /// `warn` receives lines about skipped checkpoints and an unreadable metrics.json.
+  /// `warn` receives lines about skipped checkpoints, an unreadable metrics.json and figures left out.
   public func run(warn: (String) -> Void = { _ in }) throws -> Outcome {
     let inputs = try EvaluationInputs.resolve(run: run, checkpoint: checkpoint, data: data, testInput: testInput, threads: threads)
     for rejected in inputs.rejected { warn("skipping \(rejected.path): \(rejected.reason)") }
-    if inputs.model.kind != .vae { return try runConditional(inputs, warn: warn) }
-    let runFolder = RunFolder(path: run)
-    let log = try TrainingLog.read(from: runFolder.log)
-    let (metrics, metricsProblem) = readMetrics(warn: warn)
-    let metricsPath = self.metricsPath
-
-    var figures = [File.reconstructions, File.samples]
-    if inputs.testInputPath != nil { figures.insert(File.triplets, at: 0) }
-    if !log.rows.isEmpty { figures += [File.loss, File.lossParts] }
-    let levelsPlot = levelsPlotPath
-    if levelsPlot != nil { figures.append(File.levels) }
-    let latent = latentPlan(inputs: inputs)
-    figures += latent.figures
-    var besideModel: TrainedModel?
-    if let beside {
-      besideModel = try self.besideModel(of: beside, next: inputs.model)
-      guard latent.labelsPath != nil else {
-        throw RunError.missingInput(
-          path: (inputs.testImagesPath as NSString).deletingLastPathComponent + "/test-labels.idx",
-          hint: "--beside colours the latent scatters by label")
-      }
-      figures += [LatentFile.besideManifold, LatentFile.besideScatter]
-    }
-    let outputs = (figures + [File.index]).map { folder + "/" + $0 }
-    let sources =
-      inputs.inputFiles + [runFolder.log, metricsPath].filter { FileManager.default.fileExists(atPath: $0) } + latent.sources
-      + [levelsPlot, besideModel?.path].compactMap { $0 }
-    var options = [
-      "count": String(count), "rows": String(rows), "scale": String(scale), "seed": String(seed), "manifold-grid": manifoldGrid.rawValue,
-    ]
-    if let beside { options["beside"] = beside }
+    var plan = try inputs.model.kind == .vae ? plainPlan(inputs, warn: warn) : conditionalPlan(inputs, warn: warn)
+    let outputs = (plan.figures + [File.index]).map { folder + "/" + $0 }
     let manifestPath = StageManifest.path(folder: folder, stage: Self.stageName)
-    if StageManifest.isUpToDate(at: manifestPath, stage: Self.stageName, options: options, inputs: sources, outputs: outputs) {
+    if StageManifest.isUpToDate(at: manifestPath, stage: Self.stageName, options: plan.options, inputs: plan.sources, outputs: outputs) {
       return .skipped(folder: folder)
     }
 
@@ -147,70 +118,15 @@ public struct RenderStage {
     try Folders.create(folder)
     // The old manifest goes first so that a stage killed half-way never looks up to date.
     try? FileManager.default.removeItem(atPath: manifestPath)
-    let shown = min(count * rows, images.count)
-    let model = inputs.model
-    let d = images.clean.itemSize
-    func tiles(_ pixels: ArraySlice<UInt8>) -> [[UInt8]] {
-      (0..<shown).map { Array(pixels[pixels.startIndex + $0 * d..<pixels.startIndex + ($0 + 1) * d]) }
-    }
-    func tiles(_ values: [Float]) -> [[UInt8]] { tiles(PixelQuantisation.bytes(values)[...]) }
-    func chunks(_ tiles: [[UInt8]]) -> [[[UInt8]]] {
-      stride(from: 0, to: tiles.count, by: count).map { Array(tiles[$0..<min($0 + count, tiles.count)]) }
-    }
-    let clean = tiles(images.clean.scalars[0..<shown * d])
-    let side = DigitSet.side
-
-    if let corrupted = images.corrupted {
-      let input = corrupted.scalars[0..<shown * d]
-      let restored = tiles(model.restore(input, count: shown))
-      let groups = zip(zip(chunks(clean), chunks(tiles(input))), chunks(restored)).flatMap { [$0.0, $0.1, $1] }
-      let grid = ImageGrid(tileWidth: side, tileHeight: side, columns: count, rowsPerGroup: 3, tileScale: scale)
-      try grid.render(rows: groups).writePNG(to: folder + "/" + File.triplets)
-    }
-    let reconstructed = tiles(model.restore(images.clean.scalars[0..<shown * d], count: shown))
-    let pairs = zip(chunks(clean), chunks(reconstructed)).flatMap { [$0, $1] }
-    let pairGrid = ImageGrid(tileWidth: side, tileHeight: side, columns: count, rowsPerGroup: 2, tileScale: scale)
-    try pairGrid.render(rows: pairs).writePNG(to: folder + "/" + File.reconstructions)
-    let samples = model.sample(count: Self.samplesSide * Self.samplesSide, seed: seed)
-    let sampleGrid = ImageGrid(tileWidth: side, tileHeight: side, columns: Self.samplesSide, tileScale: scale)
-    try sampleGrid.render(tiles: samples.chunks(of: d)).writePNG(to: folder + "/" + File.samples)
-
-    var report = RunReport(
-      run: run, inputs: inputs, config: model.config, log: log, metrics: metrics, metricsPath: metricsPath,
-      metricsProblem: metricsProblem, shown: shown, columns: count, scale: scale, seed: seed,
-      samplesSide: Self.samplesSide, figures: Set(figures))
-    report.latentSections = try drawLatent(
-      latent, inputs: inputs, images: images, figures: &figures, checkpointText: report.checkpointText,
-      logEpochs: log.rows.count, warn: warn)
-    if let besideModel, let beside, let labelsPath = latent.labelsPath {
-      let labels = try DigitSet.loadLabels(path: labelsPath)
-      guard labels.count == images.count else {
-        throw RunError.dataMismatch(
-          path: labelsPath, reason: "holds \(labels.count) labels for the \(images.count) images of \(inputs.testImagesPath)")
-      }
-      let section = try drawBeside(besideModel, besideRun: beside, images: images, labels: labels, source: inputs.testImagesPath)
-      report.latentSections.insert(section, at: min(1, report.latentSections.count))
-    }
-    if !log.rows.isEmpty {
-      try report.lossPlot().writeSVG(to: folder + "/" + File.loss)
-      try report.lossPartsPlot().writeSVG(to: folder + "/" + File.lossParts)
-    }
-    if let levelsPlot { try copyLevelsPlot(from: levelsPlot) }
-    try report.page().write(to: folder + "/" + File.index)
+    let page = try draw(&plan, inputs: inputs, images: images, warn: warn)
+    try page.write(to: folder + "/" + File.index)
     // Figures an earlier render wrote but this one has no data for would mislead next to this page.
-    for stale in File.figures + LatentFile.all where !figures.contains(stale) {
+    for stale in plan.staleCandidates where !plan.figures.contains(stale) {
       try? FileManager.default.removeItem(atPath: folder + "/" + stale)
     }
 
-    try StageManifest.stamping(stage: Self.stageName, options: options, inputs: sources, outputs: outputs)
+    try StageManifest.stamping(stage: Self.stageName, options: plan.options, inputs: plan.sources, outputs: outputs)
       .write(to: manifestPath)
-    return .wrote(folder: folder, files: figures + [File.index])
-  }
-}
-
-extension Array where Element == Float {
-  /// Consecutive pieces of `size` values (the last may be shorter).
-  fileprivate func chunks(of size: Int) -> [[Float]] {
-    stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }
+    return .wrote(folder: folder, files: plan.figures + [File.index])
   }
 }

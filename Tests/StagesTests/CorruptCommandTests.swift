@@ -1,5 +1,8 @@
+import Corruptions
 import DataFiles
 import Foundation
+import Runs
+import Stages
 import Testing
 import TestSupport
 
@@ -18,13 +21,36 @@ import TestSupport
     // A centred 6x6 square: rows and columns 11..<17 of every image.
     let hidden = (0..<784).filter { mask.scalars[$0] == 0 }
     #expect(hidden == (11..<17).flatMap { r in (11..<17).map { r * 28 + $0 } })
-    let spec = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/spec.json"))) as? [String: Any]
-    #expect(spec?["kind"] as? String == "square" && spec?["count"] as? Int == 40)
+    let spec = try CorruptionSpec.read(from: out + "/spec.json")
+    #expect(spec.corruption == .square(size: 6, centred: true) && spec.count == 40 && spec.seed == 1, "\(spec)")
+    #expect(spec.hiddenFraction == 36.0 / 784, "\(spec.hiddenFraction)")
 
     let again = try StageRun.run("vae-corrupt", args, in: folder.path)
     #expect(again.status == 0 && again.stdout.contains("skipped"), "\(again.stdout)")
     let otherSeed = try StageRun.run("vae-corrupt", args + ["--seed", "9", "--random-place"], in: folder.path)
     #expect(otherSeed.status == 0 && !otherSeed.stdout.contains("skipped"))
+  }
+
+  /// A folder an older vae-corrupt wrote (spec.json in prose, no spec format in the manifest)
+  /// is out of date: the same flags rewrite it, and its spec.json reads again.
+  @Test func anOlderSpecIsRewrittenOnTheSameFlags() throws {
+    let folder = try TemporaryFolder("corrupt-old")
+    defer { folder.remove() }
+    let data = try makeDataFolder(in: folder, train: 10, test: 20)
+    let out = folder.file("gauss")
+    let args = ["--images", data + "/test-images.idx", "--kind", "gaussian", "--level", "0.5", "--out", out]
+    #expect(try StageRun.run("vae-corrupt", args, in: folder.path).status == 0)
+    let spec = out + "/spec.json"
+    try Files.write(Array(#"{"count":20,"description":"gaussian noise, sigma 0.5","kind":"gaussian","seed":1}"#.utf8), to: spec)
+    let outputs = ["images.idx", "mask.idx", "spec.json"].map { out + "/" + $0 }
+    try StageManifest.stamping(
+      stage: CorruptionStage.stageName, options: ["kind": "gaussian noise, sigma 0.5", "seed": "1"],
+      inputs: [data + "/test-images.idx"], outputs: outputs
+    ).write(to: StageManifest.path(folder: out, stage: CorruptionStage.stageName))
+    #expect(throws: CorruptionError.outdatedSpec(path: spec)) { try CorruptionSpec.read(from: spec) }
+    let again = try StageRun.run("vae-corrupt", args, in: folder.path)
+    #expect(again.status == 0 && !again.stdout.contains("skipped"), "\(again.stdout)")
+    #expect(try CorruptionSpec.read(from: spec).corruption == .gaussian(sigma: 0.5))
   }
 
   @Test func theThreadCountDoesNotChangeTheResult() throws {

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 
 /// Where the 2-D latent manifold canvas places its codes: an n x n mesh of z
@@ -78,5 +77,3 @@ public enum ManifoldGrid: String, CaseIterable, Sendable {
     return x
   }
 }
-
-extension ManifoldGrid: ExpressibleByArgument {}

@@ -25,25 +25,26 @@ public struct RunTable: Sendable {
   public static func renderFolder(_ artifacts: String) -> String { artifacts + "/render" }
 
   /// Reads every run of `artifacts`. Throws only when `<artifacts>/runs` is not a readable folder.
-  public static func read(artifacts: String) throws -> RunTable {
+  /// `corruption` describes the corrupted inputs of a run whose metrics.json does not
+  /// (see ``RunTableRow/read(folder:artifacts:corruption:)``).
+  public static func read(artifacts: String, corruption: (RunConfig) -> String?) throws -> RunTable {
     let runs = runsFolder(artifacts)
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: runs, isDirectory: &isFolder), isFolder.boolValue else {
-      throw StageError.other(
-        "\(runs): no runs folder; --report expects the artifacts folder that holds runs/ (vae-train --run \(runs)/NAME makes one)")
+      throw ReportError.noRunsFolder(path: runs)
     }
     let names: [String]
     do {
       names = try FileManager.default.contentsOfDirectory(atPath: runs)
     } catch {
-      throw StageError.io(path: runs, operation: "list the folder", reason: StageError.flattening(error).description)
+      throw ReportError.io(path: runs, operation: "list the folder", reason: ReportError.oneLine(error))
     }
     let pages = renderedPages(artifacts: artifacts)
     var rows: [RunTableRow] = []
     for name in names where !name.hasPrefix(".") {
       let folder = runs + "/" + name
       guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else { continue }
-      var row = RunTableRow.read(folder: folder, artifacts: artifacts)
+      var row = RunTableRow.read(folder: folder, corruption: corruption)
       row.pages = pages[name] ?? []
       rows.append(row)
     }
@@ -66,7 +67,7 @@ public struct RunTable: Sendable {
     guard let folders = try? FileManager.default.contentsOfDirectory(atPath: render) else { return [:] }
     var pages: [String: [(folder: String, page: String)]] = [:]
     for folder in folders.sorted() where !folder.hasPrefix(".") {
-      let page = render + "/" + folder + "/" + RenderStage.File.index
+      let page = render + "/" + folder + "/" + PageFile.index
       guard FileManager.default.fileExists(atPath: page) else { continue }
       let manifest = StageManifest.load(from: StageManifest.path(folder: render + "/" + folder, stage: "vae-render"))
       let run = manifest.flatMap(runName(renderedBy:)) ?? folder
@@ -102,7 +103,7 @@ extension RunTable {
   /// Writes the page as `<folder>/index.html` (atomically, creating the folder); returns its path.
   public func write(folder: String) throws -> String {
     try Folders.create(folder)
-    let path = folder + "/" + RenderStage.File.index
+    let path = folder + "/" + PageFile.index
     try page(folder: folder).write(to: path)
     return path
   }

@@ -1,6 +1,6 @@
 import Foundation
+import Metrics
 import Runs
-import Stages
 import Testing
 import TestSupport
 

@@ -1,37 +1,60 @@
 import Foundation
 import Imaging
+import Metrics
 import Models
 import Runs
 
 /// The words and tables of a run's `index.html`, and its two loss plots: every
 /// caption says which images, which checkpoint and which corruption it shows.
-struct RunReport {
-  typealias File = RenderStage.File
+public struct RunReport {
+  typealias File = PageFile
 
-  var run: String
-  var inputs: EvaluationInputs
-  var config: RunConfig
-  var log: TrainingLog
-  var metrics: RunMetrics?
-  var metricsPath: String
+  public var run: String
+  public var inputs: PageInputs
+  public var config: RunConfig
+  public var log: TrainingLog
+  public var metrics: RunMetrics?
+  public var metricsPath: String
   /// Why metrics.json could not be read, when it exists but is bad.
-  var metricsProblem: String?
+  public var metricsProblem: String?
   /// Test images in the grids: the first `shown` of the test set.
-  var shown: Int
+  public var shown: Int
   /// Tiles per grid row.
-  var columns: Int
-  var scale: Int
-  var seed: UInt64
-  var samplesSide: Int
+  public var columns: Int
+  public var scale: Int
+  public var seed: UInt64
+  public var samplesSide: Int
   /// The figure files written for this page.
-  var figures: Set<String>
-  /// Sections about the latent space and training snapshots (RenderStage+Latent.swift), shown after the samples.
-  var latentSections: [HTMLPage.Section] = []
+  public var figures: Set<String>
+
+  /// The level sweep's plot and table that vae-eval --levels writes in the run folder
+  /// (`LevelSweep.svgName` and `.csvName` there); the page shows a copy of the plot.
+  public static let levelsPlot = "levels.svg"
+  public static let levelsTable = "levels.csv"
+
+  public init(
+    run: String, inputs: PageInputs, config: RunConfig, log: TrainingLog, metrics: RunMetrics?, metricsPath: String,
+    metricsProblem: String?, shown: Int, columns: Int, scale: Int, seed: UInt64, samplesSide: Int, figures: Set<String>
+  ) {
+    self.run = run
+    self.inputs = inputs
+    self.config = config
+    self.log = log
+    self.metrics = metrics
+    self.metricsPath = metricsPath
+    self.metricsProblem = metricsProblem
+    self.shown = shown
+    self.columns = columns
+    self.scale = scale
+    self.seed = seed
+    self.samplesSide = samplesSide
+    self.figures = figures
+  }
 
   // MARK: - Plots
 
   /// Train and test total loss per epoch.
-  func lossPlot() -> LinePlot {
+  public func lossPlot() -> LinePlot {
     let epochs = log.rows.map { Double($0.epoch) }
     return LinePlot(
       title: "Loss per epoch", xLabel: "epoch", yLabel: "nats per image",
@@ -42,7 +65,7 @@ struct RunReport {
   }
 
   /// Reconstruction and KL terms per epoch, train and test.
-  func lossPartsPlot() -> LinePlot {
+  public func lossPartsPlot() -> LinePlot {
     let epochs = log.rows.map { Double($0.epoch) }
     return LinePlot(
       title: "Loss terms per epoch", xLabel: "epoch", yLabel: "nats per image (log scale)",
@@ -57,25 +80,13 @@ struct RunReport {
 
   // MARK: - Page
 
-  func page() -> HTMLPage {
+  /// A page titled `title` ("DigitVAE run denoise") with `sections` first, then the
+  /// curves, the metrics, the level sweep, the configuration and the log.
+  public func page(title: String, _ sections: [HTMLPage.Section]) -> HTMLPage {
     var page = HTMLPage(
-      title: "DigitVAE run \(runName)",
-      subtitle: "vae-render of \(inputs.model.path)\(positionText.map { ", " + $0 } ?? ""); test images from \(inputs.testImagesPath).")
-    if figures.contains(File.triplets) {
-      page.add(HTMLPage.Section(title: "Denoising", blocks: [.figure(.image(File.triplets, caption: tripletsCaption))]))
-    } else {
-      page.add(
-        HTMLPage.Section(
-          title: "Denoising",
-          blocks: [
-            .paragraph(
-              "No corrupted test images: this run was trained without --test-input and none was given to vae-render, "
-                + "so there is no denoising figure. Make some with vae-corrupt and pass them with --test-input.")
-          ]))
-    }
-    page.add(HTMLPage.Section(title: "Reconstructions", blocks: [.figure(.image(File.reconstructions, caption: reconstructionsCaption))]))
-    page.add(HTMLPage.Section(title: "Samples from the prior", blocks: [.figure(.image(File.samples, caption: samplesCaption))]))
-    for section in latentSections { page.add(section) }
+      title: title,
+      subtitle: "vae-render of \(inputs.checkpoint)\(positionText.map { ", " + $0 } ?? ""); test images from \(inputs.testImages).")
+    for section in sections { page.add(section) }
     page.add(lossSection())
     page.add(metricsSection())
     if let levels = levelsSection() { page.add(levels) }
@@ -84,20 +95,46 @@ struct RunReport {
     return page
   }
 
-  var runName: String { URL(fileURLWithPath: run).standardizedFileURL.lastPathComponent }
+  /// A plain VAE's page: the denoising, reconstruction and sample grids, then `latentSections`
+  /// (the latent space and the training snapshots), then the common sections.
+  public func page(latentSections: [HTMLPage.Section]) -> HTMLPage {
+    page(title: "DigitVAE run \(runName)", gridSections() + latentSections)
+  }
+
+  /// The plain VAE's grids: triplets (or why there are none), reconstructions, samples.
+  func gridSections() -> [HTMLPage.Section] {
+    var sections: [HTMLPage.Section] = []
+    if figures.contains(File.triplets) {
+      sections.append(HTMLPage.Section(title: "Denoising", blocks: [.figure(.image(File.triplets, caption: tripletsCaption))]))
+    } else {
+      sections.append(
+        HTMLPage.Section(
+          title: "Denoising",
+          blocks: [
+            .paragraph(
+              "No corrupted test images: this run was trained without --test-input and none was given to vae-render, "
+                + "so there is no denoising figure. Make some with vae-corrupt and pass them with --test-input.")
+          ]))
+    }
+    sections.append(HTMLPage.Section(title: "Reconstructions", blocks: [.figure(.image(File.reconstructions, caption: reconstructionsCaption))]))
+    sections.append(HTMLPage.Section(title: "Samples from the prior", blocks: [.figure(.image(File.samples, caption: samplesCaption))]))
+    return sections
+  }
+
+  public var runName: String { URL(fileURLWithPath: run).standardizedFileURL.lastPathComponent }
 
   /// "after 5 epochs (step 2345)", or nil for a weights-only export.
-  var positionText: String? { inputs.position?.description }
+  var positionText: String? { inputs.position }
 
   /// "checkpoint step-00002345.safetensors (after 5 epochs, step 2345)".
-  var checkpointText: String {
-    let name = URL(fileURLWithPath: inputs.model.path).lastPathComponent
+  public var checkpointText: String {
+    let name = URL(fileURLWithPath: inputs.checkpoint).lastPathComponent
     return "checkpoint \(name) (\(positionText ?? "weights only, no training position"))"
   }
 
   /// "test images 0-29 of artifacts/data/mnist/test-images.idx".
   var imagesText: String {
-    "test images \(shown == 1 ? "0" : "0\u{2013}\(shown - 1)") of \(inputs.testImagesPath)"
+    "test images \(shown == 1 ? "0" : "0\u{2013}\(shown - 1)") of \(inputs.testImages)"
   }
 
   var groupsText: String {
@@ -113,7 +150,7 @@ struct RunReport {
   var scaleText: String { "Each tile is a 28\u{00D7}28 image drawn at \(scale)\u{00D7}; grey lines separate tiles." }
 
   var corruptionText: String {
-    guard let path = inputs.testInputPath else { return "" }
+    guard let path = inputs.testInput else { return "" }
     if let corruption = inputs.corruption { return "\(path): \(corruption)" }
     return "\(path) (no spec.json beside it, so the corruption is not known)"
   }
@@ -186,11 +223,11 @@ struct RunReport {
         "From \(metricsPath) (vae-eval): checkpoint \(metrics.checkpoint) (\(position)), all \(metrics.testImageCount) "
           + "images of \(metrics.testImages). Losses are negative ELBOs in nats per image (lower is better), with one "
           + "z sample per image (seed \(metrics.seed))."))
-    if metrics.checkpoint != inputs.model.path {
+    if metrics.checkpoint != inputs.checkpoint {
       blocks.append(
         .paragraph(
           "Note: these metrics are for \(metrics.checkpoint), not for the checkpoint rendered above "
-            + "(\(inputs.model.path)); run vae-eval again to update them."))
+            + "(\(inputs.checkpoint)); run vae-eval again to update them."))
     }
     func number(_ value: Double, _ digits: Int) -> HTMLPage.Cell { .number(RunMetrics.fixed(value, digits)) }
     func lossRow(_ name: String, _ r: LossReport) -> [HTMLPage.Cell] {
@@ -264,7 +301,7 @@ struct RunReport {
         .figure(
           .image(
             File.levels,
-            caption: "From \(run)/\(LevelSweep.svgName) (vae-eval --levels; the numbers are in \(run)/\(LevelSweep.csvName)): "
+            caption: "From \(run)/\(Self.levelsPlot) (vae-eval --levels; the numbers are in \(run)/\(Self.levelsTable)): "
               + "the clean test images corrupted at each level, and the mean PSNR against the clean images of the model's "
               + "restoration (solid), of the corrupted input as it is and of its 3\u{00D7}3 median filter (dashed)."))
       ])
