@@ -1,6 +1,5 @@
 import Foundation
 import Imaging
-import Metrics
 import Models
 import Runs
 
