@@ -115,14 +115,7 @@ public struct LevelSweep: Sendable {
       let corruption = try family.corruption(level: level)
       let result = try Corrupter(kind: corruption, seed: seed).apply(to: clean.scalars, count: n, side: side, threads: threads)
       let corrupted = result.images
-      let restored: [Float]
-      switch model.kind {
-      case .vae: restored = model.restore(corrupted[...], count: n)
-      case .cvae:
-        guard let labels else { preconditionFailure("a cvae's restoration needs the test labels") }
-        restored = model.restore(corrupted[...], labels: labels)
-      case .inpaint: restored = model.inpaint(occluded: corrupted[...], masks: result.mask[...], count: n, latent: .priorMean)
-      }
+      let restored = model.restoreAsItsKind(corrupted[...], masks: result.mask[...], labels: labels, count: n)
       let median = MedianFilter.median3x3(images: corrupted, count: n, width: side, height: side, parallel: parallel)
       let scores = DenoiseComparison.measure(
         restored: restored, corrupted: corrupted, median: median, clean: clean.scalars, count: n, side: side, parallel: parallel)

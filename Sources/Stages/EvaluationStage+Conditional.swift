@@ -6,8 +6,8 @@ import Models
 import Runs
 import Terminal
 
-/// vae-eval for the conditional models: the test ELBO under each image's condition and,
-/// for an inpainting model, the hole-only scores against a plain VAE and a trivial fill.
+/// vae-eval's inputs for the conditional models: an inpainting's masks, the mean
+/// training image it is compared with, and the plain VAE it is compared with.
 extension EvaluationStage {
   /// The mask file of an inpainting evaluation: `testMask`, else `mask.idx` beside the occluded images.
   static func maskPath(testMask: String?, testInput: String?) -> String? {
@@ -33,88 +33,6 @@ extension EvaluationStage {
     return masks
   }
 
-  /// metrics.json for a cvae or inpaint model.
-  static func measureConditional(
-    _ inputs: EvaluationInputs, images: EvaluationInputs.Images, seed: UInt64, threads: Int, testMask: String?,
-    compare: TrainedModel?, iwSamples: Int? = nil, judge: JudgeScoring? = nil, judgeSamples: Int = 1000
-  ) throws -> RunMetrics {
-    let start = ProgressMeter.monotonicSeconds()
-    let model = inputs.model
-    let n = images.count
-    let d = images.clean.itemSize
-    let clean = images.clean.scalars
-    let dataFolder = (inputs.testImagesPath as NSString).deletingLastPathComponent
-    var metrics = RunMetrics(
-      checkpoint: model.path, epoch: inputs.position?.epoch, step: inputs.position?.globalStep,
-      testImages: inputs.testImagesPath, testInput: inputs.testInputPath, corruption: inputs.corruption,
-      testImageCount: n, elbo: LossReport(total: 0, recon: 0, kl: 0), denoise: nil, seed: seed, seconds: 0)
-    switch model.kind {
-    case .vae:
-      return measure(inputs, images: images, seed: seed, threads: threads, iwSamples: iwSamples, judge: judge)
-    case .cvae:
-      let labels = try DataLabels.read(folder: dataFolder.isEmpty ? "." : dataFolder, split: .test, images: n)
-      let conditions = LabelCondition.oneHot(labels, classes: ModelKind.classes)
-      metrics.elbo = model.elbo(inputs: clean, conditions: conditions, count: n, seed: seed)
-      if let k = iwSamples {
-        let iwStart = ProgressMeter.monotonicSeconds()
-        metrics.iwNLL = -model.importanceWeightedBound(images: clean[...], labels: labels[...], count: n, samples: k, seed: seed)
-        metrics.iwSamples = k
-        metrics.iwSeconds = ProgressMeter.monotonicSeconds() - iwStart
-      }
-      var restoration: [Float]?
-      if let corrupted = images.corrupted?.scalars {
-        let restored = model.restore(corrupted[...], labels: labels)
-        restoration = restored
-        metrics.denoise = RunMetrics.Denoise(
-          DenoiseComparison.measure(
-            restored: restored, corrupted: corrupted, clean: clean, count: n, side: DigitSet.side, parallel: Parallel(threads: threads)),
-          elboCorruptedInput: model.elbo(inputs: corrupted, targets: clean, conditions: conditions, count: n, seed: seed))
-      }
-      metrics.judge = judge?.scores(clean: clean, corrupted: images.corrupted?.scalars, restored: restoration)
-      metrics.judge?.generation = judge?.generation(of: model, samplesPerLabel: judgeSamples, seed: seed)
-    case .inpaint:
-      guard let occludedArray = images.corrupted, let occludedPath = inputs.testInputPath,
-        let maskPath = maskPath(testMask: testMask, testInput: occludedPath)
-      else {
-        throw RunError.missingInput(
-          path: inputs.testImagesPath + " (occluded copy)",
-          hint: "an inpainting model is evaluated on occluded test images: give --test-input <vae-corrupt folder>/images.idx")
-      }
-      let masks = try loadMasks(path: maskPath, like: occludedArray, occludedPath: occludedPath).scalars
-      let occluded = occludedArray.scalars
-      let conditions = InpaintCondition.conditions(occluded: occluded[...], masks: masks[...], count: n)
-      metrics.elbo = model.elbo(inputs: clean, conditions: conditions, count: n, seed: seed)
-      let priorMean = model.inpaint(occluded: occluded[...], masks: masks[...], count: n, latent: .priorMean)
-      let encoder = model.inpaint(occluded: occluded[...], masks: masks[...], count: n, latent: .encoder)
-      let sampled = model.inpaint(occluded: occluded[...], masks: masks[...], count: n, latent: .priorSample)
-      metrics.denoise = RunMetrics.Denoise(
-        DenoiseComparison.measure(
-          restored: priorMean, corrupted: occluded, clean: clean, count: n, side: DigitSet.side, parallel: Parallel(threads: threads)),
-        elboCorruptedInput: model.elbo(inputs: occluded, targets: clean, conditions: conditions, count: n, seed: seed))
-      var plain: DenoiseScore?
-      if let compare {
-        let restored = compare.restore(occluded[...], count: n)
-        plain = InpaintMetrics.holeScore(
-          TrainedModel.composite(restored, occluded: occluded[...], masks: masks[...]), clean: clean, masks: masks, count: n, size: d).score
-      }
-      let mean = try meanTrainingImage(folder: model.config.data, pixels: d)
-      let meanFill = TrainedModel.composite(
-        (0..<n).flatMap { _ in mean }, occluded: occluded[...], masks: masks[...])
-      let prior = InpaintMetrics.holeScore(priorMean, clean: clean, masks: masks, count: n, size: d)
-      let hidden = masks.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }
-      metrics.inpaint = InpaintMetrics(
-        masks: maskPath, imagesWithHole: prior.images, holeFraction: Double(hidden) / Double(max(1, n * d)),
-        priorMean: prior.score, encoder: InpaintMetrics.holeScore(encoder, clean: clean, masks: masks, count: n, size: d).score,
-        plainVAE: plain, plainVAECheckpoint: compare?.path,
-        meanImage: InpaintMetrics.holeScore(meanFill, clean: clean, masks: masks, count: n, size: d).score)
-      metrics.inpaint?.priorSample = InpaintMetrics.holeScore(sampled, clean: clean, masks: masks, count: n, size: d).score
-      // The filled images of the figure and of denoise.restored: observed pixels kept, the hole decoded at z = 0.
-      metrics.judge = judge?.scores(clean: clean, corrupted: occluded, restored: priorMean)
-    }
-    metrics.seconds = ProgressMeter.monotonicSeconds() - start
-    return metrics
-  }
-
   /// The mean of the training images in `folder`, [pixels] in [0, 1].
   static func meanTrainingImage(folder: String, pixels: Int) throws -> [Float] {
     let train = try DigitSet.loadImages(folder: folder, split: .train)
@@ -129,7 +47,7 @@ extension EvaluationStage {
   static func comparison(run: String?, threads: Int) throws -> TrainedModel? {
     guard let run else { return nil }
     let model = try TrainedModel.load(run: run, checkpoint: nil, threads: threads)
-    guard model.kind == .vae else {
+    guard model.kind.run.reconstructsFromImageAlone else {
       throw RunError.badConfig(path: model.path, reason: "--compare-run must name a plain VAE run, this one is \(model.kind.rawValue)")
     }
     return model

@@ -22,7 +22,7 @@ extension EvaluationStage {
   /// The sweep's record: the model, the test images, the spec.json it took its kind from, the
   /// labels a cvae restores under, the judge and its labels; the levels, family and seed.
   static func record(of sweep: LevelSweep, inputs: EvaluationInputs, judgeFiles: [String], folder: String) -> SweepRecord {
-    let labels = inputs.model.kind == .cvae ? [JudgeScoring.labelsPath(testImages: inputs.testImagesPath)] : []
+    let labels = inputs.model.kind.run.needsLabels ? [JudgeScoring.labelsPath(testImages: inputs.testImagesPath)] : []
     return SweepRecord(
       manifest: StageManifest.path(folder: folder, stage: LevelSweep.stageName),
       options: sweep.options.merging(["metrics": RunMetrics.currentFormat]) { $1 },
@@ -39,7 +39,7 @@ extension EvaluationStage {
     try? FileManager.default.removeItem(atPath: record.manifest)
     let start = ProgressMeter.monotonicSeconds()
     var labels: [UInt8]?
-    if inputs.model.kind == .cvae {
+    if inputs.model.kind.run.needsLabels {
       let folder = (inputs.testImagesPath as NSString).deletingLastPathComponent
       labels = try DataLabels.read(folder: folder.isEmpty ? "." : folder, split: .test, images: images.count)
     }

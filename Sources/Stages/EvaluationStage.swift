@@ -82,17 +82,12 @@ public struct EvaluationStage {
     // Threads are left out: they change only the last bits of the sampled ELBO, never what it measures.
     var options = ["seed": String(seed), "metrics": RunMetrics.currentFormat]
     if let iwSamples { options["iw-samples"] = String(iwSamples) }
-    if judge != nil, inputs.model.kind == .cvae { options["judge-samples"] = String(judgeSamples) }
-    if iwSamples != nil, inputs.model.kind == .inpaint {
-      throw RunError.badConfig(
-        path: inputs.model.path,
-        reason: "--iw-samples needs a vae or cvae, but this is an inpaint model, whose likelihood is conditioned on the observed pixels and so not comparable; drop --iw-samples")
-    }
+    let evaluation = inputs.model.kind.evaluation
+    options.merge(try evaluation.options(of: self, model: inputs.model)) { $1 }
     let compare = try Self.comparison(run: compareRun, threads: threads)
-    let masks = inputs.model.kind == .inpaint ? Self.maskPath(testMask: testMask, testInput: inputs.testInputPath) : nil
     // The judge's scores depend on the judge and on the labels it is scored against.
     let judgeFiles = judge.map { [$0, JudgeScoring.labelsPath(testImages: inputs.testImagesPath)] } ?? []
-    let inputFiles = inputs.inputFiles + [masks, compare?.path].compactMap { $0 } + judgeFiles
+    let inputFiles = inputs.inputFiles + evaluation.inputFiles(of: self, inputs: inputs) + [compare?.path].compactMap { $0 } + judgeFiles
     let sweep = try levels.map {
       try LevelSweep.plan(levels: $0, kind: levelsKind, specPath: inputs.specPath, testInput: inputs.testInputPath, seed: seed)
     }
@@ -116,12 +111,10 @@ public struct EvaluationStage {
     }
     try Folders.create(folder)
     if outcome == nil {
-      let metrics =
-        inputs.model.kind == .vae
-        ? Self.measure(inputs, images: images, seed: seed, threads: threads, iwSamples: iwSamples, judge: judging)
-        : try Self.measureConditional(
-          inputs, images: images, seed: seed, threads: threads, testMask: testMask, compare: compare,
-          iwSamples: iwSamples, judge: judging, judgeSamples: judgeSamples)
+      let start = ProgressMeter.monotonicSeconds()
+      var metrics = try evaluation.measure(
+        EvaluationContext(stage: self, inputs: inputs, images: images, judge: judging, compare: compare))
+      metrics.seconds = ProgressMeter.monotonicSeconds() - start
       // The old manifest goes first so that a stage killed half-way never looks up to date.
       try? FileManager.default.removeItem(atPath: manifestPath)
       try metrics.write(to: path)
@@ -134,41 +127,5 @@ public struct EvaluationStage {
     }
     guard let outcome else { preconditionFailure("the metrics were either up to date or written above") }
     return Report(metrics: outcome, levels: sweepOutcome)
-  }
-
-  /// Every number of metrics.json for `images`, timed.
-  public static func measure(
-    _ inputs: EvaluationInputs, images: EvaluationInputs.Images, seed: UInt64, threads: Int, iwSamples: Int? = nil,
-    judge: JudgeScoring? = nil
-  ) -> RunMetrics {
-    let start = ProgressMeter.monotonicSeconds()
-    let model = inputs.model
-    let n = images.count
-    let d = images.clean.itemSize
-    let clean = images.clean.scalars
-    let elbo = model.elbo(inputs: clean, count: n, seed: seed)
-    var denoise: RunMetrics.Denoise?
-    var restoration: [Float]?
-    if let corrupted = images.corrupted?.scalars {
-      let restored = model.restore(corrupted[...], count: n)
-      restoration = restored
-      denoise = RunMetrics.Denoise(
-        DenoiseComparison.measure(
-          restored: restored, corrupted: corrupted, clean: clean, count: n, side: DigitSet.side, parallel: Parallel(threads: threads)),
-        elboCorruptedInput: model.elbo(inputs: corrupted, targets: clean, count: n, seed: seed))
-    }
-    var metrics = RunMetrics(
-      checkpoint: model.path, epoch: inputs.position?.epoch, step: inputs.position?.globalStep,
-      testImages: inputs.testImagesPath, testInput: inputs.testInputPath, corruption: inputs.corruption,
-      testImageCount: n, elbo: elbo, denoise: denoise, seed: seed, seconds: 0)
-    metrics.judge = judge?.scores(clean: clean, corrupted: images.corrupted?.scalars, restored: restoration)
-    if let k = iwSamples {
-      let iwStart = ProgressMeter.monotonicSeconds()
-      metrics.iwNLL = -model.importanceWeightedBound(images: clean[...], count: n, samples: k, seed: seed)
-      metrics.iwSamples = k
-      metrics.iwSeconds = ProgressMeter.monotonicSeconds() - iwStart
-    }
-    metrics.seconds = ProgressMeter.monotonicSeconds() - start
-    return metrics
   }
 }

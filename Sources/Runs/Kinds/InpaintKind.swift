@@ -20,6 +20,13 @@ public struct InpaintKind: RunKind {
   }
 
   public var reconstructsFromImageAlone: Bool { false }
+  public var needsLabels: Bool { false }
+
+  /// The observed pixels kept, the hole decoded at z = 0 (the prior mean).
+  public func restore(_ model: TrainedModel, _ images: ArraySlice<UInt8>, masks: ArraySlice<UInt8>?, labels: [UInt8]?, count: Int) -> [Float] {
+    guard let masks else { preconditionFailure("an inpainting needs the images' masks") }
+    return model.inpaint(occluded: images, masks: masks, count: count, latent: .priorMean)
+  }
 }
 
 /// Inference of an inpainting model.

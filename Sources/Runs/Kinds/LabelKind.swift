@@ -23,6 +23,13 @@ public struct LabelKind: RunKind {
   }
 
   public var reconstructsFromImageAlone: Bool { false }
+  public var needsLabels: Bool { true }
+
+  /// decode(mu(x, y), y) under each image's label.
+  public func restore(_ model: TrainedModel, _ images: ArraySlice<UInt8>, masks: ArraySlice<UInt8>?, labels: [UInt8]?, count: Int) -> [Float] {
+    guard let labels else { preconditionFailure("a cvae's restoration needs the images' labels") }
+    return model.restore(images, labels: labels)
+  }
 }
 
 /// Inference of a label-conditioned model.

@@ -42,4 +42,20 @@ public protocol RunKind: Sendable {
   /// True when decode(mu(x)) needs nothing but the image, so reconstructions can be
   /// recorded during training (`--snapshot-images`) and shown without a condition.
   var reconstructsFromImageAlone: Bool { get }
+
+  /// True when the model is conditioned on the images' labels (so restoring, scoring
+  /// and drawing it need the label file beside the images).
+  var needsLabels: Bool { get }
+
+  /// The model's restoration of `count` spoiled images [count, D] bytes, in [0, 1]:
+  /// what vae-eval scores and the figures show. `masks` (1 observed, 0 hidden) and the
+  /// images' `labels` are there for the kinds conditioned on them.
+  func restore(_ model: TrainedModel, _ images: ArraySlice<UInt8>, masks: ArraySlice<UInt8>?, labels: [UInt8]?, count: Int) -> [Float]
+}
+
+extension TrainedModel {
+  /// The restoration of `count` spoiled images by this run's kind (see `RunKind.restore`).
+  public func restoreAsItsKind(_ images: ArraySlice<UInt8>, masks: ArraySlice<UInt8>?, labels: [UInt8]?, count: Int) -> [Float] {
+    kind.run.restore(self, images, masks: masks, labels: labels, count: count)
+  }
 }

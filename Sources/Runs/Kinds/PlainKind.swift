@@ -13,4 +13,10 @@ public struct PlainKind: RunKind {
   }
 
   public var reconstructsFromImageAlone: Bool { true }
+  public var needsLabels: Bool { false }
+
+  /// decode(mu(x)).
+  public func restore(_ model: TrainedModel, _ images: ArraySlice<UInt8>, masks: ArraySlice<UInt8>?, labels: [UInt8]?, count: Int) -> [Float] {
+    model.restore(images, count: count)
+  }
 }
