@@ -93,7 +93,7 @@ public struct JudgeScoring {
   /// The codes come from `Xoshiro256(seed: seed, stream: generationStream)`, drawn in
   /// one block: label 0's codes first, then label 1's, and so on.
   public func generation(of model: TrainedModel, samplesPerLabel: Int, seed: UInt64) -> RunMetrics.JudgeScores.Generation {
-    precondition(model.kind == .cvae && samplesPerLabel > 0, "generation is scored for cvae models, with samples")
+    precondition(model.kind.run.needsLabels && samplesPerLabel > 0, "generation is scored for cvae models, with samples")
     let classes = ModelKind.classes
     let labels = (0..<classes).flatMap { [UInt8](repeating: UInt8($0), count: samplesPerLabel) }
     let codes = Self.generationCodes(count: labels.count, latent: model.config.model.latent, seed: seed)

@@ -26,8 +26,8 @@ extension TrainedModel {
     images: ArraySlice<UInt8>, labels: ArraySlice<UInt8>? = nil, count: Int, samples: Int, seed: UInt64
   ) -> Double {
     precondition(samples >= 1, "samples must be at least 1")
-    precondition(kind != .inpaint, "the importance-weighted bound is for vae and cvae models")
-    precondition((labels != nil) == (kind == .cvae), "labels are needed exactly for a cvae")
+    precondition(!kind.run.needsMasks, "the importance-weighted bound is for vae and cvae models")
+    precondition((labels != nil) == kind.run.needsLabels, "labels are needed exactly for a cvae")
     var generator = Xoshiro256(seed: seed, stream: Self.importanceStream)
     let d = config.model.inputSize
     let imagesPerChunk = max(1, Self.importanceRows / samples)

@@ -18,15 +18,13 @@ public struct LatentPlan: Sendable {
   /// The figure files, in page order.
   public var figures: [String] = []
 
-  /// The model kind (`RunConfig.kind`) whose encoder and decoder take no condition.
-  static let unconditionalKind = ModelKind.vae.rawValue
 
   public init(kind: String, latent: Int, labelsPath: String?, snapshotsPath: String?) {
     self.kind = kind
     self.latent = latent
     self.labelsPath = labelsPath
     self.snapshotsPath = snapshotsPath
-    if kind == Self.unconditionalKind {
+    if Self.isUnconditional(kind) {
       if latent == 2 { figures.append(LatentFile.manifold) }
       if labelsPath != nil && latent >= 2 { figures.append(LatentFile.scatter) }
       figures.append(LatentFile.interpolation)
@@ -38,5 +36,8 @@ public struct LatentPlan: Sendable {
   public var sources: [String] { [labelsPath, snapshotsPath].compactMap { $0 } }
 
   /// True for a model that encodes and decodes without a condition.
-  var isUnconditional: Bool { kind == Self.unconditionalKind }
+  var isUnconditional: Bool { Self.isUnconditional(kind) }
+
+  /// True for the model kind (`RunConfig.kind`) whose encoder and decoder take no condition.
+  static func isUnconditional(_ kind: String) -> Bool { ModelKind(rawValue: kind)?.run.reconstructsFromImageAlone ?? false }
 }

@@ -13,7 +13,7 @@ extension RunFigures {
     let otherText = "checkpoint \(URL(fileURLWithPath: other.path).lastPathComponent) of \(besideRun)"
     let n = Self.manifoldSide
     let canvasCaption: String
-    if other.kind == .cvae {
+    if other.kind.run.needsLabels {
       drawing.figures.append(Figure(LatentFile.besideManifold, .png(try labelCanvases(model: other))))
       canvasCaption =
         "The cvae \(name): the same mesh decoded under each label, labels 0 and 1 on the top row down to 8 and 9. "

@@ -24,7 +24,7 @@ extension RunFigures {
     let z = model.config.model.latent
     var (pixels, encodedText) = encoderInputs(model: model)
     let mu: [Float]
-    if model.kind == .cvae {
+    if model.kind.run.needsLabels {
       // A cvae's encoder also reads the label: mu(x, y).
       mu = model.vae.encode(
         TrainedModel.unit(pixels[...]), conditions: LabelCondition.oneHot(labels, classes: ModelKind.classes), count: count

@@ -260,7 +260,7 @@ public struct RunReport {
   /// and for a cvae one of its samples per digit.
   func judgeBlocks(_ judge: RunMetrics.JudgeScores, metrics: RunMetrics) -> [HTMLPage.Block] {
     func percent(_ share: Double) -> HTMLPage.Cell { .number(RunMetrics.fixed(100 * share, 2)) }
-    let inpainting = config.kind == .inpaint
+    let inpainting = config.kind.run.needsMasks
     var rows: [[HTMLPage.Cell]] = [[.text("clean test images"), percent(judge.clean)]]
     if let corrupted = judge.corrupted {
       rows.append([.text(inpainting ? "occluded test images" : "corrupted test images"), percent(corrupted)])

@@ -96,14 +96,7 @@ extension RunTable {
 
   /// What the run was trained for: "clean images", "denoising: gaussian noise, sigma 0.5", ...
   static func task(_ row: RunTableRow, _ config: RunConfig) -> String {
-    let corruption = row.corruption.map { ": " + $0 } ?? ""
-    switch config.kind {
-    case .cvae: return "generation by label"
-    case .inpaint: return "inpainting" + corruption
-    case .vae:
-      guard config.input != nil else { return "clean images" }
-      return "denoising" + (row.corruption.map { ": " + $0 } ?? " (corruption not known: no spec.json)")
-    }
+    config.kind.report.task(config: config, corruption: row.corruption)
   }
 
   /// The ELBO, IW bound, restoration and judge cells.
@@ -119,7 +112,7 @@ extension RunTable {
       cells += [number(iw, 2), .number(String(k))]
     } else {
       let why = HTMLPage.Cell.missing(
-        reason: row.config?.kind == .vae || row.config == nil
+        reason: row.config.map { $0.kind.run.reconstructsFromImageAlone } ?? true
           ? "no IW bound: vae-eval ran without --iw-samples" : "no IW bound: vae-eval --iw-samples is for plain VAEs")
       cells += [why, why]
     }
@@ -158,7 +151,7 @@ extension RunTable {
       return [why, why]
     }
     let value: Double, of: String
-    if row.config?.kind == .cvae, let generation = judge.generation {
+    if row.config?.kind.run.needsLabels == true, let generation = judge.generation {
       (value, of) = (generation.overall, "generated")
     } else if let restored = judge.restored, metrics.denoise != nil || metrics.inpaint != nil {
       (value, of) = (restored, "restored")

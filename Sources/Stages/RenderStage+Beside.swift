@@ -13,7 +13,7 @@ extension RenderStage {
         path: model.path,
         reason: "--beside compares 2-D latent spaces, but this run's code has \(model.config.model.latent) dimensions")
     }
-    guard other.config.model.latent == 2, other.kind != .inpaint else {
+    guard other.config.model.latent == 2, !other.kind.run.needsMasks else {
       throw RunError.badConfig(
         path: other.path,
         reason: "--beside needs a vae or cvae with a 2-D code, found a \(other.kind.rawValue) with \(other.config.model.latent) dimensions")

@@ -1,5 +1,6 @@
 import DataFiles
 import Foundation
+import Imaging
 import Reports
 import Runs
 
@@ -7,15 +8,10 @@ import Runs
 /// labelled reconstructions; an inpaint model's original / occluded / filled triplets.
 /// The figures and their captions are drawn by Reports; here the labels and masks are read.
 extension RenderStage {
-  /// Draws a cvae's or inpaint model's own figures (not yet written).
-  func drawConditional(_ plan: Plan, _ figures: RunFigures, images: EvaluationInputs.Images) throws -> Drawing {
-    if figures.model.kind == .cvae {
-      let dataFolder = (figures.inputs.testImages as NSString).deletingLastPathComponent
-      let labels = try DataLabels.read(folder: dataFolder.isEmpty ? "." : dataFolder, split: .test, images: images.count)
-      return try figures.drawLabelled(labels: labels, planned: plan.figures)
-    }
-    return try figures.drawInpainting(
-      try occlusions(figures, maskPath: plan.maskPath, images: images), metrics: plan.metrics, metricsPath: metricsPath)
+  /// Writes a conditional model's own `drawing` and returns its page.
+  func page(of drawing: Drawing, model: TrainedModel, report: RunReport) throws -> HTMLPage {
+    try write(drawing.figures)
+    return report.page(title: "DigitVAE \(model.kind.rawValue) run \(report.runName)", drawing.sections)
   }
 
   /// The occluded test images with their masks, or occlusions drawn from the training

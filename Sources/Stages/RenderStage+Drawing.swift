@@ -18,14 +18,7 @@ extension RenderStage {
       run: run, inputs: inputs.pageInputs, config: model.config, log: plan.log, metrics: plan.metrics, metricsPath: metricsPath,
       metricsProblem: plan.metricsProblem, shown: figures.shown, columns: count, scale: scale, seed: seed,
       samplesSide: Self.samplesSide, figures: Set(plan.figures))
-    let page: HTMLPage
-    if model.kind == .vae {
-      page = try drawPlain(&plan, figures, report: report, warn: warn)
-    } else {
-      let drawing = try drawConditional(plan, figures, images: images)
-      try write(drawing.figures)
-      page = report.page(title: "DigitVAE \(model.kind.rawValue) run \(report.runName)", drawing.sections)
-    }
+    let page = try model.kind.rendering.draw(self, &plan, figures, report: report, images: images, warn: warn)
     if !plan.log.rows.isEmpty {
       try write([Figure(File.loss, .plot(report.lossPlot())), Figure(File.lossParts, .plot(report.lossPartsPlot()))])
     }

@@ -67,15 +67,11 @@ extension RenderStage {
     return plan
   }
 
-  /// A cvae (label grids, labelled reconstructions, latent figures per label) or an inpaint model.
-  func conditionalPlan(_ inputs: EvaluationInputs, warn: (String) -> Void) throws -> Plan {
+  /// A conditional model's plan: its own `figures`, and the masks at `maskPath` for an inpainting.
+  func conditionalPlan(_ inputs: EvaluationInputs, figures: [String], maskPath: String?, warn: (String) -> Void) throws -> Plan {
     let model = inputs.model
-    let latent = model.config.model.latent
-    var figures = model.kind == .cvae ? [ConditionalFile.labels, ConditionalFile.analogy, ConditionalFile.reconstructions] : [ConditionalFile.inpainting]
-    if model.kind == .cvae && latent == 2 { figures.append(LatentFile.labelManifolds) }
-    if model.kind == .cvae && latent >= 2 { figures.append(LatentFile.scatter) }
     var plan = try commonPlan(inputs, figures: figures, warn: warn)
-    plan.maskPath = model.kind == .inpaint ? EvaluationStage.maskPath(testMask: nil, testInput: inputs.testInputPath) : nil
+    plan.maskPath = maskPath
     plan.sources += [plan.maskPath].compactMap { $0 } + recordFiles + [plan.levelsPlot].compactMap { $0 }
     plan.options["kind"] = model.kind.rawValue
     plan.staleCandidates += ConditionalFile.own

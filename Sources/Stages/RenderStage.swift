@@ -107,7 +107,7 @@ public struct RenderStage {
   public func run(warn: (String) -> Void = { _ in }) throws -> Outcome {
     let inputs = try EvaluationInputs.resolve(run: run, checkpoint: checkpoint, data: data, testInput: testInput, threads: threads)
     for rejected in inputs.rejected { warn("skipping \(rejected.path): \(rejected.reason)") }
-    var plan = try inputs.model.kind == .vae ? plainPlan(inputs, warn: warn) : conditionalPlan(inputs, warn: warn)
+    var plan = try inputs.model.kind.rendering.plan(self, inputs, warn: warn)
     let outputs = (plan.figures + [File.index]).map { folder + "/" + $0 }
     let manifestPath = StageManifest.path(folder: folder, stage: Self.stageName)
     if StageManifest.isUpToDate(at: manifestPath, stage: Self.stageName, options: plan.options, inputs: plan.sources, outputs: outputs) {

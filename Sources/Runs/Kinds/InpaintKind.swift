@@ -20,6 +20,7 @@ public struct InpaintKind: RunKind {
   }
 
   public var reconstructsFromImageAlone: Bool { false }
+  public var needsMasks: Bool { true }
   public var needsLabels: Bool { false }
 
   /// The observed pixels kept, the hole decoded at z = 0 (the prior mean).

@@ -23,6 +23,7 @@ public struct LabelKind: RunKind {
   }
 
   public var reconstructsFromImageAlone: Bool { false }
+  public var needsMasks: Bool { false }
   public var needsLabels: Bool { true }
 
   /// decode(mu(x, y), y) under each image's label.

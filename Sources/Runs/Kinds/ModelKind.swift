@@ -47,6 +47,10 @@ public protocol RunKind: Sendable {
   /// and drawing it need the label file beside the images).
   var needsLabels: Bool { get }
 
+  /// True when the model is conditioned on the observed pixels and their mask (so it is
+  /// scored inside the holes and has no likelihood of whole images to bound).
+  var needsMasks: Bool { get }
+
   /// The model's restoration of `count` spoiled images [count, D] bytes, in [0, 1]:
   /// what vae-eval scores and the figures show. `masks` (1 observed, 0 hidden) and the
   /// images' `labels` are there for the kinds conditioned on them.

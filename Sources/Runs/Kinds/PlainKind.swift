@@ -13,6 +13,7 @@ public struct PlainKind: RunKind {
   }
 
   public var reconstructsFromImageAlone: Bool { true }
+  public var needsMasks: Bool { false }
   public var needsLabels: Bool { false }
 
   /// decode(mu(x)).

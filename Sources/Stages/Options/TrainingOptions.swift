@@ -77,7 +77,7 @@ public struct TrainingOptions: ParsableArguments {
     if let keep, keep < 1 { throw ValidationError("--keep must be at least 1, got \(keep)") }
     _ = try hiddenSizes()
     _ = try channelCounts()
-    if kind == .inpaint, input != nil || testInput != nil {
+    if kind?.run.needsMasks == true, input != nil || testInput != nil {
       throw ValidationError("--model inpaint makes its own occlusions; --input and --test-input do not apply")
     }
   }
