@@ -54,11 +54,7 @@ public struct CorruptCommand: ParsableCommand {
   @Flag(help: "Place the square at a random position in each image instead of the centre.")
   public var randomPlace = false
 
-  @Option(help: "Seed of the per-image random streams.")
-  public var seed: UInt64 = 1
-
-  @Option(help: "Threads to use (results do not depend on it).")
-  public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+  @OptionGroup public var compute: ComputeOptions
 
   public init() {}
 
@@ -88,7 +84,6 @@ public struct CorruptCommand: ParsableCommand {
   }
 
   public func validate() throws {
-    if !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256, got \(threads)") }
     do { try corruption().validate(side: 28) } catch let error as CorruptionError {
       throw ValidationError("--kind \(error.description)")
     }
@@ -96,66 +91,14 @@ public struct CorruptCommand: ParsableCommand {
 
   public func run() throws {
     try StageError.reporting {
-      let stage = CorruptionStage(
-        images: images, out: out ?? ArtifactPaths.corrupt(kind.rawValue), kind: try corruption(), seed: seed,
-        threads: threads)
+      let stage = CorruptStage(
+        images: images, out: out ?? ArtifactPaths.corrupt(kind.rawValue), kind: try corruption(), seed: compute.seedValue,
+        threads: compute.threadCount)
       switch try stage.run() {
       case let .skipped(folder): Console.standard.line("vae-corrupt: \(folder) is up to date with \(images) (skipped)")
       case let .wrote(folder, count):
         Console.standard.line("vae-corrupt: wrote \(count) corrupted images and masks to \(folder) (\(stage.kind.summary))")
       }
     }
-  }
-}
-
-/// The work of `vae-corrupt`, apart from its command line.
-public struct CorruptionStage: Sendable {
-  public var images: String
-  public var out: String
-  public var kind: CorruptionKind
-  public var seed: UInt64
-  public var threads: Int
-
-  public static let stageName = "vae-corrupt"
-
-  public enum Outcome: Equatable, Sendable {
-    case skipped(folder: String)
-    case wrote(folder: String, count: Int)
-  }
-
-  public init(images: String, out: String, kind: CorruptionKind, seed: UInt64, threads: Int) {
-    self.images = images
-    self.out = out
-    self.kind = kind
-    self.seed = seed
-    self.threads = threads
-  }
-
-  public var outputs: [String] { [out + "/images.idx", out + "/mask.idx", out + "/spec.json"] }
-
-  public func run() throws -> Outcome {
-    // The spec's format is an option, so outputs of a vae-corrupt that wrote an older spec.json are out of date.
-    let options = ["kind": kind.summary, "seed": String(seed), "spec": CorruptionSpec.format]
-    let manifestPath = StageManifest.path(folder: out, stage: Self.stageName)
-    if StageManifest.isUpToDate(at: manifestPath, stage: Self.stageName, options: options, inputs: [images], outputs: outputs) {
-      return .skipped(folder: out)
-    }
-    let clean = try DigitSet.loadImages(path: images)
-    let side = DigitSet.side
-    let result = try Corrupter(kind: kind, seed: seed)
-      .apply(to: clean.scalars, count: clean.itemCount, side: side, threads: threads)
-    try Folders.create(out)
-    // The manifest goes first so that a stage killed half-way never looks up to date.
-    try? FileManager.default.removeItem(atPath: manifestPath)
-    try IDX.write(IDXArray(shape: clean.shape, scalars: result.images), to: outputs[0])
-    try IDX.write(IDXArray(shape: clean.shape, scalars: result.mask), to: outputs[1])
-    let hidden = result.mask.lazy.filter { $0 == 0 }.count
-    try CorruptionSpec(
-      corruption: kind, seed: seed, source: images, count: clean.itemCount,
-      hiddenFraction: Double(hidden) / Double(max(result.mask.count, 1))
-    ).write(to: outputs[2])
-    try StageManifest.stamping(stage: Self.stageName, options: options, inputs: [images], outputs: outputs)
-      .write(to: manifestPath)
-    return .wrote(folder: out, count: clean.itemCount)
   }
 }

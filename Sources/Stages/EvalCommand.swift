@@ -37,17 +37,7 @@ public struct EvalCommand: ParsableCommand {
       Example: vae-eval --run artifacts/runs/denoise --judge artifacts/judge/mnist.safetensors --levels 0.1,0.3,0.5,0.7
       """)
 
-  @Option(name: .customLong("run"), help: "Run folder (from vae-train) whose newest valid checkpoint is evaluated (default: the run holding --checkpoint, else artifacts/runs/vae).")
-  public var runFolder: String?
-
-  @Option(help: "A checkpoint file to evaluate instead of the run's newest valid one.")
-  public var checkpoint: String?
-
-  @Option(help: "Folder with test-images.idx (default: the data folder the run was trained on).")
-  public var data: String?
-
-  @Option(help: "Corrupted copy of the test images, from vae-corrupt (default: the run's --test-input, if any).")
-  public var testInput: String?
+  @OptionGroup public var inputs: RunInputOptions
 
   @Option(help: "Masks of the occluded test images for an inpaint model, 1 observed / 0 hidden (default: mask.idx beside --test-input).")
   public var testMask: String?
@@ -58,11 +48,7 @@ public struct EvalCommand: ParsableCommand {
   @Option(help: "Where to write the metrics (default: <run>/metrics.json).")
   public var out: String?
 
-  @Option(help: "Threads for BLAS and the kernels.")
-  public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-
-  @Option(help: "Seed of the latent samples drawn for the ELBO.")
-  public var seed: UInt64 = 1
+  @OptionGroup public var compute: ComputeOptions
 
   @Option(help: "Also bound -log p(x) of the clean test images by importance weighting with K latent samples per image (vae: log p(x); cvae: log p(x | label); not for inpaint; off when not given).")
   public var iwSamples: Int?
@@ -85,7 +71,6 @@ public struct EvalCommand: ParsableCommand {
   public init() {}
 
   public func validate() throws {
-    if !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256, got \(threads)") }
     if let iwSamples, iwSamples < 1 {
       throw ValidationError("--iw-samples must be at least 1, got \(iwSamples) (leave it out to skip the bound)")
     }
@@ -113,8 +98,9 @@ public struct EvalCommand: ParsableCommand {
 
   public func run() throws {
     try StageError.reporting {
-      var stage = EvaluationStage(
-        run: EvaluationInputs.runFolder(given: runFolder, checkpoint: checkpoint), checkpoint: checkpoint, data: data, testInput: testInput, out: out, threads: threads, seed: seed)
+      var stage = EvalStage(
+        run: inputs.run, checkpoint: inputs.checkpoint, data: inputs.data, testInput: inputs.testInput, out: out,
+        threads: compute.threadCount, seed: compute.seedValue)
       stage.testMask = testMask
       stage.compareRun = compareRun
       stage.iwSamples = iwSamples

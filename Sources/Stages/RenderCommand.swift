@@ -44,17 +44,7 @@ public struct RenderCommand: ParsableCommand {
       Example: vae-render --report artifacts
       """)
 
-  @Option(name: .customLong("run"), help: "Run folder (from vae-train): its newest valid checkpoint, log.csv and metrics.json are used (default: the run holding --checkpoint, else artifacts/runs/vae).")
-  public var runFolder: String?
-
-  @Option(help: "A checkpoint file to render instead of the run's newest valid one.")
-  public var checkpoint: String?
-
-  @Option(help: "Folder with test-images.idx (default: the data folder the run was trained on).")
-  public var data: String?
-
-  @Option(help: "Corrupted copy of the test images, from vae-corrupt (default: the run's --test-input, if any).")
-  public var testInput: String?
+  @OptionGroup public var inputs: RunInputOptions
 
   @Option(help: "Output folder (default: artifacts/render/<last path component of --run>, or DIR/report with --report).")
   public var out: String?
@@ -71,27 +61,21 @@ public struct RenderCommand: ParsableCommand {
   @Option(help: "Integer upscale of every tile, 1...8 (grid lines stay 1 pixel wide).")
   public var scale: Int = 2
 
-  @Option(help: "Seed of the samples from the prior.")
-  public var seed: UInt64 = 1
-
   @Option(help: "Codes of the 2-D manifold canvas: quantile (the 20 N(0, 1) quantiles (i + 0.5)/20 per axis) or linear (20 steps over [-4, 4]).")
   public var manifoldGrid: ManifoldGrid = .quantile
 
   @Option(help: "Another run (vae or cvae with a 2-D code) whose manifold canvas and latent scatter are drawn beside this 2-D VAE's.")
   public var beside: String?
 
-  @Option(help: "Threads for BLAS and the kernels.")
-  public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+  @OptionGroup public var compute: ComputeOptions
 
   public init() {}
 
   public func validate() throws {
     if let reportArtifacts {
       if reportArtifacts.isEmpty { throw ValidationError("--report needs a folder, e.g. --report artifacts") }
-      let given = [("--run", runFolder), ("--checkpoint", checkpoint), ("--data", data), ("--test-input", testInput)]
-        .filter { $0.1 != nil }.map(\.0)
-      if !given.isEmpty {
-        throw ValidationError("--report renders every run of a folder; it cannot be combined with \(given.joined(separator: ", "))")
+      if !inputs.given.isEmpty {
+        throw ValidationError("--report renders every run of a folder; it cannot be combined with \(inputs.given.joined(separator: ", "))")
       }
     }
     if !(1...100).contains(count) { throw ValidationError("--count must be 1...100, got \(count)") }
@@ -99,7 +83,6 @@ public struct RenderCommand: ParsableCommand {
     if !RenderStage.scales.contains(scale) {
       throw ValidationError("--scale must be \(RenderStage.scales.lowerBound)...\(RenderStage.scales.upperBound), got \(scale)")
     }
-    if !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256, got \(threads)") }
   }
 
   public func run() throws {
@@ -110,8 +93,8 @@ public struct RenderCommand: ParsableCommand {
     }
     try StageError.reporting {
       var stage = RenderStage(
-        run: EvaluationInputs.runFolder(given: runFolder, checkpoint: checkpoint), checkpoint: checkpoint, data: data, testInput: testInput, out: out, count: count, rows: rows,
-        scale: scale, seed: seed, threads: threads)
+        run: inputs.run, checkpoint: inputs.checkpoint, data: inputs.data, testInput: inputs.testInput, out: out, count: count,
+        rows: rows, scale: scale, seed: compute.seedValue, threads: compute.threadCount)
       stage.manifoldGrid = manifoldGrid
       stage.beside = beside
       let start = ProgressMeter.monotonicSeconds()

@@ -20,7 +20,7 @@ extension RenderStage {
     guard let corrupted = images.corrupted, let maskPath, let testInput = figures.inputs.testInput else {
       return figures.drawnOcclusions()
     }
-    let masks = try EvaluationStage.loadMasks(path: maskPath, like: corrupted, occludedPath: testInput)
+    let masks = try EvalStage.loadMasks(path: maskPath, like: corrupted, occludedPath: testInput)
     return figures.occlusions(corrupted, testInput: testInput, masks: masks, maskPath: maskPath)
   }
 }

@@ -44,9 +44,9 @@ import TestSupport
     try Files.write(Array(#"{"count":20,"description":"gaussian noise, sigma 0.5","kind":"gaussian","seed":1}"#.utf8), to: spec)
     let outputs = ["images.idx", "mask.idx", "spec.json"].map { out + "/" + $0 }
     try StageManifest.stamping(
-      stage: CorruptionStage.stageName, options: ["kind": "gaussian noise, sigma 0.5", "seed": "1"],
+      stage: CorruptStage.stageName, options: ["kind": "gaussian noise, sigma 0.5", "seed": "1"],
       inputs: [data + "/test-images.idx"], outputs: outputs
-    ).write(to: StageManifest.path(folder: out, stage: CorruptionStage.stageName))
+    ).write(to: StageManifest.path(folder: out, stage: CorruptStage.stageName))
     #expect(throws: CorruptionError.outdatedSpec(path: spec)) { try CorruptionSpec.read(from: spec) }
     let again = try StageRun.run("vae-corrupt", args, in: folder.path)
     #expect(again.status == 0 && !again.stdout.contains("skipped"), "\(again.stdout)")

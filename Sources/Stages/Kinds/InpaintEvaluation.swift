@@ -8,7 +8,7 @@ import Runs
 /// under the observed pixels, and the hole-only scores of its fills against a plain VAE's
 /// and the mean training image's.
 struct InpaintEvaluation: KindEvaluation {
-  func options(of stage: EvaluationStage, model: TrainedModel) throws -> [String: String] {
+  func options(of stage: EvalStage, model: TrainedModel) throws -> [String: String] {
     if stage.iwSamples != nil {
       throw RunError.badConfig(
         path: model.path,
@@ -17,20 +17,20 @@ struct InpaintEvaluation: KindEvaluation {
     return [:]
   }
 
-  func inputFiles(of stage: EvaluationStage, inputs: EvaluationInputs) -> [String] {
-    [EvaluationStage.maskPath(testMask: stage.testMask, testInput: inputs.testInputPath)].compactMap { $0 }
+  func inputFiles(of stage: EvalStage, inputs: EvaluationInputs) -> [String] {
+    [EvalStage.maskPath(testMask: stage.testMask, testInput: inputs.testInputPath)].compactMap { $0 }
   }
 
   /// The occluded test images, their masks and the mask file's path; refused when there are none.
   func occlusions(_ context: EvaluationContext) throws -> (occluded: [UInt8], masks: [UInt8], maskPath: String) {
     guard let occluded = context.images.corrupted, let occludedPath = context.inputs.testInputPath,
-      let maskPath = EvaluationStage.maskPath(testMask: context.stage.testMask, testInput: occludedPath)
+      let maskPath = EvalStage.maskPath(testMask: context.stage.testMask, testInput: occludedPath)
     else {
       throw RunError.missingInput(
         path: context.inputs.testImagesPath + " (occluded copy)",
         hint: "an inpainting model is evaluated on occluded test images: give --test-input <vae-corrupt folder>/images.idx")
     }
-    let masks = try EvaluationStage.loadMasks(path: maskPath, like: occluded, occludedPath: occludedPath).scalars
+    let masks = try EvalStage.loadMasks(path: maskPath, like: occluded, occludedPath: occludedPath).scalars
     return (occluded.scalars, masks, maskPath)
   }
 
@@ -66,7 +66,7 @@ struct InpaintEvaluation: KindEvaluation {
     let plain = context.compare.map { compare in
       score(TrainedModel.composite(compare.restore(occluded[...], count: n), occluded: occluded[...], masks: masks[...])).score
     }
-    let mean = try EvaluationStage.meanTrainingImage(folder: model.config.data, pixels: d)
+    let mean = try EvalStage.meanTrainingImage(folder: model.config.data, pixels: d)
     let meanFill = TrainedModel.composite((0..<n).flatMap { _ in mean }, occluded: occluded[...], masks: masks[...])
     let prior = score(priorMean)
     let hidden = masks.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }

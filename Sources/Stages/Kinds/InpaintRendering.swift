@@ -8,7 +8,7 @@ struct InpaintRendering: KindRendering {
   func plan(_ stage: RenderStage, _ inputs: EvaluationInputs, warn: (String) -> Void) throws -> RenderStage.Plan {
     try stage.conditionalPlan(
       inputs, figures: [ConditionalFile.inpainting],
-      maskPath: EvaluationStage.maskPath(testMask: nil, testInput: inputs.testInputPath), warn: warn)
+      maskPath: EvalStage.maskPath(testMask: nil, testInput: inputs.testInputPath), warn: warn)
   }
 
   func draw(

@@ -11,21 +11,21 @@ import Terminal
 /// adds a file here and a line in `ModelKind.evaluation`.
 protocol KindEvaluation {
   /// The manifest options this kind adds, after refusing the stage's options that do not apply to it.
-  func options(of stage: EvaluationStage, model: TrainedModel) throws -> [String: String]
+  func options(of stage: EvalStage, model: TrainedModel) throws -> [String: String]
   /// Files beyond the checkpoint and the test images that the metrics depend on.
-  func inputFiles(of stage: EvaluationStage, inputs: EvaluationInputs) -> [String]
+  func inputFiles(of stage: EvalStage, inputs: EvaluationInputs) -> [String]
   /// Every number of metrics.json but the time.
   func measure(_ context: EvaluationContext) throws -> RunMetrics
 }
 
 extension KindEvaluation {
-  func options(of stage: EvaluationStage, model: TrainedModel) throws -> [String: String] { [:] }
-  func inputFiles(of stage: EvaluationStage, inputs: EvaluationInputs) -> [String] { [] }
+  func options(of stage: EvalStage, model: TrainedModel) throws -> [String: String] { [:] }
+  func inputFiles(of stage: EvalStage, inputs: EvaluationInputs) -> [String] { [] }
 }
 
 /// What one evaluation works with.
 struct EvaluationContext {
-  var stage: EvaluationStage
+  var stage: EvalStage
   var inputs: EvaluationInputs
   var images: EvaluationInputs.Images
   var judge: JudgeScoring?

@@ -4,7 +4,7 @@ import Runs
 /// vae-eval of a label-conditioned VAE: as a plain VAE's, each image under its own label,
 /// and with a judge, how often samples drawn for label k read as a k.
 struct LabelEvaluation: KindEvaluation {
-  func options(of stage: EvaluationStage, model: TrainedModel) throws -> [String: String] {
+  func options(of stage: EvalStage, model: TrainedModel) throws -> [String: String] {
     stage.judge == nil ? [:] : ["judge-samples": String(stage.judgeSamples)]
   }
 

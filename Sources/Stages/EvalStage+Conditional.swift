@@ -8,7 +8,7 @@ import Terminal
 
 /// vae-eval's inputs for the conditional models: an inpainting's masks, the mean
 /// training image it is compared with, and the plain VAE it is compared with.
-extension EvaluationStage {
+extension EvalStage {
   /// The mask file of an inpainting evaluation: `testMask`, else `mask.idx` beside the occluded images.
   static func maskPath(testMask: String?, testInput: String?) -> String? {
     if let testMask { return testMask }

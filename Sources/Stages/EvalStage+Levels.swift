@@ -5,7 +5,7 @@ import Runs
 import Terminal
 
 /// vae-eval --levels: the corruption-level sweep's record and run (see `LevelSweep`).
-extension EvaluationStage {
+extension EvalStage {
   /// What the sweep's manifest records, and where it lives.
   struct SweepRecord {
     var manifest: String

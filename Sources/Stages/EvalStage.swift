@@ -8,7 +8,7 @@ import Terminal
 
 /// The work of `vae-eval`, apart from its command line: measure a checkpoint
 /// on the test set and write `metrics.json`.
-public struct EvaluationStage {
+public struct EvalStage {
   public var run: String
   public var checkpoint: String?
   public var data: String?
