@@ -49,6 +49,16 @@ public struct Corrupter: Sendable {
     return Result(images: out, mask: mask)
   }
 
+  /// The rows and columns of the strip along `edge`, `depth` pixels deep, of a `side` x `side` image.
+  static func strip(along edge: CorruptionKind.Side, depth: Int, side: Int) -> (rows: Range<Int>, columns: Range<Int>) {
+    switch edge {
+    case .top: (0..<depth, 0..<side)
+    case .bottom: (side - depth..<side, 0..<side)
+    case .left: (0..<side, 0..<depth)
+    case .right: (0..<side, side - depth..<side)
+    }
+  }
+
   /// Corrupts one image in place (its mask starts all ones).
   static func corrupt(
     _ image: UnsafeMutableBufferPointer<UInt8>, mask: UnsafeMutableBufferPointer<UInt8>,
@@ -96,21 +106,12 @@ public struct Corrupter: Sendable {
         hide(rows: top..<top + height, columns: left..<left + width)
       }
     case let .half(half):
-      let middle = side / 2
-      switch half {
-      case .top: hide(rows: 0..<middle, columns: 0..<side)
-      case .bottom: hide(rows: middle..<side, columns: 0..<side)
-      case .left: hide(rows: 0..<side, columns: 0..<middle)
-      case .right: hide(rows: 0..<side, columns: middle..<side)
-      }
+      // An odd side leaves the middle row (column) with the bottom (right) half.
+      let region = strip(along: half, depth: half == .top || half == .left ? side / 2 : side - side / 2, side: side)
+      hide(rows: region.rows, columns: region.columns)
     case let .band(edge, fraction):
-      let width = Int((Double(side) * fraction).rounded())
-      switch edge {
-      case .top: hide(rows: 0..<width, columns: 0..<side)
-      case .bottom: hide(rows: side - width..<side, columns: 0..<side)
-      case .left: hide(rows: 0..<side, columns: 0..<width)
-      case .right: hide(rows: 0..<side, columns: side - width..<side)
-      }
+      let region = strip(along: edge, depth: Int((Double(side) * fraction).rounded()), side: side)
+      hide(rows: region.rows, columns: region.columns)
     case let .mixed(kinds):
       let chosen = kinds[generator.nextInt(below: kinds.count)]
       corrupt(image, mask: mask, side: side, kind: chosen, generator: &generator)

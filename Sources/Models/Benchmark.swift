@@ -97,19 +97,7 @@ public enum Benchmark {
       let stepTime = seconds { for _ in 0..<steps { trainer.step() } } / Double(steps)
       var gemmTime = 0.0
       for (i, shape) in shapes.enumerated() {
-        let reps = max(3, Int(1e8 / shape.flops))
-        var rates: [Double] = []
-        for mode in modes {
-          mode.gemm(m: shape.m, n: shape.n, k: shape.k, a: a.pointer, transposeA: shape.transposeA, b: bm.pointer, transposeB: shape.transposeB, c: c.pointer)
-          let time = seconds {
-            for _ in 0..<reps {
-              mode.gemm(
-                m: shape.m, n: shape.n, k: shape.k, a: a.pointer, transposeA: shape.transposeA, b: bm.pointer,
-                transposeB: shape.transposeB, c: c.pointer)
-            }
-          } / Double(reps)
-          rates.append(shape.flops / time / 1e9)
-        }
+        let rates = modes.map { gemmRate(shape, mode: $0, a: a, b: bm, c: c) }
         let best = rates.max() ?? 0
         if let winner = rates.firstIndex(of: best) { modeWins[i][winner] += 1 }
         shapeRates[i].append(best)
@@ -135,6 +123,19 @@ public enum Benchmark {
     report.fmaBoundSamplesPerSecond = Double(threads) * peak * 1e9 / (flopsPerStep / Double(batch))
     report.fmaRatio = report.samplesPerSecond / report.fmaBoundSamplesPerSecond
     return report
+  }
+
+  /// GF/s of `shape` alone through `mode`, after one call to warm up.
+  private static func gemmRate(_ shape: GEMMShape, mode: Parallel, a: FloatBuffer, b: FloatBuffer, c: FloatBuffer) -> Double {
+    func call() {
+      mode.gemm(
+        m: shape.m, n: shape.n, k: shape.k, a: a.pointer, transposeA: shape.transposeA, b: b.pointer,
+        transposeB: shape.transposeB, c: c.pointer)
+    }
+    call()
+    let reps = max(3, Int(1e8 / shape.flops))
+    let time = seconds { for _ in 0..<reps { call() } } / Double(reps)
+    return shape.flops / time / 1e9
   }
 
   private static func seconds(_ body: () -> Void) -> Double {

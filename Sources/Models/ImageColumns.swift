@@ -168,6 +168,18 @@ public struct ImageColumns: Sendable, Equatable {
     }
   }
 
+  /// Where the terms of one image row y lie in the column matrix: patch row oy's terms
+  /// for pixel (y, x), channel i, are at base(oy)[x c + ox step + i].
+  struct PatchRows {
+    let patches: UnsafePointer<Float>
+    let y: Int, outputSide: Int, width: Int, stride: Int, padding: Int, kernel: Int, channels: Int
+
+    @inline(__always)
+    func base(_ oy: Int) -> UnsafePointer<Float> {
+      patches + oy * outputSide * width + ((y + padding - oy * stride) * kernel + padding) * channels
+    }
+  }
+
   /// col2im of one image: `image` [S, S, Si] from `patches` [S'^2, k^2 Si]; pixel y is
   /// covered by the patches first[y] ... last[y] of its row and column.
   static func scatterImage(
@@ -184,54 +196,20 @@ public struct ImageColumns: Sendable, Equatable {
         for i in 0..<(s * c) { dstRow[i] = 0 }
         continue
       }
-      // Term of patch (oy, ox) for pixel (y, x), channel i: rowBase(oy)[x c + ox step + i].
-      @inline(__always)
-      func rowBase(_ oy: Int) -> UnsafePointer<Float> {
-        patches + oy * so * width + ((y + padding - oy * stride) * k + padding) * c
-      }
-      if c == 1 {
-        // One channel (the decoder's output): each pixel's sum in a register.
-        for x in 0..<s {
-          var sum: Float = 0
-          for oy in oy0...oy1 {
-            let base = rowBase(oy) + x
-            var ox = first[x]
-            while ox <= last[x] {
-              sum += base[ox * step]
-              ox += 1
-            }
-          }
-          dstRow[x] = sum
-        }
-        continue
-      }
-      if c == 8 {
-        // Eight channels (the default model's first convolution): each pixel's sum in one
-        // vector register. (Looping over 8-channel chunks for wider maps measured slower than
-        // the plain loop below.)
-        for x in 0..<s {
-          var chunk = 0
-          while chunk < c {
-            var sum = Vector()
-            for oy in oy0...oy1 {
-              let base = rowBase(oy) + x * c + chunk
-              var ox = first[x]
-              while ox <= last[x] {
-                sum += load(base + ox * step)
-                ox += 1
-              }
-            }
-            store(sum, dstRow + x * c + chunk)
-            chunk += 8
-          }
-        }
+      let rows = PatchRows(
+        patches: patches, y: y, outputSide: so, width: width, stride: stride, padding: padding, kernel: k, channels: c)
+      if c == 1 || c == 8 {
+        // One channel (the decoder's output) or eight (the default model's first convolution):
+        // each pixel's sum in a register. (Looping over 8-channel chunks for wider maps
+        // measured slower than the plain loop below.)
+        scatterRegisterRow(rows, into: dstRow, side: s, step: step, patchRows: oy0...oy1, first: first, last: last)
         continue
       }
       for x in 0..<s {
         let dst = dstRow + x * c
         for i in 0..<c { dst[i] = 0 }
         for oy in oy0...oy1 {
-          let base = rowBase(oy) + x * c
+          let base = rows.base(oy) + x * c
           var ox = first[x]
           while ox <= last[x] {
             let src = base + ox * step
@@ -240,6 +218,40 @@ public struct ImageColumns: Sendable, Equatable {
           }
         }
       }
+    }
+  }
+
+  /// One image row of one or eight channels, each pixel's sum kept in a register.
+  @inline(__always)
+  static func scatterRegisterRow(
+    _ rows: PatchRows, into dstRow: UnsafeMutablePointer<Float>, side s: Int, step: Int, patchRows: ClosedRange<Int>,
+    first: UnsafePointer<Int>, last: UnsafePointer<Int>
+  ) {
+    let c = rows.channels
+    for x in 0..<s {
+      if c == 1 {
+        var sum: Float = 0
+        for oy in patchRows {
+          let base = rows.base(oy) + x
+          var ox = first[x]
+          while ox <= last[x] {
+            sum += base[ox * step]
+            ox += 1
+          }
+        }
+        dstRow[x] = sum
+        continue
+      }
+      var sum = Vector()
+      for oy in patchRows {
+        let base = rows.base(oy) + x * c
+        var ox = first[x]
+        while ox <= last[x] {
+          sum += load(base + ox * step)
+          ox += 1
+        }
+      }
+      store(sum, dstRow + x * c)
     }
   }
 
