@@ -65,11 +65,9 @@ public struct ClassifyStage {
     }
     let folder = (out as NSString).deletingLastPathComponent
     try Folders.create(folder.isEmpty ? "." : folder)
-    let manifestPath = StageManifest.path(folder: folder.isEmpty ? "." : folder, stage: Self.stageName)
     let options = ["epochs": "\(epochs)", "seed": "\(seed)", "format": Judge.format, "out": out]
-    if StageManifest.isUpToDate(at: manifestPath, stage: Self.stageName, options: options, inputs: inputs, outputs: [out]) {
-      return .skipped
-    }
+    let record = StageRecord(stage: Self.stageName, folder: folder.isEmpty ? "." : folder, options: options, inputs: inputs, outputs: [out])
+    if record.isUpToDate { return .skipped }
     let train = try DigitSet.load(folder: data, split: .train)
     let test = try DigitSet.load(folder: data, split: .test)
     var config = ClassifierConfig()
@@ -90,9 +88,7 @@ public struct ClassifyStage {
           format: "vae-classify: epoch %d/%d  train loss %.4f  train acc %.2f%%  test acc %.2f%%  (%.1f s)", epoch, epochs,
           report.meanLoss, report.accuracy * 100, testAccuracy * 100, Date().timeIntervalSince(started)))
     }
-    try Judge.file(of: trainer.classifier, testAccuracy: testAccuracy).write(to: out)
-    try StageManifest.stamping(stage: Self.stageName, options: options, inputs: inputs, outputs: [out])
-      .write(to: manifestPath)
+    try record.writing { try Judge.file(of: trainer.classifier, testAccuracy: testAccuracy).write(to: out) }
     return .wrote(testAccuracy: testAccuracy)
   }
 }

@@ -32,26 +32,22 @@ public struct CorruptStage: Sendable {
   public func run() throws -> Outcome {
     // The spec's format is an option, so outputs of a vae-corrupt that wrote an older spec.json are out of date.
     let options = ["kind": kind.summary, "seed": String(seed), "spec": CorruptionSpec.format]
-    let manifestPath = StageManifest.path(folder: out, stage: Self.stageName)
-    if StageManifest.isUpToDate(at: manifestPath, stage: Self.stageName, options: options, inputs: [images], outputs: outputs) {
-      return .skipped(folder: out)
-    }
+    let record = StageRecord(stage: Self.stageName, folder: out, options: options, inputs: [images], outputs: outputs)
+    if record.isUpToDate { return .skipped(folder: out) }
     let clean = try DigitSet.loadImages(path: images)
     let side = DigitSet.side
     let result = try Corrupter(kind: kind, seed: seed)
       .apply(to: clean.scalars, count: clean.itemCount, side: side, threads: threads)
     try Folders.create(out)
-    // The manifest goes first so that a stage killed half-way never looks up to date.
-    try? FileManager.default.removeItem(atPath: manifestPath)
-    try IDX.write(IDXArray(shape: clean.shape, scalars: result.images), to: outputs[0])
-    try IDX.write(IDXArray(shape: clean.shape, scalars: result.mask), to: outputs[1])
-    let hidden = result.mask.lazy.filter { $0 == 0 }.count
-    try CorruptionSpec(
-      corruption: kind, seed: seed, source: images, count: clean.itemCount,
-      hiddenFraction: Double(hidden) / Double(max(result.mask.count, 1))
-    ).write(to: outputs[2])
-    try StageManifest.stamping(stage: Self.stageName, options: options, inputs: [images], outputs: outputs)
-      .write(to: manifestPath)
+    try record.writing {
+      try IDX.write(IDXArray(shape: clean.shape, scalars: result.images), to: outputs[0])
+      try IDX.write(IDXArray(shape: clean.shape, scalars: result.mask), to: outputs[1])
+      let hidden = result.mask.lazy.filter { $0 == 0 }.count
+      try CorruptionSpec(
+        corruption: kind, seed: seed, source: images, count: clean.itemCount,
+        hiddenFraction: Double(hidden) / Double(max(result.mask.count, 1))
+      ).write(to: outputs[2])
+    }
     return .wrote(folder: out, count: clean.itemCount)
   }
 }

@@ -78,7 +78,6 @@ public struct EvalStage {
     for rejected in inputs.rejected { warn("skipping \(rejected.path): \(rejected.reason)") }
     let path = outputPath
     let folder = outputFolder
-    let manifestPath = StageManifest.path(folder: folder, stage: Self.stageName)
     // Threads are left out: they change only the last bits of the sampled ELBO, never what it measures.
     var options = ["seed": String(seed), "metrics": RunMetrics.currentFormat]
     if let iwSamples { options["iw-samples"] = String(iwSamples) }
@@ -92,10 +91,9 @@ public struct EvalStage {
       try LevelSweep.plan(levels: $0, kind: levelsKind, specPath: inputs.specPath, testInput: inputs.testInputPath, seed: seed)
     }
 
+    let record = StageRecord(stage: Self.stageName, folder: folder, options: options, inputs: inputFiles, outputs: [path])
     var outcome: Outcome?
-    if StageManifest.isUpToDate(at: manifestPath, stage: Self.stageName, options: options, inputs: inputFiles, outputs: [path]),
-      let metrics = try? RunMetrics.read(from: path)
-    {
+    if record.isUpToDate, let metrics = try? RunMetrics.read(from: path) {
       outcome = .skipped(path: path, metrics: metrics)
     }
     let sweepRecord = sweep.map { Self.record(of: $0, inputs: inputs, judgeFiles: judgeFiles, folder: folder) }
@@ -115,11 +113,7 @@ public struct EvalStage {
       var metrics = try evaluation.measure(
         EvaluationContext(stage: self, inputs: inputs, images: images, judge: judging, compare: compare))
       metrics.seconds = ProgressMeter.monotonicSeconds() - start
-      // The old manifest goes first so that a stage killed half-way never looks up to date.
-      try? FileManager.default.removeItem(atPath: manifestPath)
-      try metrics.write(to: path)
-      try StageManifest.stamping(stage: Self.stageName, options: options, inputs: inputFiles, outputs: [path])
-        .write(to: manifestPath)
+      try record.writing { try metrics.write(to: path) }
       outcome = .wrote(path: path, metrics: metrics)
     }
     if let sweep, let sweepRecord, sweepOutcome == nil {

@@ -109,24 +109,19 @@ public struct RenderStage {
     for rejected in inputs.rejected { warn("skipping \(rejected.path): \(rejected.reason)") }
     var plan = try inputs.model.kind.rendering.plan(self, inputs, warn: warn)
     let outputs = (plan.figures + [File.index]).map { folder + "/" + $0 }
-    let manifestPath = StageManifest.path(folder: folder, stage: Self.stageName)
-    if StageManifest.isUpToDate(at: manifestPath, stage: Self.stageName, options: plan.options, inputs: plan.sources, outputs: outputs) {
-      return .skipped(folder: folder)
-    }
+    let record = StageRecord(stage: Self.stageName, folder: folder, options: plan.options, inputs: plan.sources, outputs: outputs)
+    if record.isUpToDate { return .skipped(folder: folder) }
 
     let images = try inputs.loadImages()
     try Folders.create(folder)
-    // The old manifest goes first so that a stage killed half-way never looks up to date.
-    try? FileManager.default.removeItem(atPath: manifestPath)
-    let page = try draw(&plan, inputs: inputs, images: images, warn: warn)
-    try page.write(to: folder + "/" + File.index)
-    // Figures an earlier render wrote but this one has no data for would mislead next to this page.
-    for stale in plan.staleCandidates where !plan.figures.contains(stale) {
-      try? FileManager.default.removeItem(atPath: folder + "/" + stale)
+    try record.writing {
+      let page = try draw(&plan, inputs: inputs, images: images, warn: warn)
+      try page.write(to: folder + "/" + File.index)
+      // Figures an earlier render wrote but this one has no data for would mislead next to this page.
+      for stale in plan.staleCandidates where !plan.figures.contains(stale) {
+        try? FileManager.default.removeItem(atPath: folder + "/" + stale)
+      }
     }
-
-    try StageManifest.stamping(stage: Self.stageName, options: plan.options, inputs: plan.sources, outputs: outputs)
-      .write(to: manifestPath)
     return .wrote(folder: folder, files: plan.figures + [File.index])
   }
 }
