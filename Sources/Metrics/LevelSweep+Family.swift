@@ -30,22 +30,10 @@ extension LevelSweep {
     /// The corruption at `level`; throws `MetricError` when the level is out of the kind's
     /// range, or not a whole number for square and rectangles.
     public func corruption(level: Double) throws(MetricError) -> CorruptionKind {
-      func whole() throws(MetricError) -> Int {
-        guard level.rounded() == level, abs(level) < 1e6 else {
-          throw .notWhole(levelName: levelName, kind: kind.rawValue, level: level)
-        }
-        return Int(level)
+      // init(kind:) refuses the kinds without a level, so `level` is used as given.
+      guard let corruption = kind.corruption(level: level, centred: centred, sizes: sizes, side: side) else {
+        throw .notWhole(levelName: levelName, kind: kind.rawValue, level: level)
       }
-      let corruption: CorruptionKind =
-        switch kind {
-        case .gaussian: .gaussian(sigma: level)
-        case .saltPepper: .saltPepper(fraction: level)
-        case .zero: .zero(fraction: level)
-        case .square: .square(size: try whole(), centred: centred)
-        case .rectangles: .rectangles(count: try whole(), sizes: sizes)
-        case .band: .band(side, fraction: level)
-        case .half, .mixed: preconditionFailure("init(kind:) refuses kinds without a level")
-        }
       do { try corruption.validate(side: DigitSet.side) } catch { throw .levelOutOfRange(error) }
       return corruption
     }

@@ -67,20 +67,10 @@ public struct CorruptCommand: ParsableCommand {
       throw ValidationError("--side applies to half and band only")
     }
     guard minSize <= maxSize else { throw ValidationError("--min-size \(minSize) is larger than --max-size \(maxSize)") }
-    func whole(_ value: Double, _ name: String) throws -> Int {
-      guard value.rounded() == value, abs(value) < 1e6 else { throw ValidationError("--level for \(kind.rawValue) is a whole \(name), got \(value)") }
-      return Int(value)
+    guard let corruption = kind.corruption(level: level, centred: !randomPlace, sizes: minSize...maxSize, side: side) else {
+      throw ValidationError("--level for \(kind.rawValue) is a whole \(kind == .square ? "size" : "count"), got \(level ?? 0)")
     }
-    switch kind {
-    case .gaussian: return .gaussian(sigma: level ?? 0.5)
-    case .saltPepper: return .saltPepper(fraction: level ?? 0.25)
-    case .zero: return .zero(fraction: level ?? 0.5)
-    case .square: return .square(size: try whole(level ?? 10, "size"), centred: !randomPlace)
-    case .rectangles: return .rectangles(count: try whole(level ?? 3, "count"), sizes: minSize...maxSize)
-    case .half: return .half(side ?? .bottom)
-    case .band: return .band(side ?? .right, fraction: level ?? 0.3)
-    case .mixed: return .mixed(CorruptionKind.defaultMixture)
-    }
+    return corruption
   }
 
   public func validate() throws {
