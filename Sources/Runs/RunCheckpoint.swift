@@ -43,6 +43,10 @@ public struct RunCheckpoint {
   public let layout: ParameterSet
   /// The training position; nil for a weights-only export.
   public let position: Position?
+  /// The model's parameters, flat in `layout` order (checked: every name, shape and value).
+  public let parameterValues: [Float]
+  /// The whole training state; nil for a weights-only export.
+  public let training: TrainingCheckpoint?
 
   /// True when the file holds the whole training state (not an export).
   public var holdsTrainingState: Bool { file.metadata["content"] == "training" }
@@ -54,7 +58,16 @@ public struct RunCheckpoint {
     config = try TrainingCheckpoint.config(of: file, source: path)
     do { try config.model.validate() } catch { throw RunError.badConfig(path: path, reason: "\(error)") }
     layout = ParameterSet(VAE.tensorLayout(config.model))
+    try TrainingCheckpoint.checkSchema(file, config: config, layout: layout, path: path)
     position = try TrainingCheckpoint.position(of: file, source: path)
+    if file.metadata["content"] == "training" {
+      let state = try TrainingCheckpoint.decode(file, layout: layout.entries, count: layout.count, source: path)
+      try state.validateState(path: path)
+      (training, parameterValues) = (state, state.parameters)
+    } else {
+      (training, parameterValues) = (nil, try TrainingCheckpoint.flatten(file, layout: layout.entries, count: layout.count, source: path))
+    }
+    try TrainingCheckpoint.checkFinite(parameterValues, "parameter", path: path)
   }
 
   /// Reads and checks the checkpoint at `path` (its CRC-32 must be present and match).
@@ -83,12 +96,13 @@ public struct RunCheckpoint {
   }
 
   /// The model's parameters, flat in `layout` order, every tensor's name and shape checked.
-  public func parameters() throws -> [Float] {
-    try TrainingCheckpoint.flatten(file, layout: layout.entries, count: layout.count, source: path)
-  }
+  public func parameters() throws -> [Float] { parameterValues }
 
   /// The whole training state, for resuming; refused for a weights-only export.
   public func trainingState() throws -> TrainingCheckpoint {
-    try TrainingCheckpoint.decode(file, layout: layout.entries, count: layout.count, source: path)
+    guard let training else {
+      throw RunError.badCheckpoint(path: path, reason: "holds weights only (an export); training cannot resume from it")
+    }
+    return training
   }
 }

@@ -84,4 +84,61 @@ import TestSupport
     let worst = zip(python, swift).map { abs($0 - Double($1)) }.max() ?? .infinity
     #expect(worst < 1e-5, "max |numpy - swift| = \(worst), tolerance 1e-5")
   }
+
+  /// Forged files whose CRC is right but whose values are not: verify and resume refuse
+  /// each alike in one line, naming the tensor or key (never a trap).
+  @Test func verifyAndResumeRefuseTheSameForgedStates() throws {
+    let folder = try TemporaryFolder("forged")
+    defer { folder.remove() }
+    let data = try makeDataFolder(in: folder, train: 100, test: 20)
+    let run = folder.file("run")
+    let trained = try StageRun.run("vae-train", ["--data", data, "--run", run, "--epochs", "1"] + smallModel, in: folder.path)
+    #expect(trained.status == 0, "\(trained.stderr)")
+    let path = try newestCheckpoint(run)
+    let original = try SafeTensorsFile.read(from: path)
+    func forged(_ change: (inout SafeTensorsFile) throws -> Void) throws {
+      var file = original
+      try change(&file)
+      try file.write(to: path)
+    }
+    func scalar(_ name: String, _ value: Int64) -> (inout SafeTensorsFile) throws -> Void {
+      { file in
+        let index = try #require(file.tensors.firstIndex { $0.name == name })
+        file.tensors[index] = Tensor(name: name, int64s: [value], shape: [])
+      }
+    }
+    let cases: [(String, (inout SafeTensorsFile) throws -> Void, String)] = [
+      ("epoch 2^62", scalar("train.epoch", 1 << 62), "\"train.epoch\" is 4611686018427387904"),
+      ("global step 2^62", scalar("train.global_step", 1 << 62), "\"train.global_step\" is 4611686018427387904"),
+      ("adam step -1", scalar("adam.step", -1), "\"adam.step\" is -1"),
+      ("epoch -1", scalar("train.epoch", -1), "\"train.epoch\" is -1"),
+      ("global step of another file", scalar("train.global_step", 5), "named for step 4 but holds train.global_step 5"),
+      (
+        "zero generator",
+        { file in
+          let index = try #require(file.tensors.firstIndex { $0.name == "train.generator" })
+          file.tensors[index] = Tensor(name: "train.generator", uint64s: [0, 0, 0, 0], shape: [4])
+        }, "all zero"
+      ),
+      ("another kind", { file in file.metadata["kind"] = "cvae" }, "metadata kind is \"cvae\""),
+      ("an extra tensor", { file in file.tensors.append(Tensor(name: "extra", floats: [1], shape: [1])) }, "holds 37 tensors, but a training checkpoint of this config has 36"),
+      (
+        "an infinite moment",
+        { file in
+          let index = try #require(file.tensors.firstIndex { $0.name == "adam.v.decoder.out.bias" })
+          var values = try file.tensors[index].floats()
+          values[0] = .infinity
+          file.tensors[index] = Tensor(name: "adam.v.decoder.out.bias", floats: values, shape: file.tensors[index].shape)
+        }, "1 adam.v values are NaN or infinite"
+      ),
+    ]
+    for (what, change, fragment) in cases {
+      try forged(change)
+      let verify = try StageRun.run("vae-checkpoint", ["verify", path], in: folder.path)
+      StageRun.expectOneLineFailure(verify, naming: path, [fragment])
+      let resume = try StageRun.run("vae-train", ["--run", run, "--resume", "--epochs", "3"], in: folder.path)
+      #expect(resume.status == 1, "\(what): \(resume.stderr)")
+      #expect(resume.stderrLines.count == 1 && resume.stderr.contains(fragment), "\(what): \(resume.stderr)")
+    }
+  }
 }

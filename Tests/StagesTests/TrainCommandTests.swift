@@ -182,16 +182,27 @@ func newestCheckpoint(_ run: String) throws -> String {
     let run = folder.file("run")
     let first = try StageRun.run("vae-train", ["--data", data, "--run", run, "--epochs", "1"] + smallModel, in: folder.path)
     #expect(first.status == 0, "\(first.stderr)")
-    // Poison one decoder weight (re-saved with a valid CRC): the next step's loss is NaN.
+    // Huge (finite) output weights, re-saved with a valid CRC: the file is valid, but the
+    // logits overflow, so the next step's loss is NaN.
     let path = try newestCheckpoint(run)
     var file = try SafeTensorsFile.read(from: path)
-    let index = try #require(file.tensors.firstIndex { $0.name == "decoder.out.bias" })
-    var bias = try file.tensors[index].floats()
-    bias[3] = .nan
-    file.tensors[index] = Tensor(name: "decoder.out.bias", floats: bias, shape: file.tensors[index].shape)
+    let index = try #require(file.tensors.firstIndex { $0.name == "decoder.out.weight" })
+    let weights = try file.tensors[index].floats().map { _ in Float(3e38) }
+    file.tensors[index] = Tensor(name: "decoder.out.weight", floats: weights, shape: file.tensors[index].shape)
     try file.write(to: path)
     let resumed = try StageRun.run("vae-train", ["--run", run, "--resume", "--epochs", "2"], in: folder.path)
-    StageRun.expectOneLineFailure(resumed, naming: path, ["became nan at step 8", "epoch 2"])
+    StageRun.expectOneLineFailure(resumed, naming: path, ["nan at step 8", "epoch 2"])
+
+    // A NaN in the file itself: verify and resume refuse it alike.
+    var bias = try file.tensors[try #require(file.tensors.firstIndex { $0.name == "decoder.out.bias" })].floats()
+    bias[3] = .nan
+    let biasIndex = try #require(file.tensors.firstIndex { $0.name == "decoder.out.bias" })
+    file.tensors[biasIndex] = Tensor(name: "decoder.out.bias", floats: bias, shape: file.tensors[biasIndex].shape)
+    try file.write(to: path)
+    let verify = try StageRun.run("vae-checkpoint", ["verify", path], in: folder.path)
+    StageRun.expectOneLineFailure(verify, naming: path, ["1 parameter values are NaN or infinite"])
+    let refused = try StageRun.run("vae-train", ["--run", run, "--resume", "--epochs", "2"], in: folder.path)
+    StageRun.expectOneLineFailure(refused, naming: path, ["1 parameter values are NaN or infinite"])
     #expect(try CheckpointFolder(path: run + "/checkpoints").list().map(\.step) == [7], "no checkpoint written after the NaN")
   }
 
