@@ -100,6 +100,18 @@ public struct CheckpointCommand: ParsableCommand {
 
     public init() {}
 
+    public func validate() throws {
+      // An export is weights only: written over a training checkpoint it would end the run's resumability.
+      let input = URL(fileURLWithPath: path).standardizedFileURL.path
+      let output = URL(fileURLWithPath: out).standardizedFileURL
+      if output.path == input {
+        throw ValidationError("--out \(out) is the checkpoint being exported; choose another file")
+      }
+      if output.deletingLastPathComponent().lastPathComponent == "checkpoints" {
+        throw ValidationError("--out \(out) is inside a run's checkpoints/ folder, where vae-train keeps its training checkpoints; choose another folder")
+      }
+    }
+
     public func run() throws {
       try StageError.reporting {
         let loaded = try Loaded(path: path)

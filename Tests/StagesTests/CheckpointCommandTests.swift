@@ -21,6 +21,13 @@ import TestSupport
     #expect(info.stdout.contains("encoder.0.weight") && info.stdout.contains("F32 [784, 48]"))
     #expect(info.stdout.contains("adam.m.decoder.out.weight") && info.stdout.contains("\"latent\" : 4"))
 
+    // An export never replaces a training checkpoint.
+    let overwrite = try StageRun.run("vae-checkpoint", ["export", path, "--out", path], in: folder.path)
+    #expect(overwrite.status == 64 && overwrite.stderr.contains("is the checkpoint being exported"), "\(overwrite.stderr)")
+    let intoRun = try StageRun.run("vae-checkpoint", ["export", path, "--out", run + "/checkpoints/w.safetensors"], in: folder.path)
+    #expect(intoRun.status == 64 && intoRun.stderr.contains("inside a run's checkpoints/ folder"), "\(intoRun.stderr)")
+    #expect(try SafeTensorsFile.read(from: path).metadata["content"] == "training")
+
     let exported = folder.file("weights.safetensors")
     let export = try StageRun.run("vae-checkpoint", ["export", path, "--out", exported], in: folder.path)
     #expect(export.status == 0, "\(export.stderr)")
