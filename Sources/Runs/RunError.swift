@@ -17,6 +17,8 @@ public enum RunError: Error, Equatable, CustomStringConvertible {
   case badMetrics(path: String, reason: String)
   /// `--run` names no folder, and no --checkpoint was given.
   case missingRun(path: String)
+  /// Another process is training in the run folder.
+  case runLocked(path: String, holder: Int32?)
 
   public var description: String {
     switch self {
@@ -34,6 +36,9 @@ public enum RunError: Error, Equatable, CustomStringConvertible {
       return "\(path): bad metrics file: \(reason)"
     case let .missingRun(path):
       return "\(path): no such run folder; train one with vae-train --run \(path), or name a checkpoint with --checkpoint"
+    case let .runLocked(path, holder):
+      let who = holder.map { "process \($0)" } ?? "another process"
+      return "\(path): \(who) is training in this run folder; wait for it to finish or stop it (kill \(holder.map(String.init) ?? "<pid>")) first"
     }
   }
 }

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Checkpoints
 import Compute
+import Foundation
 import Models
 import Runs
 import Terminal
@@ -58,7 +60,12 @@ extension TrainCommand {
 
   /// The plan for `--resume`: the newest valid checkpoint, its config with the flags applied, no conflicts.
   private func resumption(of folder: RunFolder, flags: [ConfigFlag], console: Console) throws -> TrainStage.Plan {
-    let (found, rejected) = try RunCheckpoint.newest(in: folder)
+    let found: RunCheckpoint, rejected: [(path: String, reason: String)]
+    do {
+      (found, rejected) = try RunCheckpoint.newest(in: folder)
+    } catch CheckpointError.noCheckpoints where FileManager.default.fileExists(atPath: folder.config) {
+      return try restart(of: folder, flags: flags, console: console)
+    }
     for rejected in rejected {
       console.line("vae-train: warning: skipping \(rejected.path): \(rejected.reason)")
     }
@@ -83,5 +90,19 @@ extension TrainCommand {
       console.warning("vae-train: warning: \(found.path): \(mismatch)")
     }
     return TrainStage.Plan(config: wanted, folder: folder, resumeFrom: .init(checkpoint: checkpoint, path: found.path))
+  }
+
+  /// The plan for `--resume` of a run stopped before its first checkpoint: its config.json
+  /// (with the flags applied and checked), trained again from step 0 with the same seed,
+  /// which is what an uninterrupted run does.
+  private func restart(of folder: RunFolder, flags: [ConfigFlag], console: Console) throws -> TrainStage.Plan {
+    let text = try String(contentsOfFile: folder.config, encoding: .utf8)
+    let stored = try RunConfig.parse(text, source: folder.config)
+    let wanted = TrainingOptions.apply(flags, to: stored)
+    let conflicts = ConfigFlag.conflicts(flags, stored: stored, wanted: wanted)
+    guard conflicts.isEmpty else { throw StageError.conflictingOptions(path: folder.config, conflicts: conflicts) }
+    try training.checkArchitecture(wanted)
+    console.line("vae-train: \(folder.path) stopped before its first checkpoint; training it again from step 0 with its config.json")
+    return TrainStage.Plan(config: wanted, folder: folder, force: true)
   }
 }

@@ -92,8 +92,8 @@ public final class TrainStage {
 
   /// Trains the plan's run to its epochs (from scratch, or from the plan's checkpoint).
   public func run() throws -> Outcome {
-    // The data first: a start that fails on them leaves no run folder behind.
-    let data = try loadData()
+    let (lock, data) = try start()
+    defer { withExtendedLifetime(lock) {} }
     defer { try? writer.wait() }
     let trainer = try Trainer(
       model: config.model, training: config.training, images: data.inputs, targets: data.targets, count: data.count,
@@ -120,6 +120,23 @@ public final class TrainStage {
     }
     try writer.wait()
     return .finished(checkpoint: progress.lastCheckpoint)
+  }
+
+  /// Takes the run folder (made if need be) for this process, then reads the data; a start
+  /// that fails on either leaves no folder it made behind. Temporaries of an earlier,
+  /// killed trainer are removed once the folder is ours.
+  private func start() throws -> (RunLock, Data) {
+    let made = !FileManager.default.fileExists(atPath: folder.path)
+    try Folders.create(folder.path)
+    let lock = try RunLock(folder: folder.path)
+    do {
+      let data = try loadData()
+      folder.removeStaleTemporaries()
+      return (lock, data)
+    } catch {
+      if made { try? FileManager.default.removeItem(atPath: folder.path) }
+      throw error
+    }
   }
 
   /// Puts the checkpoint's state into `trainer` and the log back to its epochs.

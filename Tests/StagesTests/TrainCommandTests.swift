@@ -264,4 +264,48 @@ func newestCheckpoint(_ run: String) throws -> String {
     #expect(other.stderr.contains("\(newest): trained with OpenBLAS Elsewhere kernels, but this process runs \(kernels) kernels"))
     #expect(other.stderr.contains("not be bitwise equal"))
   }
+
+  @Test func aSecondTrainerOnTheSameFolderIsRefusedByName() throws {
+    let folder = try TemporaryFolder("lock")
+    defer { folder.remove() }
+    let data = try makeDataFolder(in: folder, train: 100, test: 20)
+    let run = folder.file("run")
+    try Files.makeFolder(run)
+    var held: RunLock? = try RunLock(folder: run)  // this test process trains "first"
+    let second = try StageRun.run("vae-train", ["--data", data, "--run", run, "--epochs", "1"] + smallModel, in: folder.path)
+    StageRun.expectOneLineFailure(second, naming: run, ["process \(getpid()) is training in this run folder"])
+    #expect(!Files.exists(run + "/config.json"), "the refused trainer wrote nothing")
+    held = nil  // released, as when its process ends
+    _ = held
+    let after = try StageRun.run("vae-train", ["--data", data, "--run", run, "--epochs", "1"] + smallModel, in: folder.path)
+    #expect(after.status == 0, "\(after.stderr)")
+  }
+
+  @Test func aRunStoppedBeforeItsFirstCheckpointResumesFromStepZeroBitwise() throws {
+    let folder = try TemporaryFolder("restart")
+    defer { folder.remove() }
+    let data = try makeDataFolder(in: folder, train: 320, test: 20)
+    let run = folder.file("run")
+    let options = ["--data", data, "--run", run, "--epochs", "2", "--checkpoint-every", "0"] + smallModel
+    let straight = try StageRun.run("vae-train", options, in: folder.path)
+    #expect(straight.status == 0, "\(straight.stderr)")
+    let reference = try tensorBytes(try newestCheckpoint(run))
+    // What a kill before the first checkpoint leaves: config.json, log.csv, the lock file, a
+    // half-written checkpoint's temporary; no checkpoint.
+    for (_, path) in try CheckpointFolder(path: run + "/checkpoints").list() { try FileManager.default.removeItem(atPath: path) }
+    let stale = run + "/checkpoints/.step-00000005.safetensors.tmp-1234-5678"
+    try Files.write([1, 2, 3], to: stale)
+    let stuck = try StageRun.run("vae-train", options, in: folder.path)
+    StageRun.expectOneLineFailure(stuck, naming: run, ["--resume"])
+    let resumed = try StageRun.run("vae-train", ["--run", run, "--resume"], in: folder.path)
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    #expect(resumed.stdout.contains("stopped before its first checkpoint; training it again from step 0"), "\(resumed.stdout)")
+    #expect(!Files.exists(stale), "a stale temporary is removed once the folder is the trainer's")
+    let again = try tensorBytes(try newestCheckpoint(run))
+    #expect(reference.keys.sorted() == again.keys.sorted())
+    for name in reference.keys.sorted() where name != "train.epoch_sums" {
+      #expect(reference[name] == again[name], "tensor \(name) differs from the uninterrupted run")
+    }
+    #expect(try TrainingLog.read(from: run + "/log.csv").rows.map(\.epoch) == [1, 2])
+  }
 }
