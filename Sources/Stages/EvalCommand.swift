@@ -108,7 +108,7 @@ public struct EvalCommand: ParsableCommand {
       stage.judgeSamples = judgeSamples ?? Self.defaultJudgeSamples
       stage.levels = try Self.usage { try levels.map(LevelSweep.parseLevels) }
       stage.levelsKind = levelsKind
-      let report = try Self.usage { try stage.runAll { Console.standard.line("vae-eval: warning: " + $0) } }
+      let report = try Self.usage { try stage.runAll { Console.standard.warning("vae-eval: warning: " + $0) } }
       switch report.metrics {
       case let .skipped(path, metrics):
         Console.standard.line("vae-eval: \(path) is up to date with \(metrics.checkpoint) (skipped)")

@@ -98,7 +98,7 @@ public struct RenderCommand: ParsableCommand {
       stage.manifoldGrid = manifoldGrid
       stage.beside = beside
       let start = ProgressMeter.monotonicSeconds()
-      switch try stage.run(warn: { Console.standard.line("vae-render: warning: " + $0) }) {
+      switch try stage.run(warn: { Console.standard.warning("vae-render: warning: " + $0) }) {
       case let .skipped(folder):
         Console.standard.line("vae-render: \(folder) is up to date (skipped)")
       case let .wrote(folder, files):
@@ -115,7 +115,7 @@ public struct RenderCommand: ParsableCommand {
       let start = ProgressMeter.monotonicSeconds()
       let table = try RunTable.read(artifacts: artifacts) { RunTableRow.corruption(of: $0, artifacts: artifacts) }
       for row in table.rows where row.isDamaged {
-        Console.standard.line("vae-render: warning: \(row.folder) is unreadable: " + row.problems.map(\.description).joined(separator: "; "))
+        Console.standard.warning("vae-render: warning: \(row.folder) is unreadable: " + row.problems.map(\.description).joined(separator: "; "))
       }
       let path = try table.write(folder: out ?? RunTable.reportFolder(artifacts))
       let damaged = table.rows.filter(\.isDamaged).count

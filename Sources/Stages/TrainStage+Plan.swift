@@ -67,7 +67,7 @@ extension TrainCommand {
       return try restart(of: folder, flags: flags, console: console)
     }
     for rejected in rejected {
-      console.line("vae-train: warning: skipping \(rejected.path): \(rejected.reason)")
+      console.warning("vae-train: warning: skipping \(rejected.path): \(rejected.reason)")
     }
     let stored = found.config
     var wanted = TrainingOptions.apply(flags, to: stored)

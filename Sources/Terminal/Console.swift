@@ -7,9 +7,10 @@ import Foundation
 
 /// Where a stage's human-readable output goes.
 ///
-/// Status lines go to stdout, so that a failing stage's stderr holds only its
-/// one error line. A progress bar, redrawn in place with `\r`, goes to stderr
-/// and only when stderr is a terminal; it is erased before any line is printed.
+/// Status lines go to stdout; warnings (the stage goes on) and a failing
+/// stage's one error line go to stderr. A progress bar, redrawn in place with
+/// `\r`, goes to stderr and only when stderr is a terminal; it is erased
+/// before any line is printed.
 public final class Console: @unchecked Sendable {
   /// True when bars are drawn (stderr is a terminal, unless overridden).
   public let isTerminal: Bool

@@ -176,7 +176,7 @@ private func expectRelative(_ seen: Double, _ expected: Double, _ tolerance: Dou
     try Files.write(bytes, to: newest)
     let result = try StageRun.run("vae-eval", ["--run", trained.run], in: folder.path)
     #expect(result.status == 0, "\(result.stderr)")
-    #expect(result.stdout.contains("vae-eval: warning: skipping \(newest)") && result.stdout.contains("CRC-32"), "\(result.stdout)")
+    #expect(result.stderr.contains("vae-eval: warning: skipping \(newest)") && result.stderr.contains("CRC-32"), "\(result.stdout)")
     let metrics = try RunMetrics.read(from: trained.run + "/metrics.json")
     #expect(metrics.checkpoint == checkpoints[0].path && metrics.epoch == 1 && metrics.step == 19)
   }

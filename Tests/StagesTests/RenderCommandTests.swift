@@ -237,7 +237,7 @@ private func tileDifference(_ image: PNGDecoding.Image, x0: Int, y0: Int, k: Int
     let out = folder.file("o")
     let result = try StageRun.run("vae-render", ["--run", trained.run, "--out", out, "--scale", "1"], in: folder.path)
     #expect(result.status == 0, "\(result.stderr)")
-    #expect(result.stdout.contains("warning: leaving the metrics out: \(trained.run)/metrics.json"), "\(result.stdout)")
+    #expect(result.stderr.contains("warning: leaving the metrics out: \(trained.run)/metrics.json"), "\(result.stderr)")
     #expect(try String(contentsOfFile: out + "/index.html", encoding: .utf8).contains("could not be read"))
   }
 }

@@ -126,7 +126,7 @@ func newestCheckpoint(_ run: String) throws -> String {
     try Files.write(bytes, to: newest)
     let resumed = try StageRun.run("vae-train", ["--run", run, "--resume", "--epochs", "3"], in: folder.path)
     #expect(resumed.status == 0, "\(resumed.stderr)")
-    #expect(resumed.stdout.contains("skipping \(newest)") && resumed.stdout.contains("CRC-32"))
+    #expect(resumed.stderr.contains("skipping \(newest)") && resumed.stderr.contains("CRC-32"), "\(resumed.stderr)")
     #expect(resumed.stdout.contains("from \(run)/checkpoints/step-00000010.safetensors"))
     #expect(try TrainingLog.read(from: run + "/log.csv").rows.map(\.epoch) == [1, 2, 3])
 
