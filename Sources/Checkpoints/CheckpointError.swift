@@ -18,6 +18,10 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
   case headerBeyondFile(source: String, length: UInt64, fileSize: Int)
   /// The header is not UTF-8, does not start with `{`, or is not a JSON object.
   case headerNotJSON(source: String, detail: String)
+  /// The header lists more tensors than `SafeTensorsFile.maximumTensorCount`.
+  case tooManyTensors(source: String, limit: Int)
+  /// The header is nested deeper, or holds more JSON values, than the parser's ceilings.
+  case headerCeiling(source: String, detail: String)
   /// Two header keys decode to the same tensor name.
   case duplicateTensor(source: String, name: String)
   /// A tensor entry is not `{"dtype": ..., "shape": [...], "data_offsets": [b, e]}`.
@@ -63,6 +67,10 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
       return "\(source): header length is \(length) bytes but the file has only \(fileSize) (8 + header needs \(length &+ 8)); truncated file?"
     case let .headerNotJSON(source, detail):
       return "\(source): header is not a JSON object (\(detail)); not a safetensors file, or a corrupt one"
+    case let .tooManyTensors(source, limit):
+      return "\(source): header lists more than \(limit) tensors, the limit; not a DigitVAE checkpoint, or a corrupt one"
+    case let .headerCeiling(source, detail):
+      return "\(source): header refused: \(detail); not a DigitVAE checkpoint, or a corrupt one"
     case let .duplicateTensor(source, name):
       return "\(source): tensor \"\(name)\" appears twice in the header (names must be unique)"
     case let .badTensorEntry(source, tensor, detail):
