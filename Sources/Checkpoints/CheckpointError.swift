@@ -10,6 +10,8 @@ import Darwin
 public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible {
   /// A file or folder could not be opened, read, created or deleted.
   case io(path: String, operation: String, errno: Int32)
+  /// The path names a folder, a device, a pipe or a socket (e.g. /dev/null).
+  case notARegularFile(path: String, kind: String)
   /// Fewer than the 8 bytes that hold the header length.
   case fileTooShort(source: String, size: Int)
   /// The header length is above the cap (100,000,000 bytes, as in the reference implementation).
@@ -59,6 +61,8 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
     switch self {
     case let .io(path, operation, code):
       return "\(path): cannot \(operation): \(String(cString: strerror(code)))"
+    case let .notARegularFile(path, kind):
+      return "\(path): not a regular file (it is \(kind)); expected a .safetensors checkpoint"
     case let .fileTooShort(source, size):
       return "\(source): file is \(size) bytes, a safetensors file needs at least 8 (the header length); empty or truncated file"
     case let .headerTooLarge(source, length, cap):

@@ -91,6 +91,9 @@ public struct BenchCommand: ParsableCommand {
     _ = try parsedModels()
     _ = try parsedThreads()
     guard steps >= 1, rounds >= 1, batch >= 1 else { throw ValidationError("--steps, --rounds and --batch must be at least 1") }
+    guard batch <= TrainingConfig.maxBatchSize else {
+      throw ValidationError("--batch must be at most \(TrainingConfig.maxBatchSize) (the limit), got \(batch)")
+    }
   }
 
   public func run() throws {

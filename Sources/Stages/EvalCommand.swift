@@ -83,8 +83,9 @@ public struct EvalCommand: ParsableCommand {
 
   public func validate() throws {
     if !(1...256).contains(threads) { throw ValidationError("--threads must be 1...256, got \(threads)") }
-    if let iwSamples, iwSamples < 1 {
-      throw ValidationError("--iw-samples must be at least 1, got \(iwSamples) (leave it out to skip the bound)")
+    if let iwSamples, !(1...TrainedModel.maxImportanceSamples).contains(iwSamples) {
+      throw ValidationError(
+        "--iw-samples must be 1...\(TrainedModel.maxImportanceSamples) (the limit), got \(iwSamples) (leave it out to skip the bound)")
     }
     if let judgeSamples {
       guard judge != nil else { throw ValidationError("--judge-samples needs --judge, the classifier that scores the samples") }

@@ -134,7 +134,8 @@ public struct TrainCommand: ParsableCommand {
   func hiddenSizes() throws -> [Int]? {
     guard let hidden else { return nil }
     if hidden == "none" { return [] }
-    let sizes = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    // Empty entries ("400,,400", "400,") are refused, not skipped.
+    let sizes = hidden.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
     guard !sizes.isEmpty, sizes.allSatisfy({ $0 != nil && (1...8192).contains($0!) }) else {
       throw ValidationError("--hidden must be comma-separated sizes 1...8192, e.g. 512,256, or none; got \"\(hidden)\"")
     }

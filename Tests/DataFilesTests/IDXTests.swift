@@ -186,7 +186,10 @@ import TestSupport
   @Test func aFolderIsNotAnIDXFile() throws {
     let folder = try TemporaryFolder()
     defer { folder.remove() }
-    #expect { try IDX.readHeader(folder.path) } throws: { "\($0)".contains(folder.path) }
+    #expect(throws: DataFileError.notARegularFile(path: folder.path, kind: "a folder")) { try IDX.readHeader(folder.path) }
+    #expect(throws: DataFileError.notARegularFile(path: "/dev/null", kind: "a character device")) {
+      try IDX.read(UInt8.self, from: "/dev/null")
+    }
   }
 
   @Test func writeToAnUnwritablePlaceFailsWithoutLeavingFiles() throws {

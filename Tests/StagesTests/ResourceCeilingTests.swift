@@ -1,0 +1,36 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Sizes a flag or a file can set are refused in one line naming the limit, before any
+/// allocation; and the small command-line faults of issue 14.
+@Suite struct ResourceCeilingTests {
+  /// `vae-bench --batch 1000000` died with "failed to allocate 3136000000 bytes".
+  @Test func benchRefusesABatchOverTheLimit() throws {
+    let folder = try TemporaryFolder("ceiling-bench")
+    defer { folder.remove() }
+    let result = try StageRun.run("vae-bench", ["--batch", "1000000"], in: folder.path)
+    #expect(result.status == 64, "\(result.status) \(result.stderr)")
+    // A usage error: ArgumentParser's "Error: ..." line, then the usage.
+    #expect(result.stderrLines.first == "Error: --batch must be at most 65536 (the limit), got 1000000", "\(result.stderr)")
+  }
+
+  /// `--hidden 400,,400` was read as 400,400.
+  @Test(arguments: ["400,,400", "400,", ",400", ","]) func trainRefusesEmptyHiddenEntries(_ hidden: String) throws {
+    let folder = try TemporaryFolder("ceiling-hidden")
+    defer { folder.remove() }
+    let result = try StageRun.run("vae-train", ["--hidden", hidden, "--run", folder.file("run")], in: folder.path)
+    #expect(result.status == 64, "\(result.status) \(result.stderr)")
+    #expect(result.stderr.contains("--hidden must be comma-separated sizes 1...8192"), "\(result.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: folder.file("run")))
+  }
+
+  /// `vae-checkpoint info /dev/null` said "Is a directory".
+  @Test(arguments: ["info", "verify"]) func checkpointNamesADeviceForWhatItIs(_ action: String) throws {
+    let folder = try TemporaryFolder("ceiling-devnull")
+    defer { folder.remove() }
+    let result = try StageRun.run("vae-checkpoint", [action, "/dev/null"], in: folder.path)
+    StageRun.expectOneLineFailure(result, naming: "/dev/null", ["not a regular file (it is a character device)"])
+    #expect(!result.stderr.contains("Is a directory"))
+  }
+}
