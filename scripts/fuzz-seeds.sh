@@ -7,15 +7,19 @@
 # them by vae-train (config.json, a checkpoint), vae-corrupt's spec.json for several kinds,
 # vae-eval's metrics.json, the stage manifests, a judge config. Then one folder per fuzz
 # target (OUT/fuzz-idx, OUT/fuzz-gzip, OUT/fuzz-safetensors, OUT/fuzz-json) of files under
-# 64 KiB. Nothing is rebuilt when OUT/real/done exists. Needs the debug stage executables
-# (`swift build`) and python3.
+# 64 KiB. Nothing is rebuilt when OUT/real/done exists. Needs python3 and the stage
+# executables: those of `swift build`, or the folder in $DIGITVAE_BIN.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:?usage: scripts/fuzz-seeds.sh OUT}
 [ -f "$out/real/done" ] && exit 0
-unset DIGITVAE_FUZZ  # the stages, not the fuzz targets (which need the sanitizer flags)
-swift build >&2
-bin=$(swift build --show-bin-path)
+if [ -n "${DIGITVAE_BIN:-}" ]; then
+  bin=$DIGITVAE_BIN  # already built (the test suite passes its own)
+else
+  unset DIGITVAE_FUZZ  # the stages, not the fuzz targets (which need the sanitizer flags)
+  swift build >&2
+  bin=$(swift build --show-bin-path)
+fi
 real=$out/real
 rm -rf "$real"
 mkdir -p "$real/raw" "$real/data" "$out"/{fuzz-idx,fuzz-gzip,fuzz-safetensors,fuzz-json}

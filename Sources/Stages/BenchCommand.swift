@@ -71,7 +71,8 @@ public struct BenchCommand: ParsableCommand {
       return [("bench", VAEConfig.bench), ("conv", conv)]
     }
     if channels != nil { throw ValidationError("--channels applies to --arch conv") }
-    return try (models ?? "bench,large").split(separator: ",").map { name in
+    // Empty entries are refused: `--models ''` used to time nothing and exit 0.
+    return try (models ?? "bench,large").split(separator: ",", omittingEmptySubsequences: false).map { name in
       guard let config = Self.known[String(name)] else {
         throw ValidationError("--models: unknown model \"\(name)\"; known: bench, large")
       }
@@ -80,7 +81,7 @@ public struct BenchCommand: ParsableCommand {
   }
 
   func parsedThreads() throws -> [Int] {
-    try threads.split(separator: ",").map {
+    try threads.split(separator: ",", omittingEmptySubsequences: false).map {
       guard let n = Int($0), (1...256).contains(n) else { throw ValidationError("--threads: \"\($0)\" is not 1...256") }
       return n
     }

@@ -15,6 +15,16 @@ import TestSupport
     #expect(result.stderrLines.first == "Error: --batch must be at most 65536 (the limit), got 1000000", "\(result.stderr)")
   }
 
+  /// `vae-bench --models ''` (or `--threads ''`) timed nothing and exited 0.
+  @Test(arguments: [["--models", ""], ["--models", "bench,"], ["--threads", ""], ["--threads", "1,,2"]])
+  func benchRefusesEmptyListEntries(_ arguments: [String]) throws {
+    let folder = try TemporaryFolder("ceiling-bench-list")
+    defer { folder.remove() }
+    let result = try StageRun.run("vae-bench", arguments, in: folder.path)
+    #expect(result.status == 64, "\(result.status) \(result.stderr)")
+    #expect(result.stderrLines.first?.hasPrefix("Error: --\(arguments[0].dropFirst(2)): ") == true, "\(result.stderr)")
+  }
+
   /// `--hidden 400,,400` was read as 400,400.
   @Test(arguments: ["400,,400", "400,", ",400", ","]) func trainRefusesEmptyHiddenEntries(_ hidden: String) throws {
     let folder = try TemporaryFolder("ceiling-hidden")
