@@ -24,6 +24,13 @@ if [ "$target" = all ]; then
 fi
 case " ${targets[*]} " in *" $target "*) ;; *) echo "fuzz.sh: unknown target $target (known: ${targets[*]})" >&2; exit 64 ;; esac
 
+# libFuzzer and ASan come with the Swift toolchain, not from Debian.
+toolchain=$(dirname "$(dirname "$(readlink -f "$(command -v swiftc)")")")
+if ! ls "$toolchain"/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1; then
+  echo "fuzz.sh: no libFuzzer runtime in the Swift toolchain at $toolchain (expected lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a); use a swift.org toolchain" >&2
+  exit 1
+fi
+
 export DIGITVAE_FUZZ=1
 build=.build/fuzz
 swift build --scratch-path "$build" --product "$target" \
