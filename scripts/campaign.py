@@ -235,15 +235,21 @@ def safetensors_container(data):
         if not isinstance(entry, dict) or set(entry) - {"dtype", "shape", "data_offsets"}:
             return None
         dtype, shape, offsets = entry.get("dtype"), entry.get("shape"), entry.get("data_offsets")
-        if dtype not in DTYPES or not isinstance(shape, list) or not all(_is_int(d) and d >= 0 for d in shape):
+        if not isinstance(dtype, str) or dtype not in DTYPES or not isinstance(shape, list) \
+                or not all(_is_int(d) and d >= 0 for d in shape):
             return None
         if not isinstance(offsets, list) or len(offsets) != 2 or not all(_is_int(o) for o in offsets):
             return None
         begin, end = offsets
         count = DTYPES[dtype]
         for d in shape:
-            count *= d
-        if not (0 <= begin <= end) or end - begin != count or count >= 2 ** 63:
+            if d:
+                count *= d
+        if count >= 2 ** 63:  # the non-zero dimensions must fit, even in an empty tensor
+            return None
+        if 0 in shape:
+            count = 0
+        if not (0 <= begin <= end) or end - begin != count:
             return None
         entries.append((begin, end, name, dtype, shape))
     entries.sort()

@@ -168,12 +168,15 @@ extension SafeTensorsFile {
         throw CheckpointError.offsetsOutOfRange(source: source, tensor: name, found: HeaderJSON.Value.array(offsetsJSON).rendered)
       }
       let dimensions = shape.compactMap { $0 }
+      // The non-zero dimensions must fit even when a zero makes the tensor empty, as for
+      // IDX: a reader multiplying [0, 2^40, 2^40] in another order would overflow.
       var expected = dtype.byteSize
-      for dimension in dimensions {
+      for dimension in dimensions where dimension != 0 {
         let (product, overflow) = expected.multipliedReportingOverflow(by: dimension)
         guard !overflow else { throw bad("shape \(dimensions) has more bytes than fit in 64 bits") }
         expected = product
       }
+      if dimensions.contains(0) { expected = 0 }
       guard end - begin == expected else {
         throw CheckpointError.sizeMismatch(
           source: source, tensor: name, dtype: dtype, shape: dimensions, expectedBytes: expected, begin: begin, end: end)

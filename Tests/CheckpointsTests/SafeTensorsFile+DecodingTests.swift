@@ -116,6 +116,8 @@ import Testing
       (#"{"dtype":"F32","shape":[2]}"#, "\"data_offsets\" is missing or not an array"),
       (#"{"dtype":"F32","shape":[2],"data_offsets":[0,4,8]}"#, "data_offsets has 3 values, expected 2"),
       (#"{"dtype":"U8","shape":[4294967296,4294967296],"data_offsets":[0,8]}"#, "shape [4294967296, 4294967296] has more bytes than fit in 64 bits"),
+      // A zero does not excuse the other dimensions (as for IDX): [2^32, 0, 2^32] used to pass as empty.
+      (#"{"dtype":"U8","shape":[4294967296,0,4294967296],"data_offsets":[0,0]}"#, "shape [4294967296, 0, 4294967296] has more bytes than fit in 64 bits"),
     ]
     for (entry, detail) in cases {
       #expect(throws: CheckpointError.badTensorEntry(source: "f", tensor: "w", detail: detail)) {
