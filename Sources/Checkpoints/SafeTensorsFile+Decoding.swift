@@ -90,7 +90,7 @@ extension SafeTensorsFile {
   }
 
   /// The header's top-level members in file order (duplicates kept for the caller to refuse).
-  private static func parseHeader(_ header: [UInt8], source: String) throws -> [HeaderJSON.Member] {
+  private static func parseHeader(_ header: [UInt8], source: String) throws -> [StrictJSON.Member] {
     guard let first = header.first else { throw CheckpointError.headerNotJSON(source: source, detail: "the header is empty") }
     guard first == UInt8(ascii: "{") else {
       throw CheckpointError.headerNotJSON(source: source, detail: "it starts with byte 0x\(String(first, radix: 16)), expected '{'")
@@ -99,10 +99,10 @@ extension SafeTensorsFile {
       throw CheckpointError.headerNotJSON(source: source, detail: "it is not valid UTF-8")
     }
     // One member more than the tensors allowed: `__metadata__`.
-    let limits = HeaderJSON.Limits(depth: 64, values: maximumHeaderValues, topLevelMembers: maximumTensorCount + 1)
-    let parsed: HeaderJSON.Value
+    let limits = StrictJSON.Limits(depth: 64, values: maximumHeaderValues, topLevelMembers: maximumTensorCount + 1)
+    let parsed: StrictJSON.Value
     do {
-      parsed = try HeaderJSON.parse(header, limits: limits)
+      parsed = try StrictJSON.parse(header, limits: limits)
     } catch {
       switch error.ceiling {
       case .topLevelMembers?: throw CheckpointError.tooManyTensors(source: source, limit: maximumTensorCount)
@@ -116,7 +116,7 @@ extension SafeTensorsFile {
     return members
   }
 
-  private static func parseMetadata(_ json: HeaderJSON.Value, source: String) throws -> [String: String] {
+  private static func parseMetadata(_ json: StrictJSON.Value, source: String) throws -> [String: String] {
     guard case let .object(members) = json else {
       throw CheckpointError.badMetadata(source: source, detail: "is not an object of strings")
     }
@@ -145,10 +145,10 @@ extension SafeTensorsFile {
     let end: Int
     let position: Int
 
-    init(name: String, json: HeaderJSON.Value, position: Int, source: String) throws {
+    init(name: String, json: StrictJSON.Value, position: Int, source: String) throws {
       func bad(_ detail: String) -> CheckpointError { .badTensorEntry(source: source, tensor: name, detail: detail) }
       guard case let .object(members) = json else { throw bad("the entry is not an object") }
-      var fields: [String: HeaderJSON.Value] = [:]
+      var fields: [String: StrictJSON.Value] = [:]
       for member in members {
         guard ["dtype", "shape", "data_offsets"].contains(member.key) else { throw bad("unknown key \"\(member.key)\"") }
         guard fields.updateValue(member.value, forKey: member.key) == nil else { throw bad("the key \"\(member.key)\" appears twice") }
@@ -160,12 +160,12 @@ extension SafeTensorsFile {
       guard case let .array(shapeJSON)? = fields["shape"] else { throw bad("\"shape\" is missing or not an array") }
       let shape = shapeJSON.map(\.integer)
       guard shape.allSatisfy({ ($0 ?? -1) >= 0 }) else {
-        throw bad("shape \(HeaderJSON.Value.array(shapeJSON).rendered) is not a list of non-negative integers")
+        throw bad("shape \(StrictJSON.Value.array(shapeJSON).rendered) is not a list of non-negative integers")
       }
       guard case let .array(offsetsJSON)? = fields["data_offsets"] else { throw bad("\"data_offsets\" is missing or not an array") }
       guard offsetsJSON.count == 2 else { throw bad("data_offsets has \(offsetsJSON.count) values, expected 2") }
       guard let begin = offsetsJSON[0].integer, let end = offsetsJSON[1].integer, begin >= 0, begin <= end else {
-        throw CheckpointError.offsetsOutOfRange(source: source, tensor: name, found: HeaderJSON.Value.array(offsetsJSON).rendered)
+        throw CheckpointError.offsetsOutOfRange(source: source, tensor: name, found: StrictJSON.Value.array(offsetsJSON).rendered)
       }
       let dimensions = shape.compactMap { $0 }
       // The non-zero dimensions must fit even when a zero makes the tensor empty, as for

@@ -86,15 +86,15 @@ public struct SafeTensorsFile: Sendable, Equatable {
 
     // {"__metadata__":{"k":"v",...},"name":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},...}
     // Built by hand because JSONSerialization cannot keep keys in file order.
-    var json = "{" + HeaderJSON.quote("__metadata__") + ":{"
+    var json = "{" + StrictJSON.quote("__metadata__") + ":{"
     json += pairs.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-      .map { HeaderJSON.quote($0.key) + ":" + HeaderJSON.quote($0.value) }
+      .map { StrictJSON.quote($0.key) + ":" + StrictJSON.quote($0.value) }
       .joined(separator: ",")
     json += "}"
     var offset = 0
     for tensor in tensors {
       let end = offset + tensor.bytes.count
-      json += "," + HeaderJSON.quote(tensor.name) + ":{\"dtype\":\"" + tensor.dtype.rawValue + "\""
+      json += "," + StrictJSON.quote(tensor.name) + ":{\"dtype\":\"" + tensor.dtype.rawValue + "\""
       json += ",\"shape\":[" + tensor.shape.map(String.init).joined(separator: ",") + "]"
       json += ",\"data_offsets\":[\(offset),\(end)]}"
       offset = end

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import TestSupport
+import Models
+@testable import Stages
 
 /// Sizes a flag or a file can set are refused in one line naming the limit, before any
 /// allocation; and the small command-line faults of issue 14.
@@ -42,5 +44,26 @@ import TestSupport
     let result = try StageRun.run("vae-checkpoint", [action, "/dev/null"], in: folder.path)
     StageRun.expectOneLineFailure(result, naming: "/dev/null", ["not a regular file (it is a character device)"])
     #expect(!result.stderr.contains("Is a directory"))
+  }
+}
+
+/// Found by the malformed-input campaign (safetensors-01341, -00963): `vae-checkpoint verify`
+/// accepted a checkpoint whose metadata config had a trailing comma or a key twice, since
+/// JSONDecoder takes both. RunConfig.parse checks the syntax strictly first.
+@Suite struct RunConfigStrictSyntaxTests {
+  let good = RunConfig(model: .bench, training: TrainingConfig(), data: "d").json()
+
+  @Test func aTrailingCommaOrADuplicateKeyIsRefused() throws {
+    #expect(throws: Never.self) { try RunConfig.parse(good, source: "c.json") }
+    let trailing = good.replacingOccurrences(of: "\"threads\" : 1\n", with: "\"threads\" : 1,\n")
+    let duplicate = good.replacingOccurrences(of: "\"latent\" : 20", with: "\"latent\" : 20, \"latent\" : 21")
+    #expect(trailing != good && duplicate != good)
+    for text in [trailing, duplicate] {
+      #expect {
+        try RunConfig.parse(text, source: "c.json")
+      } throws: { error in
+        "\(error)".contains("c.json") && "\(error)".contains("not valid JSON")
+      }
+    }
   }
 }

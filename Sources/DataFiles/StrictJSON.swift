@@ -1,16 +1,17 @@
-/// The JSON the safetensors header needs, written for it: a reproducible string
-/// literal for the writer, and a strict parser for the reader that keeps object
-/// members in file order (duplicates included, so the caller can refuse them),
-/// runs in time linear in the header, and stops at fixed ceilings on depth and on
-/// the number of values before it allocates more.
+/// JSON read strictly (RFC 8259) and written reproducibly, for the files DigitVAE reads
+/// from outside: the safetensors header (Checkpoints) and, as a syntax check before
+/// `JSONDecoder`, run configs.
 ///
-/// `JSONSerialization` did the parsing before: a 20 MB header of 300,000 empty
-/// tensors took 7.6 s and 1.27 GB, and it silently kept only the last of
-/// duplicate keys.
-enum HeaderJSON {
+/// The parser keeps object members in file order (duplicates included, so the caller
+/// can refuse them), runs in time linear in the text, and stops at fixed ceilings on
+/// depth and on the number of values before it allocates more. `JSONSerialization`
+/// took 7.6 s and 1.27 GB for a 20 MB safetensors header of 300,000 empty tensors and
+/// silently kept only the last of duplicate keys; `JSONDecoder` also accepts trailing
+/// commas (`{"a": 1,}`).
+public enum StrictJSON {
   /// A parsed JSON value. Numbers keep their text: the header only needs integers,
   /// and messages should show what the file holds.
-  indirect enum Value: Equatable {
+  public indirect enum Value: Equatable, Sendable {
     case object([Member])
     case array([Value])
     case string(String)
@@ -19,7 +20,7 @@ enum HeaderJSON {
     case null
 
     /// The value as compact JSON, for messages.
-    var rendered: String {
+    public var rendered: String {
       switch self {
       case let .object(members): return "{" + members.map { quote($0.key) + ":" + $0.value.rendered }.joined(separator: ",") + "}"
       case let .array(items): return "[" + items.map(\.rendered).joined(separator: ",") + "]"
@@ -31,43 +32,50 @@ enum HeaderJSON {
     }
 
     /// A JSON integer (no fraction, no exponent) that fits in Int; nil otherwise.
-    var integer: Int? {
+    public var integer: Int? {
       guard case let .number(text) = self, !text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) else { return nil }
       return Int(text)
     }
   }
 
   /// One object member, in file order.
-  struct Member: Equatable {
-    var key: String
-    var value: Value
+  public struct Member: Equatable, Sendable {
+    public var key: String
+    public var value: Value
   }
 
   /// The ceilings of `parse`.
-  struct Limits {
+  public struct Limits: Sendable {
     /// Containers nested deeper than this are refused (the parser recurses once per level).
-    var depth = 64
+    public var depth = 64
     /// Values of any kind, containers included, summed over the whole text.
-    var values = 250_000
+    public var values = 250_000
     /// Members of the outermost object (for safetensors: the tensors and `__metadata__`).
-    var topLevelMembers = Int.max
+    public var topLevelMembers = Int.max
+
+    public init(depth: Int = 64, values: Int = 250_000, topLevelMembers: Int = Int.max) {
+      self.depth = depth
+      self.values = values
+      self.topLevelMembers = topLevelMembers
+    }
   }
 
   /// Why `parse` refused the text; `offset` counts bytes from the start of the header.
-  struct ParseError: Error, Equatable {
-    var detail: String
-    var offset: Int
+  public struct ParseError: Error, Equatable, Sendable {
+    /// What is wrong and where ("... at byte 12").
+    public var detail: String
+    public var offset: Int
     /// Set when a ceiling of `Limits` stopped the parse, rather than bad syntax.
-    var ceiling: Ceiling? = nil
+    public var ceiling: Ceiling? = nil
   }
 
-  enum Ceiling: Equatable {
+  public enum Ceiling: Equatable, Sendable {
     case depth, values, topLevelMembers
   }
 
   /// Parses `bytes` (valid UTF-8, checked by the caller) as one JSON value with
   /// optional whitespace around it.
-  static func parse(_ bytes: [UInt8], limits: Limits = Limits()) throws(ParseError) -> Value {
+  public static func parse(_ bytes: [UInt8], limits: Limits = Limits()) throws(ParseError) -> Value {
     var parser = Parser(bytes: bytes, limits: limits)
     parser.skipWhitespace()
     let value = try parser.value(depth: 0)
@@ -290,9 +298,37 @@ enum HeaderJSON {
     }
   }
 
+  /// Checks that `bytes` are one strict JSON value (valid UTF-8 too) with no object that
+  /// names a key twice: the check to make before handing text to `JSONDecoder`, which
+  /// accepts trailing commas and keeps one of two duplicate keys without a word.
+  public static func check(_ bytes: [UInt8], limits: Limits = Limits()) throws(ParseError) {
+    guard String(validating: bytes, as: UTF8.self) != nil else { throw ParseError(detail: "not valid UTF-8", offset: 0) }
+    if let key = firstDuplicateKey(try parse(bytes, limits: limits)) {
+      throw ParseError(detail: "the key \"\(key)\" appears twice in one object", offset: 0)
+    }
+  }
+
+  /// The first key found twice in one object, searching depth first.
+  static func firstDuplicateKey(_ value: Value) -> String? {
+    switch value {
+    case let .object(members):
+      var seen = Set<String>()
+      for member in members {
+        if !seen.insert(member.key).inserted { return member.key }
+        if let inner = firstDuplicateKey(member.value) { return inner }
+      }
+      return nil
+    case let .array(items):
+      for item in items { if let inner = firstDuplicateKey(item) { return inner } }
+      return nil
+    default:
+      return nil
+    }
+  }
+
   /// `text` as a JSON string literal: `"` and `\` escaped, control characters
   /// as `\n`-style or `\u00XX` escapes, everything else as plain UTF-8.
-  static func quote(_ text: String) -> String {
+  public static func quote(_ text: String) -> String {
     var out = "\""
     for scalar in text.unicodeScalars {
       switch scalar {
