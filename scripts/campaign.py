@@ -506,7 +506,7 @@ class Ambiguous(Exception):
 
 
 def _int_field(obj, key, default, required=False):
-    if key not in obj:
+    if obj.get(key) is None:  # absent or null: the default (decodeIfPresent)
         if required:
             raise ValueError(key)
         return default
@@ -521,7 +521,7 @@ def _int_field(obj, key, default, required=False):
 
 
 def _float_field(obj, key, default):
-    if key not in obj:
+    if obj.get(key) is None:  # absent or null: the default (decodeIfPresent)
         return default
     v = obj[key]
     if isinstance(v, bool) or not isinstance(v, (int, float)):
@@ -534,7 +534,7 @@ def _float_field(obj, key, default):
 
 
 def _int_list(obj, key, default):
-    if key not in obj:
+    if obj.get(key) is None:  # absent or null: the default (decodeIfPresent)
         return default
     v = obj[key]
     if not isinstance(v, list):
@@ -543,7 +543,7 @@ def _int_list(obj, key, default):
 
 
 def _enum(obj, key, default, allowed):
-    if key not in obj:
+    if obj.get(key) is None:  # absent or null: the default (decodeIfPresent)
         return default
     if obj[key] not in allowed:
         raise ValueError(key)
@@ -585,7 +585,7 @@ def config_verdict(text, original_config):
         _enum(model, "initialization", "fanInUniform", ("fanInUniform", "heXavier"))
         dropout = _float_field(model, "dropout", 0.0)
         t = {k: _int_field(training, k, d) for k, d in (("batchSize", 128), ("epochs", 10), ("threads", 1))}
-        seed = training.get("seed", 1)
+        seed = 1 if training.get("seed") is None else training["seed"]
         if isinstance(seed, float):
             raise Ambiguous("seed")
         if not (isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed < 2 ** 64):
