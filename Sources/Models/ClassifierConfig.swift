@@ -23,10 +23,13 @@ public struct ClassifierConfig: Codable, Equatable, Sendable {
     guard (1...VAEConfig.maxInputSize).contains(inputs) else {
       throw .invalidConfiguration(field: "inputs", value: "\(inputs)", expected: "1...\(VAEConfig.maxInputSize)")
     }
-    guard hidden.count <= VAEConfig.maxHiddenLayers, hidden.allSatisfy({ (1...VAEConfig.maxWidth).contains($0) }) else {
+    guard hidden.allSatisfy({ $0 > 0 }) else {
+      throw .invalidConfiguration(field: "hidden", value: VAEConfig.shortList(hidden), expected: "positive widths")
+    }
+    guard hidden.count <= VAEConfig.maxHiddenLayers, hidden.allSatisfy({ $0 <= VAEConfig.maxWidth }) else {
       throw .invalidConfiguration(
         field: "hidden", value: VAEConfig.shortList(hidden),
-        expected: "at most \(VAEConfig.maxHiddenLayers) positive widths of at most \(VAEConfig.maxWidth)")
+        expected: "at most \(VAEConfig.maxHiddenLayers) widths of at most \(VAEConfig.maxWidth)")
     }
     guard (2...256).contains(classes) else {
       throw .invalidConfiguration(field: "classes", value: "\(classes)", expected: "2...256")
