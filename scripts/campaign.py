@@ -205,6 +205,11 @@ def _strict_json(text):
     return json.loads(text, object_pairs_hook=_pairs_no_duplicates, parse_constant=bad_constant)
 
 
+def _same_json(a, b):
+    """Equal as JSON: python's == takes true for 1 and 1.0 for 1, JSON readers do not."""
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
 def _is_int(v):
     return isinstance(v, int) and not isinstance(v, bool) and -(2 ** 63) <= v < 2 ** 63
 
@@ -281,7 +286,7 @@ def checkpoint_verdict(data, original):
     for key, value in metadata.items():
         if key == "config":
             try:
-                if _strict_json(value) != _strict_json(original[1][key]):
+                if not _same_json(_strict_json(value), _strict_json(original[1][key])):
                     return "semantic"
             except Exception:
                 return "invalid-config"
@@ -560,7 +565,7 @@ def config_verdict(text, original_config):
         config = _strict_json(text)
     except Exception:
         return "invalid"
-    if config == original_config:
+    if _same_json(config, original_config):
         return "valid"
     try:
         if not isinstance(config, dict) or config.get("format") != "digitvae.run/1":
