@@ -80,7 +80,7 @@ public struct ClassifyCommand: ParsableCommand {
     for path in inputs where FileStamp.current(path) == nil {
       throw StageError.missingInput(path: path, hint: "run vae-fetch and vae-decompress first (or pass --data)")
     }
-    let folder = (out as NSString).deletingLastPathComponent
+    let folder = FilePaths.parent(of: out)
     try Folders.create(folder.isEmpty ? "." : folder)
     let manifestPath = StageManifest.path(folder: folder.isEmpty ? "." : folder, stage: Self.stageName)
     let options = ["epochs": "\(epochs)", "seed": "\(seed)", "format": Judge.format, "out": out]

@@ -10,7 +10,7 @@ extension EvaluationStage {
   static func maskPath(testMask: String?, testInput: String?) -> String? {
     if let testMask { return testMask }
     guard let testInput else { return nil }
-    let folder = (testInput as NSString).deletingLastPathComponent
+    let folder = FilePaths.parent(of: testInput)
     return folder.isEmpty ? "mask.idx" : folder + "/mask.idx"
   }
 
@@ -40,7 +40,7 @@ extension EvaluationStage {
     let n = images.count
     let d = images.clean.itemSize
     let clean = images.clean.scalars
-    let dataFolder = (inputs.testImagesPath as NSString).deletingLastPathComponent
+    let dataFolder = FilePaths.parent(of: inputs.testImagesPath)
     var metrics = RunMetrics(
       checkpoint: model.path, epoch: inputs.position?.epoch, step: inputs.position?.globalStep,
       testImages: inputs.testImagesPath, testInput: inputs.testInputPath, corruption: inputs.corruption,

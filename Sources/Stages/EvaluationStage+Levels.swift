@@ -37,13 +37,13 @@ extension EvaluationStage {
     let start = Progress.monotonicSeconds()
     var labels: [UInt8]?
     if inputs.model.kind == .cvae {
-      let folder = (inputs.testImagesPath as NSString).deletingLastPathComponent
+      let folder = FilePaths.parent(of: inputs.testImagesPath)
       labels = try TrainingSession.labels(folder: folder.isEmpty ? "." : folder, split: .test, images: images.count)
     }
     let rows = try sweep.measure(
       model: inputs.model, clean: images.clean, source: inputs.testImagesPath, labels: labels, judge: judge, threads: threads)
     let seconds = Progress.monotonicSeconds() - start
-    let folder = (record.outputs[0] as NSString).deletingLastPathComponent
+    let folder = FilePaths.parent(of: record.outputs[0])
     let written = try sweep.write(rows, images: images.count, folder: folder.isEmpty ? "." : folder)
     try StageManifest.stamping(stage: LevelSweep.stageName, options: record.options, inputs: record.inputs, outputs: record.outputs)
       .write(to: record.manifest)

@@ -87,7 +87,7 @@ extension RenderStage {
       let analogyLabels = (0..<Self.analogyRows).flatMap { _ in (0..<classes).map(UInt8.init) }
       let analogy = model.generate(codes: analogyCodes, labels: analogyLabels)
       try grid.render(tiles: tiles(analogy, Self.analogyRows * classes)).writePNG(to: folder + "/" + ConditionalFile.analogy)
-      let dataFolder = (inputs.testImagesPath as NSString).deletingLastPathComponent
+      let dataFolder = FilePaths.parent(of: inputs.testImagesPath)
       let labels = try TrainingSession.labels(folder: dataFolder.isEmpty ? "." : dataFolder, split: .test, images: images.count)
       let clean = images.clean.scalars[0..<shown * d]
       let restored = model.restore(clean, labels: Array(labels[0..<shown]))

@@ -48,7 +48,7 @@ extension RenderStage {
   func latentPlan(inputs: EvaluationInputs) -> LatentPlan {
     let files = FileManager.default
     let latent = inputs.model.config.model.latent
-    let labels = (inputs.testImagesPath as NSString).deletingLastPathComponent + "/" + DigitSet.Member.labels.fileName(.test)
+    let labels = FilePaths.parent(of: inputs.testImagesPath) + "/" + DigitSet.Member.labels.fileName(.test)
     let snapshots = TrainingSession.Folder(path: run).snapshots
     var plan = LatentPlan(
       kind: inputs.model.config.kind.rawValue, latent: latent, labelsPath: files.fileExists(atPath: labels) ? labels : nil,

@@ -124,7 +124,7 @@ public struct RenderStage {
       besideModel = try self.besideModel(of: beside, next: inputs.model)
       guard latent.labelsPath != nil else {
         throw StageError.missingInput(
-          path: (inputs.testImagesPath as NSString).deletingLastPathComponent + "/test-labels.idx",
+          path: FilePaths.parent(of: inputs.testImagesPath) + "/test-labels.idx",
           hint: "--beside colours the latent scatters by label")
       }
       figures += [LatentFile.besideManifold, LatentFile.besideScatter]

@@ -1,3 +1,4 @@
+import DataFiles
 import Checkpoints
 import Foundation
 
@@ -134,7 +135,7 @@ public struct RunTableRow: Sendable {
   static func corruption(of config: RunConfig, artifacts: String) -> String? {
     let parent = URL(fileURLWithPath: artifacts).standardizedFileURL.deletingLastPathComponent().path
     for input in [config.testInput, config.input].compactMap({ $0 }) {
-      let folder = (input as NSString).deletingLastPathComponent
+      let folder = FilePaths.parent(of: input)
       let spec = folder.isEmpty ? "spec.json" : folder + "/spec.json"
       for candidate in spec.hasPrefix("/") ? [spec] : [spec, parent + "/" + spec] {
         if let described = EvaluationInputs.corruption(described: candidate) { return described }

@@ -67,3 +67,13 @@ import Models
     }
   }
 }
+
+/// Found by the malformed-input campaign (cli-01201): `vae-eval --out ,` crashed with
+/// "Illegal instruction" inside NSString.deletingLastPathComponent, which traps on any
+/// one-character path in this toolchain's Foundation. The stages use FilePaths.parent.
+@Suite struct OneCharacterPathTests {
+  @Test(arguments: [",", ".", "a"]) func evalOutputFolderOfAOneCharacterPath(_ out: String) {
+    let stage = EvaluationStage(run: "r", out: out, threads: 1, seed: 1)
+    #expect(stage.outputFolder == ".")
+  }
+}
