@@ -12,10 +12,24 @@ let stages: [String] = [
   "vae-eval", "vae-render", "vae-classify",
 ]
 
+/// libFuzzer targets (Tests/Fuzz/<name>): declared only when DIGITVAE_FUZZ is set, as
+/// scripts/fuzz.sh does, so that `swift build` and `swift test` never see them (they
+/// need the libFuzzer runtime that `-sanitize=fuzzer` links).
+let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] =
+  Context.environment["DIGITVAE_FUZZ"] == nil
+  ? []
+  : [
+    ("fuzz-idx", ["DataFiles", "FuzzSupport"]),
+    ("fuzz-gzip", ["DataFiles", "FuzzSupport"]),
+    ("fuzz-safetensors", ["Checkpoints", "FuzzSupport"]),
+    ("fuzz-json", ["Runs", "Metrics", "Corruptions", "Checkpoints", "Models", "FuzzSupport"]),
+  ]
+
 let package = Package(
   name: "DigitVAE",
   platforms: [.macOS(.v15)],
-  products: stages.map { .executable(name: $0, targets: [$0]) },
+  products: stages.map { .executable(name: $0, targets: [$0]) }
+    + fuzzTargets.map { .executable(name: $0.name, targets: [$0.name]) },
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
   ],
@@ -70,4 +84,11 @@ let package = Package(
     .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"]),
   ]
     + stages.map { .executableTarget(name: $0, dependencies: ["Stages"]) }
+    + (fuzzTargets.isEmpty
+      ? []
+      : [
+        .systemLibrary(name: "CLibFuzzer", path: "Tests/Fuzz/CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Tests/Fuzz/Support"),
+      ])
+    + fuzzTargets.map { .executableTarget(name: $0.name, dependencies: $0.dependencies, path: "Tests/Fuzz/\($0.name)") }
 )

@@ -4,6 +4,9 @@
 # other user it prints the exact command to run and stops.
 set -euo pipefail
 
+# The fuzz targets (scripts/fuzz.sh) need libFuzzer and AddressSanitizer; both runtimes
+# ship with the Swift toolchain (usr/lib/clang/*/lib/linux/libclang_rt.{fuzzer,asan}-*.a),
+# so no Debian package is needed for them: scripts/fuzz.sh checks they are there.
 packages=(zlib1g-dev libopenblas-dev)
 missing=()
 for p in "${packages[@]}"; do

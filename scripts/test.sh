@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# The test command: installs missing system packages, runs every test, then
-# runs the main pipeline end to end in its quick form on the real MNIST files.
+# The test command: installs missing system packages, runs every test, fuzzes each
+# libFuzzer target for a short bounded time (DIGITVAE_FUZZ_SECONDS, default 20), then
+# runs every pipeline end to end in its quick form on the real MNIST files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --with-python
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 swift test "$@" 2>&1 | tee "$log"
+echo "==> coverage-guided fuzzing: each target for ${DIGITVAE_FUZZ_SECONDS:-20} s (scripts/fuzz.sh; fails on any crash)"
+scripts/fuzz.sh all "${DIGITVAE_FUZZ_SECONDS:-20}"
 echo "==> every pipeline with --quick (end to end on real MNIST)"
 for pipeline in denoise manifold generate inpaint; do
   pipelines/$pipeline.sh --quick

@@ -10,6 +10,8 @@ import Darwin
 public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible {
   /// A file or folder could not be opened, read, created or deleted.
   case io(path: String, operation: String, errno: Int32)
+  /// The path names a folder, a device, a pipe or a socket (e.g. /dev/null).
+  case notARegularFile(path: String, kind: String)
   /// Fewer than the 8 bytes that hold the header length.
   case fileTooShort(source: String, size: Int)
   /// The header length is above the cap (100,000,000 bytes, as in the reference implementation).
@@ -18,6 +20,10 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
   case headerBeyondFile(source: String, length: UInt64, fileSize: Int)
   /// The header is not UTF-8, does not start with `{`, or is not a JSON object.
   case headerNotJSON(source: String, detail: String)
+  /// The header lists more tensors than `SafeTensorsFile.maximumTensorCount`.
+  case tooManyTensors(source: String, limit: Int)
+  /// The header is nested deeper, or holds more JSON values, than the parser's ceilings.
+  case headerCeiling(source: String, detail: String)
   /// Two header keys decode to the same tensor name.
   case duplicateTensor(source: String, name: String)
   /// A tensor entry is not `{"dtype": ..., "shape": [...], "data_offsets": [b, e]}`.
@@ -55,6 +61,8 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
     switch self {
     case let .io(path, operation, code):
       return "\(path): cannot \(operation): \(String(cString: strerror(code)))"
+    case let .notARegularFile(path, kind):
+      return "\(path): not a regular file (it is \(kind)); expected a .safetensors checkpoint"
     case let .fileTooShort(source, size):
       return "\(source): file is \(size) bytes, a safetensors file needs at least 8 (the header length); empty or truncated file"
     case let .headerTooLarge(source, length, cap):
@@ -63,6 +71,10 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
       return "\(source): header length is \(length) bytes but the file has only \(fileSize) (8 + header needs \(length &+ 8)); truncated file?"
     case let .headerNotJSON(source, detail):
       return "\(source): header is not a JSON object (\(detail)); not a safetensors file, or a corrupt one"
+    case let .tooManyTensors(source, limit):
+      return "\(source): header lists more than \(limit) tensors, the limit; not a DigitVAE checkpoint, or a corrupt one"
+    case let .headerCeiling(source, detail):
+      return "\(source): header refused: \(detail); not a DigitVAE checkpoint, or a corrupt one"
     case let .duplicateTensor(source, name):
       return "\(source): tensor \"\(name)\" appears twice in the header (names must be unique)"
     case let .badTensorEntry(source, tensor, detail):

@@ -1,5 +1,4 @@
 import DataFiles
-import Foundation
 
 extension SafeTensorsFile {
   /// Parses and checks a whole safetensors file held in memory.
@@ -30,11 +29,21 @@ extension SafeTensorsFile {
 
     // Bytes 8..<8+N: the JSON header.
     let header = Array(bytes[8..<dataStart])
-    let (top, order) = try parseHeader(header, source: source)
-    let metadata = try parseMetadata(top["__metadata__"], source: source)
+    let members = try parseHeader(header, source: source)
+    var metadata: [String: String] = [:]
     var entries: [Entry] = []
-    for (position, name) in order.enumerated() {
-      entries.append(try Entry(name: name, json: top[name], position: position, source: source))
+    entries.reserveCapacity(members.count)
+    var seen = Set<String>(minimumCapacity: members.count)
+    for member in members {
+      guard seen.insert(member.key).inserted else { throw CheckpointError.duplicateTensor(source: source, name: member.key) }
+      if member.key == "__metadata__" {
+        metadata = try parseMetadata(member.value, source: source)
+      } else {
+        entries.append(try Entry(name: member.key, json: member.value, position: entries.count, source: source))
+      }
+    }
+    if entries.count > maximumTensorCount {
+      throw CheckpointError.tooManyTensors(source: source, limit: maximumTensorCount)
     }
 
     // The data section: tensors sorted by offset must tile it exactly.
@@ -80,8 +89,8 @@ extension SafeTensorsFile {
     return SafeTensorsFile(tensors: tensors, metadata: metadata)
   }
 
-  /// The header as a JSON object, and its tensor names in header order.
-  private static func parseHeader(_ header: [UInt8], source: String) throws -> (object: [String: Any], names: [String]) {
+  /// The header's top-level members in file order (duplicates kept for the caller to refuse).
+  private static func parseHeader(_ header: [UInt8], source: String) throws -> [StrictJSON.Member] {
     guard let first = header.first else { throw CheckpointError.headerNotJSON(source: source, detail: "the header is empty") }
     guard first == UInt8(ascii: "{") else {
       throw CheckpointError.headerNotJSON(source: source, detail: "it starts with byte 0x\(String(first, radix: 16)), expected '{'")
@@ -89,39 +98,40 @@ extension SafeTensorsFile {
     guard String(validating: header, as: UTF8.self) != nil else {
       throw CheckpointError.headerNotJSON(source: source, detail: "it is not valid UTF-8")
     }
-    let parsed: Any
+    // One member more than the tensors allowed: `__metadata__`.
+    let limits = StrictJSON.Limits(depth: 64, values: maximumHeaderValues, topLevelMembers: maximumTensorCount + 1)
+    let parsed: StrictJSON.Value
     do {
-      parsed = try JSONSerialization.jsonObject(with: Data(header))
+      parsed = try StrictJSON.parse(header, limits: limits)
     } catch {
-      let reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
-      throw CheckpointError.headerNotJSON(source: source, detail: reason)
+      switch error.ceiling {
+      case .topLevelMembers?: throw CheckpointError.tooManyTensors(source: source, limit: maximumTensorCount)
+      case .values?, .depth?: throw CheckpointError.headerCeiling(source: source, detail: error.detail)
+      case nil: throw CheckpointError.headerNotJSON(source: source, detail: error.detail)
+      }
     }
-    guard let object = parsed as? [String: Any] else {
+    guard case let .object(members) = parsed else {
       throw CheckpointError.headerNotJSON(source: source, detail: "the top level is not an object")
     }
-    // JSONSerialization keeps only the last of duplicate keys: list them ourselves.
-    let keys = HeaderJSON.topLevelKeys(header)
-    var seen = Set<String>()
-    for key in keys where !seen.insert(key).inserted {
-      throw CheckpointError.duplicateTensor(source: source, name: key)
-    }
-    guard seen == Set(object.keys) else {
-      throw CheckpointError.headerNotJSON(source: source, detail: "could not list the header's keys in order")
-    }
-    return (object, keys.filter { $0 != "__metadata__" })
+    return members
   }
 
-  private static func parseMetadata(_ json: Any?, source: String) throws -> [String: String] {
-    guard let json else { return [:] }
-    guard let object = json as? [String: Any] else {
+  private static func parseMetadata(_ json: StrictJSON.Value, source: String) throws -> [String: String] {
+    guard case let .object(members) = json else {
       throw CheckpointError.badMetadata(source: source, detail: "is not an object of strings")
     }
+    guard members.count <= maximumMetadataEntries else {
+      throw CheckpointError.badMetadata(
+        source: source, detail: "has \(members.count) entries, more than the limit of \(maximumMetadataEntries)")
+    }
     var metadata: [String: String] = [:]
-    for (key, value) in object {
-      guard let text = value as? String else {
-        throw CheckpointError.badMetadata(source: source, detail: "the value of \"\(key)\" is not a string")
+    for member in members {
+      guard case let .string(text) = member.value else {
+        throw CheckpointError.badMetadata(source: source, detail: "the value of \"\(member.key)\" is not a string")
       }
-      metadata[key] = text
+      guard metadata.updateValue(text, forKey: member.key) == nil else {
+        throw CheckpointError.badMetadata(source: source, detail: "the key \"\(member.key)\" appears twice")
+      }
     }
     return metadata
   }
@@ -135,33 +145,38 @@ extension SafeTensorsFile {
     let end: Int
     let position: Int
 
-    init(name: String, json: Any?, position: Int, source: String) throws {
+    init(name: String, json: StrictJSON.Value, position: Int, source: String) throws {
       func bad(_ detail: String) -> CheckpointError { .badTensorEntry(source: source, tensor: name, detail: detail) }
-      guard let fields = json as? [String: Any] else { throw bad("the entry is not an object") }
-      for key in fields.keys.sorted() where !["dtype", "shape", "data_offsets"].contains(key) {
-        throw bad("unknown key \"\(key)\"")
+      guard case let .object(members) = json else { throw bad("the entry is not an object") }
+      var fields: [String: StrictJSON.Value] = [:]
+      for member in members {
+        guard ["dtype", "shape", "data_offsets"].contains(member.key) else { throw bad("unknown key \"\(member.key)\"") }
+        guard fields.updateValue(member.value, forKey: member.key) == nil else { throw bad("the key \"\(member.key)\" appears twice") }
       }
-      guard let dtypeName = fields["dtype"] as? String else { throw bad("\"dtype\" is missing or not a string") }
+      guard case let .string(dtypeName)? = fields["dtype"] else { throw bad("\"dtype\" is missing or not a string") }
       guard let dtype = TensorDType(rawValue: dtypeName) else {
         throw CheckpointError.unknownDType(source: source, tensor: name, found: dtypeName)
       }
-      guard let shapeJSON = fields["shape"] as? [Any] else { throw bad("\"shape\" is missing or not an array") }
-      let shape = shapeJSON.map(Entry.integer)
+      guard case let .array(shapeJSON)? = fields["shape"] else { throw bad("\"shape\" is missing or not an array") }
+      let shape = shapeJSON.map(\.integer)
       guard shape.allSatisfy({ ($0 ?? -1) >= 0 }) else {
-        throw bad("shape \(Entry.render(shapeJSON)) is not a list of non-negative integers")
+        throw bad("shape \(StrictJSON.Value.array(shapeJSON).rendered) is not a list of non-negative integers")
       }
-      guard let offsetsJSON = fields["data_offsets"] as? [Any] else { throw bad("\"data_offsets\" is missing or not an array") }
+      guard case let .array(offsetsJSON)? = fields["data_offsets"] else { throw bad("\"data_offsets\" is missing or not an array") }
       guard offsetsJSON.count == 2 else { throw bad("data_offsets has \(offsetsJSON.count) values, expected 2") }
-      guard let begin = Entry.integer(offsetsJSON[0]), let end = Entry.integer(offsetsJSON[1]), begin >= 0, begin <= end else {
-        throw CheckpointError.offsetsOutOfRange(source: source, tensor: name, found: Entry.render(offsetsJSON))
+      guard let begin = offsetsJSON[0].integer, let end = offsetsJSON[1].integer, begin >= 0, begin <= end else {
+        throw CheckpointError.offsetsOutOfRange(source: source, tensor: name, found: StrictJSON.Value.array(offsetsJSON).rendered)
       }
       let dimensions = shape.compactMap { $0 }
+      // The non-zero dimensions must fit even when a zero makes the tensor empty, as for
+      // IDX: a reader multiplying [0, 2^40, 2^40] in another order would overflow.
       var expected = dtype.byteSize
-      for dimension in dimensions {
+      for dimension in dimensions where dimension != 0 {
         let (product, overflow) = expected.multipliedReportingOverflow(by: dimension)
         guard !overflow else { throw bad("shape \(dimensions) has more bytes than fit in 64 bits") }
         expected = product
       }
+      if dimensions.contains(0) { expected = 0 }
       guard end - begin == expected else {
         throw CheckpointError.sizeMismatch(
           source: source, tensor: name, dtype: dtype, shape: dimensions, expectedBytes: expected, begin: begin, end: end)
@@ -172,20 +187,6 @@ extension SafeTensorsFile {
       self.begin = begin
       self.end = end
       self.position = position
-    }
-
-    /// A JSON integer that fits in Int; nil for fractions, booleans, strings and huge values.
-    static func integer(_ json: Any) -> Int? {
-      guard let number = json as? NSNumber else { return nil }
-      // Foundation bridges 2.0 and `true` to Int too: look at the stored type.
-      let kind = String(cString: number.objCType)
-      guard ["s", "i", "l", "q", "S", "I", "L", "Q"].contains(kind) else { return nil }
-      return json as? Int
-    }
-
-    static func render(_ json: [Any]) -> String {
-      guard let data = try? JSONSerialization.data(withJSONObject: json, options: .fragmentsAllowed) else { return "\(json)" }
-      return String(decoding: data, as: UTF8.self)
     }
   }
 }

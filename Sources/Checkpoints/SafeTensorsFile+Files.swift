@@ -30,7 +30,9 @@ extension SafeTensorsFile {
     defer { close(fd) }
     var status = stat()
     guard fstat(fd, &status) == 0 else { throw CheckpointError.io(path: path, operation: "stat", errno: errno) }
-    guard (status.st_mode & S_IFMT) == S_IFREG else { throw CheckpointError.io(path: path, operation: "read a regular file from", errno: EISDIR) }
+    guard (status.st_mode & S_IFMT) == S_IFREG else {
+      throw CheckpointError.notARegularFile(path: path, kind: fileKindDescription(mode: status.st_mode))
+    }
     let size = Int(status.st_size)
     var failure: Int32 = 0
     let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in

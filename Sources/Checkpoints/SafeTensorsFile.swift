@@ -19,6 +19,15 @@ public struct SafeTensorsFile: Sendable, Equatable {
   public static let checksumKey = "crc32"
   /// The largest header accepted, in bytes (the reference implementation's 100 MB cap).
   public static let maximumHeaderSize = 100_000_000
+  /// The most tensors a header may list. A DigitVAE checkpoint holds a few dozen
+  /// (model, two Adam moments, training state); without a cap, 300,000 empty tensors
+  /// fit under the header cap and took 1.27 GB to read.
+  public static let maximumTensorCount = 10_000
+  /// The most `__metadata__` entries (ours write five or six).
+  public static let maximumMetadataEntries = 1_000
+  /// The most JSON values (strings, numbers, arrays, objects, ...) in a header: 10,000
+  /// tensors of rank 4 need about 110,000. Bounds the parser's memory whatever the text.
+  public static let maximumHeaderValues = 250_000
 
   public init(tensors: [Tensor], metadata: [String: String] = [:]) {
     self.tensors = tensors
@@ -77,15 +86,15 @@ public struct SafeTensorsFile: Sendable, Equatable {
 
     // {"__metadata__":{"k":"v",...},"name":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},...}
     // Built by hand because JSONSerialization cannot keep keys in file order.
-    var json = "{" + HeaderJSON.quote("__metadata__") + ":{"
+    var json = "{" + StrictJSON.quote("__metadata__") + ":{"
     json += pairs.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-      .map { HeaderJSON.quote($0.key) + ":" + HeaderJSON.quote($0.value) }
+      .map { StrictJSON.quote($0.key) + ":" + StrictJSON.quote($0.value) }
       .joined(separator: ",")
     json += "}"
     var offset = 0
     for tensor in tensors {
       let end = offset + tensor.bytes.count
-      json += "," + HeaderJSON.quote(tensor.name) + ":{\"dtype\":\"" + tensor.dtype.rawValue + "\""
+      json += "," + StrictJSON.quote(tensor.name) + ":{\"dtype\":\"" + tensor.dtype.rawValue + "\""
       json += ",\"shape\":[" + tensor.shape.map(String.init).joined(separator: ",") + "]"
       json += ",\"data_offsets\":[\(offset),\(end)]}"
       offset = end

@@ -34,7 +34,7 @@ public struct CorruptionSpec: Equatable, Sendable {
 
   /// The spec.json beside an images file (`<folder>/spec.json`, or `spec.json` for a bare name).
   public static func path(besideImages images: String) -> String {
-    let folder = (images as NSString).deletingLastPathComponent
+    let folder = FilePaths.parent(of: images)
     return folder.isEmpty ? fileName : folder + "/" + fileName
   }
 

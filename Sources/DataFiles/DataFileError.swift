@@ -3,6 +3,8 @@
 public enum DataFileError: Error, Equatable, CustomStringConvertible {
   /// A file could not be opened, read, written, synced or renamed.
   case io(path: String, operation: String, errno: Int32)
+  /// The path names a folder, a device, a pipe or a socket where a file was expected.
+  case notARegularFile(path: String, kind: String)
   /// The bytes do not start like a gzip member (magic 1f 8b).
   case notGzip(path: String, firstBytes: [UInt8])
   /// zlib rejected the compressed data (bad CRC, bad length, bad block).
@@ -42,6 +44,8 @@ public enum DataFileError: Error, Equatable, CustomStringConvertible {
     switch self {
     case let .io(path, operation, code):
       return "\(path): cannot \(operation): \(String(cString: strerror(code)))"
+    case let .notARegularFile(path, kind):
+      return "\(path): not a regular file (it is \(kind))"
     case let .notGzip(path, firstBytes):
       let hex = firstBytes.prefix(4).map { String(format2hex: $0) }.joined(separator: " ")
       let hint = firstBytes.first == UInt8(ascii: "<") ? "; is this an HTML error page from the mirror?" : ""
@@ -85,6 +89,19 @@ public enum DataFileError: Error, Equatable, CustomStringConvertible {
     case let .cannotCreateFolder(path, reason):
       return "\(path): cannot create folder: \(reason)"
     }
+  }
+}
+
+/// What a `stat` mode says a path is, for "not a regular file" messages.
+public func fileKindDescription(mode: mode_t) -> String {
+  switch mode & S_IFMT {
+  case S_IFDIR: return "a folder"
+  case S_IFCHR: return "a character device"
+  case S_IFBLK: return "a block device"
+  case S_IFIFO: return "a pipe"
+  case S_IFSOCK: return "a socket"
+  case S_IFLNK: return "a symbolic link"
+  default: return "not a regular file"
   }
 }
 

@@ -29,7 +29,7 @@ public final class FileReader {
     }
     guard (info.st_mode & S_IFMT) == S_IFREG else {
       close(fd)
-      throw DataFileError.io(path: path, operation: "read (not a regular file)", errno: EISDIR)
+      throw DataFileError.notARegularFile(path: path, kind: fileKindDescription(mode: info.st_mode))
     }
     size = Int64(info.st_size)
   }

@@ -128,7 +128,8 @@ public enum IDX {
     guard elementSize(typeCode: fixed[2]) != nil else { throw DataFileError.idxUnknownType(path: path, code: fixed[2]) }
   }
 
-  /// Decodes the big-endian dimensions and rejects element counts over `maxElements`.
+  /// Decodes the big-endian dimensions and rejects element counts over `maxElements`
+  /// (counting only the non-zero dimensions, so every product of dimensions fits in Int).
   static func checkedShape(typeCode: UInt8, dimensionBytes: [UInt8], path: String) throws -> [Int] {
     var raw: [UInt32] = []
     for i in stride(from: 0, to: dimensionBytes.count, by: 4) {
@@ -136,10 +137,11 @@ public enum IDX {
         UInt32(dimensionBytes[i]) << 24 | UInt32(dimensionBytes[i + 1]) << 16
           | UInt32(dimensionBytes[i + 2]) << 8 | UInt32(dimensionBytes[i + 3]))
     }
-    if raw.contains(0) { return raw.map { Int($0) } }  // empty array: no payload at all
     // Multiply in UInt64 with overflow checks: 255 dimensions of 2^32 overflow anything.
+    // A zero dimension makes the array empty, but the other dimensions still have to
+    // fit: callers multiply them (the item size of [0, 2^32 - 1, 2^32 - 1] overflows Int).
     var count: UInt64 = 1
-    for d in raw {
+    for d in raw where d != 0 {
       let (product, overflow) = count.multipliedReportingOverflow(by: UInt64(d))
       if overflow || product > UInt64(maxElements) {
         throw DataFileError.idxTooManyElements(path: path, shape: raw, limit: maxElements)

@@ -40,8 +40,21 @@ public final class Inflater {
 
   deinit { inflateEnd(&stream) }
 
-  /// Decompresses one chunk of input.
+  /// Decompresses one chunk of input (of any size: zlib's counts are 32-bit, so a chunk
+  /// over 1 GiB is fed in pieces).
   public func feed(_ input: UnsafeRawBufferPointer, output: (UnsafeRawBufferPointer) throws -> Void) throws {
+    var start = 0
+    while input.count - start > Self.maximumPiece {
+      try feedPiece(UnsafeRawBufferPointer(rebasing: input[start..<(start + Self.maximumPiece)]), output: output)
+      start += Self.maximumPiece
+    }
+    try feedPiece(UnsafeRawBufferPointer(rebasing: input[start...]), output: output)
+  }
+
+  /// The largest piece handed to zlib at once (its `avail_in` is a 32-bit count).
+  static let maximumPiece = 1 << 30
+
+  private func feedPiece(_ input: UnsafeRawBufferPointer, output: (UnsafeRawBufferPointer) throws -> Void) throws {
     guard input.count > 0, let base = input.baseAddress else { return }
     if firstBytes.count < 4 { firstBytes += input.prefix(4 - firstBytes.count) }
     if !sawInput, format == .gzip, let first = input.first, first != 0x1f {
@@ -111,9 +124,15 @@ public final class Deflater {
 
   public func feed(_ input: UnsafeRawBufferPointer, output: (UnsafeRawBufferPointer) throws -> Void) throws {
     guard input.count > 0, let base = input.baseAddress else { return }
-    stream.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Bytef.self))
-    stream.avail_in = uInt(input.count)
-    try run(flush: Z_NO_FLUSH, output: output)
+    // zlib's avail_in is 32 bits: hand it at most 1 GiB at a time.
+    var start = 0
+    while start < input.count {
+      let n = min(input.count - start, Inflater.maximumPiece)
+      stream.next_in = UnsafeMutablePointer(mutating: (base + start).assumingMemoryBound(to: Bytef.self))
+      stream.avail_in = uInt(n)
+      try run(flush: Z_NO_FLUSH, output: output)
+      start += n
+    }
   }
 
   public func finish(output: (UnsafeRawBufferPointer) throws -> Void) throws {

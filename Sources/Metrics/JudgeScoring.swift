@@ -51,7 +51,7 @@ public struct JudgeScoring {
 
   /// The test labels file the judge's accuracy is measured against, beside `testImages`.
   public static func labelsPath(testImages: String) -> String {
-    let folder = (testImages as NSString).deletingLastPathComponent
+    let folder = FilePaths.parent(of: testImages)
     return DigitSet.path(folder: folder.isEmpty ? "." : folder, split: .test, member: .labels)
   }
 

@@ -4,6 +4,11 @@ import Models
 import Runs
 
 extension TrainedModel {
+  /// The most importance samples per image (`vae-eval --iw-samples`). The log weights of
+  /// one chunk of images take 8 x max(4000, k) bytes, so k is a memory size as well as a
+  /// time: 10^9 grew past 7.7 GB. k = 5000 takes about 5 min on all of MNIST, 100,000 about 2 h.
+  public static let maxImportanceSamples = 100_000
+
   /// The seeded stream of the importance-weighted bound's eps (apart from the ELBO's).
   public static let importanceStream: UInt64 = 1 << 43
 
@@ -25,7 +30,7 @@ extension TrainedModel {
   public func importanceWeightedBound(
     images: ArraySlice<UInt8>, labels: ArraySlice<UInt8>? = nil, count: Int, samples: Int, seed: UInt64
   ) -> Double {
-    precondition(samples >= 1, "samples must be at least 1")
+    precondition((1...Self.maxImportanceSamples).contains(samples), "samples must be 1...\(Self.maxImportanceSamples)")
     precondition(!kind.run.needsMasks, "the importance-weighted bound is for vae and cvae models")
     precondition((labels != nil) == kind.run.needsLabels, "labels are needed exactly for a cvae")
     var generator = Xoshiro256(seed: seed, stream: Self.importanceStream)

@@ -20,14 +20,29 @@ public struct ClassifierConfig: Codable, Equatable, Sendable {
 
   /// Throws ``ModelError/invalidConfiguration(field:value:expected:)`` for a field out of its domain.
   public func validate() throws(ModelError) {
-    guard inputs > 0 else { throw .invalidConfiguration(field: "inputs", value: "\(inputs)", expected: "> 0") }
+    guard (1...VAEConfig.maxInputSize).contains(inputs) else {
+      throw .invalidConfiguration(field: "inputs", value: "\(inputs)", expected: "1...\(VAEConfig.maxInputSize)")
+    }
     guard hidden.allSatisfy({ $0 > 0 }) else {
-      throw .invalidConfiguration(field: "hidden", value: "\(hidden)", expected: "positive widths")
+      throw .invalidConfiguration(field: "hidden", value: VAEConfig.shortList(hidden), expected: "positive widths")
+    }
+    guard hidden.count <= VAEConfig.maxHiddenLayers, hidden.allSatisfy({ $0 <= VAEConfig.maxWidth }) else {
+      throw .invalidConfiguration(
+        field: "hidden", value: VAEConfig.shortList(hidden),
+        expected: "at most \(VAEConfig.maxHiddenLayers) widths of at most \(VAEConfig.maxWidth)")
     }
     guard (2...256).contains(classes) else {
       throw .invalidConfiguration(field: "classes", value: "\(classes)", expected: "2...256")
     }
-    guard batchSize > 0 else { throw .invalidConfiguration(field: "batchSize", value: "\(batchSize)", expected: "> 0") }
+    guard (1...TrainingConfig.maxBatchSize).contains(batchSize) else {
+      throw .invalidConfiguration(field: "batchSize", value: "\(batchSize)", expected: "1...\(TrainingConfig.maxBatchSize)")
+    }
+    // Widths are bounded above, so these products fit; 65 layers of 65,536^2 would not fit the ceiling.
+    let widths = [inputs] + hidden + [classes]
+    let parameters = zip(widths, widths.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 + $1.1 }
+    guard parameters <= VAEConfig.maxParameters else {
+      throw .invalidConfiguration(field: "model", value: "\(parameters) parameters", expected: "at most \(VAEConfig.maxParameters)")
+    }
     guard learningRateDecay > 0, learningRateDecay <= 1 else {
       throw .invalidConfiguration(field: "learningRateDecay", value: "\(learningRateDecay)", expected: "in (0, 1]")
     }

@@ -21,6 +21,12 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
   /// Adam's denominator floor.
   public var adamEpsilon: Float
 
+  /// The largest batch (images per step): a batch's activations scale with it, and
+  /// 65,536 images of the bench model already take about 0.5 GB.
+  public static let maxBatchSize = 65_536
+  /// The most threads (the worker pool keeps per-thread buffers).
+  public static let maxThreads = 256
+
   public init(
     batchSize: Int = 128, epochs: Int = 10, learningRate: Float = 1e-3, beta: Float = 1, klWarmupEpochs: Float = 0,
     seed: UInt64 = 1, threads: Int = 1, adamBeta1: Float = 0.9, adamBeta2: Float = 0.999, adamEpsilon: Float = 1e-8
@@ -58,12 +64,12 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     func check(_ ok: Bool, _ field: String, _ value: Any, _ expected: String) throws(ModelError) {
       if !ok { throw .invalidConfiguration(field: field, value: "\(value)", expected: expected) }
     }
-    try check(batchSize >= 1, "batchSize", batchSize, "at least 1")
+    try check((1...Self.maxBatchSize).contains(batchSize), "batchSize", batchSize, "1...\(Self.maxBatchSize)")
     try check(epochs >= 0, "epochs", epochs, "0 or more")
     try check(learningRate > 0 && learningRate.isFinite, "learningRate", learningRate, "a positive number")
     try check(beta >= 0 && beta.isFinite, "beta", beta, "0 or more")
     try check(klWarmupEpochs >= 0 && klWarmupEpochs.isFinite, "klWarmupEpochs", klWarmupEpochs, "0 or more")
-    try check(threads >= 1, "threads", threads, "at least 1")
+    try check((1...Self.maxThreads).contains(threads), "threads", threads, "1...\(Self.maxThreads)")
     try check(adamBeta1 >= 0 && adamBeta1 < 1, "adamBeta1", adamBeta1, "a number in [0, 1)")
     try check(adamBeta2 >= 0 && adamBeta2 < 1, "adamBeta2", adamBeta2, "a number in [0, 1)")
     try check(adamEpsilon > 0 && adamEpsilon.isFinite, "adamEpsilon", adamEpsilon, "a positive number")

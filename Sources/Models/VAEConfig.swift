@@ -62,9 +62,21 @@ public struct VAEConfig: Codable, Equatable, Sendable {
   public static let defaultConvHidden: [Int] = []
   /// The largest channel count of a convolution.
   public static let maxChannels = 256
+  /// The largest image, in pixels (1024 x 1024; MNIST is 784). Configs come from files
+  /// (config.json, a checkpoint's metadata): every size a file can set has a ceiling.
+  public static let maxInputSize = 1 << 20
+  /// The widest hidden layer or latent code (`vae-train --hidden` takes up to 8192).
+  public static let maxWidth = 1 << 16
+  /// The most hidden layers.
+  public static let maxHiddenLayers = 64
+  /// The most parameters a model may have: 10^8 floats are 400 MB, and training keeps
+  /// four such buffers (weights, gradients, two Adam moments). The bench model has 0.65 M.
+  public static let maxParameters = 100_000_000
 
   /// The side S of the square image (inputSize = S * S), or nil when inputSize is not a square.
   public var imageSide: Int? {
+    // Beyond the ceiling (side + 1)^2 can overflow; validate() refuses such sizes anyway.
+    guard (0...Self.maxInputSize).contains(inputSize) else { return nil }
     var side = Int(Double(inputSize).squareRoot().rounded())
     while side * side > inputSize { side -= 1 }
     while (side + 1) * (side + 1) <= inputSize { side += 1 }
@@ -95,7 +107,19 @@ public struct VAEConfig: Codable, Equatable, Sendable {
 
   /// Throws ``ModelError/invalidConfiguration(field:value:expected:)`` for the first bad field.
   public func validate() throws(ModelError) {
-    if inputSize < 1 { throw .invalidConfiguration(field: "inputSize", value: "\(inputSize)", expected: "at least 1") }
+    if !(1...Self.maxInputSize).contains(inputSize) {
+      throw .invalidConfiguration(field: "inputSize", value: "\(inputSize)", expected: "1...\(Self.maxInputSize) pixels")
+    }
+    if hidden.count > Self.maxHiddenLayers || hidden.contains(where: { $0 > Self.maxWidth }) {
+      throw .invalidConfiguration(
+        field: "hidden", value: Self.shortList(hidden),
+        expected: "at most \(Self.maxHiddenLayers) layers of at most \(Self.maxWidth) units")
+    }
+    if latent > Self.maxWidth { throw .invalidConfiguration(field: "latent", value: "\(latent)", expected: "1...\(Self.maxWidth)") }
+    // The largest condition in use is an inpainting model's pixels and mask, 2 x inputSize.
+    if condition > 2 * Self.maxInputSize {
+      throw .invalidConfiguration(field: "condition", value: "\(condition)", expected: "0...\(2 * Self.maxInputSize)")
+    }
     switch arch {
     case .mlp:
       if hidden.isEmpty || hidden.contains(where: { $0 < 1 }) {
@@ -124,6 +148,22 @@ public struct VAEConfig: Codable, Equatable, Sendable {
     if !(dropout >= 0 && dropout < 1) {
       throw .invalidConfiguration(field: "dropout", value: "\(dropout)", expected: "a probability in [0, 1)")
     }
+    // Every size is bounded now, so the layout can be built; count it without trusting it.
+    var total = 0
+    for tensor in VAE.tensorLayout(self) {
+      let count = tensor.shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+      total = total.addingReportingOverflow(count).overflow ? Int.max : total + count
+    }
+    if total > Self.maxParameters {
+      throw .invalidConfiguration(
+        field: "model", value: total == Int.max ? "more than 2^63 parameters" : "\(total) parameters",
+        expected: "at most \(Self.maxParameters) parameters")
+    }
+  }
+
+  /// A list for messages, cut after 8 items (a hostile file can hold thousands).
+  static func shortList(_ values: [Int]) -> String {
+    values.count <= 8 ? "\(values)" : "[" + values.prefix(8).map(String.init).joined(separator: ", ") + ", ... (\(values.count) in all)]"
   }
 
   /// How many times `side` halves exactly.

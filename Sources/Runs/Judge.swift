@@ -50,7 +50,9 @@ public final class Judge {
       throw RunError.badCheckpoint(
         path: source, reason: "metadata format is \(found.map { "\"\($0)\"" } ?? "missing"), expected \"\(format)\"")
     }
-    guard let text = file.metadata["config"], let config = try? JSONDecoder().decode(ClassifierConfig.self, from: Data(text.utf8)) else {
+    guard let text = file.metadata["config"], (try? StrictJSON.check(Array(text.utf8))) != nil,
+      let config = try? JSONDecoder().decode(ClassifierConfig.self, from: Data(text.utf8))
+    else {
       throw RunError.badCheckpoint(path: source, reason: "metadata \"config\" is missing or not a classifier config")
     }
     do { try config.validate() } catch { throw RunError.badCheckpoint(path: source, reason: "metadata config: \(error)") }

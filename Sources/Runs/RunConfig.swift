@@ -1,3 +1,4 @@
+import DataFiles
 import Foundation
 import Models
 
@@ -50,6 +51,10 @@ public struct RunConfig: Codable, Equatable, Sendable {
 
   /// Parses a config; `source` names the file in the error.
   public static func parse(_ text: String, source: String) throws -> RunConfig {
+    // JSONDecoder accepts trailing commas and duplicate keys: refuse them first.
+    do { try StrictJSON.check(Array(text.utf8)) } catch {
+      throw RunError.badConfig(path: source, reason: "not a DigitVAE run config (not valid JSON: \(error.detail))")
+    }
     do {
       let config = try JSONDecoder().decode(RunConfig.self, from: Data(text.utf8))
       guard config.format == currentFormat else {

@@ -86,7 +86,8 @@ public struct BenchCommand: ParsableCommand {
       return [("bench", VAEConfig.bench), ("conv", conv)]
     }
     if channels != nil { throw ValidationError("--channels applies to --arch conv") }
-    return try (models ?? "bench,large").split(separator: ",").map { name in
+    // Empty entries are refused: `--models ''` used to time nothing and exit 0.
+    return try (models ?? "bench,large").split(separator: ",", omittingEmptySubsequences: false).map { name in
       guard let config = Self.known[String(name)] else {
         throw ValidationError("--models: unknown model \"\(name)\"; known: bench, large")
       }
@@ -95,7 +96,7 @@ public struct BenchCommand: ParsableCommand {
   }
 
   func parsedThreads() throws -> [Int] {
-    try threads.split(separator: ",").map {
+    try threads.split(separator: ",", omittingEmptySubsequences: false).map {
       guard let n = Int($0), (1...256).contains(n) else { throw ValidationError("--threads: \"\($0)\" is not 1...256") }
       return n
     }
@@ -106,6 +107,9 @@ public struct BenchCommand: ParsableCommand {
     _ = try parsedModels()
     _ = try parsedThreads()
     guard steps >= 1, rounds >= 1, batch >= 1 else { throw ValidationError("--steps, --rounds and --batch must be at least 1") }
+    guard batch <= TrainingConfig.maxBatchSize else {
+      throw ValidationError("--batch must be at most \(TrainingConfig.maxBatchSize) (the limit), got \(batch)")
+    }
     if let epochImages, epochImages < 0 { throw ValidationError("--epoch-images must be 0 or more, got \(epochImages)") }
     guard checkpointEvery >= 0 else { throw ValidationError("--checkpoint-every must be 0 or more, got \(checkpointEvery)") }
   }

@@ -63,7 +63,7 @@ public struct ClassifyStage {
     for path in inputs where FileStamp.current(path) == nil {
       throw RunError.missingInput(path: path, hint: "run vae-fetch and vae-decompress first (or pass --data)")
     }
-    let folder = (out as NSString).deletingLastPathComponent
+    let folder = FilePaths.parent(of: out)
     try Folders.create(folder.isEmpty ? "." : folder)
     let options = ["epochs": "\(epochs)", "seed": "\(seed)", "format": Judge.format, "out": out]
     let record = StageRecord(stage: Self.stageName, folder: folder.isEmpty ? "." : folder, options: options, inputs: inputs, outputs: [out])

@@ -2,6 +2,7 @@ import ArgumentParser
 import Corruptions
 import Foundation
 import Metrics
+import Runs
 import Terminal
 
 /// `vae-eval`: measure a trained model on the test set and write metrics.json.
@@ -71,8 +72,9 @@ public struct EvalCommand: ParsableCommand {
   public init() {}
 
   public func validate() throws {
-    if let iwSamples, iwSamples < 1 {
-      throw ValidationError("--iw-samples must be at least 1, got \(iwSamples) (leave it out to skip the bound)")
+    if let iwSamples, !(1...TrainedModel.maxImportanceSamples).contains(iwSamples) {
+      throw ValidationError(
+        "--iw-samples must be 1...\(TrainedModel.maxImportanceSamples) (the limit), got \(iwSamples) (leave it out to skip the bound)")
     }
     if let judgeSamples {
       guard judge != nil else { throw ValidationError("--judge-samples needs --judge, the classifier that scores the samples") }

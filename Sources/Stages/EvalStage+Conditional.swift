@@ -13,7 +13,7 @@ extension EvalStage {
   static func maskPath(testMask: String?, testInput: String?) -> String? {
     if let testMask { return testMask }
     guard let testInput else { return nil }
-    let folder = (testInput as NSString).deletingLastPathComponent
+    let folder = FilePaths.parent(of: testInput)
     return folder.isEmpty ? "mask.idx" : folder + "/mask.idx"
   }
 

@@ -26,13 +26,13 @@ extension EvalStage {
       let start = ProgressMeter.monotonicSeconds()
       var labels: [UInt8]?
       if inputs.model.kind.run.needsLabels {
-        let folder = (inputs.testImagesPath as NSString).deletingLastPathComponent
+        let folder = FilePaths.parent(of: inputs.testImagesPath)
         labels = try DataLabels.read(folder: folder.isEmpty ? "." : folder, split: .test, images: images.count)
       }
       let rows = try sweep.measure(
         model: inputs.model, clean: images.clean, source: inputs.testImagesPath, labels: labels, judge: judge, threads: threads)
       let seconds = ProgressMeter.monotonicSeconds() - start
-      let folder = (record.outputs[0] as NSString).deletingLastPathComponent
+      let folder = FilePaths.parent(of: record.outputs[0])
       let written = try sweep.write(rows, images: images.count, folder: folder.isEmpty ? "." : folder)
       return .wrote(csv: written.csv, svg: written.svg, rows: rows, seconds: seconds)
     }

@@ -61,7 +61,7 @@ public struct EvalStage {
 
   /// The folder of the metrics file, where the level sweep's files go too.
   public var outputFolder: String {
-    let folder = (outputPath as NSString).deletingLastPathComponent
+    let folder = FilePaths.parent(of: outputPath)
     return folder.isEmpty ? "." : folder
   }
 

@@ -37,9 +37,9 @@ public struct EvaluationInputs {
   public static func runFolder(given: String?, checkpoint: String?) -> String {
     if let given { return given }
     if let checkpoint {
-      let folder = (checkpoint as NSString).deletingLastPathComponent
+      let folder = FilePaths.parent(of: checkpoint)
       if (folder as NSString).lastPathComponent == "checkpoints" {
-        let run = (folder as NSString).deletingLastPathComponent
+        let run = FilePaths.parent(of: folder)
         return run.isEmpty ? "." : run
       }
     }
@@ -70,8 +70,8 @@ public struct EvaluationInputs {
     var specPath: String?
     var corruption: String?
     if let input {
-      let spec = (input as NSString).deletingLastPathComponent.isEmpty
-        ? "spec.json" : (input as NSString).deletingLastPathComponent + "/spec.json"
+      let spec = FilePaths.parent(of: input).isEmpty
+        ? "spec.json" : FilePaths.parent(of: input) + "/spec.json"
       if FileManager.default.fileExists(atPath: spec) {
         specPath = spec
         corruption = try Self.corruption(described: spec)

@@ -10,7 +10,7 @@ extension RenderStage {
   /// Which latent figures the run gets, from the files that exist beside it.
   func latentPlan(inputs: EvaluationInputs) -> LatentPlan {
     let files = FileManager.default
-    let labels = (inputs.testImagesPath as NSString).deletingLastPathComponent + "/" + DigitSet.Member.labels.fileName(.test)
+    let labels = FilePaths.parent(of: inputs.testImagesPath) + "/" + DigitSet.Member.labels.fileName(.test)
     let snapshots = RunFolder(path: run).snapshots
     return LatentPlan(
       kind: inputs.model.config.kind.rawValue, latent: inputs.model.config.model.latent,

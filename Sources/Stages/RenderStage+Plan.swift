@@ -1,3 +1,4 @@
+import DataFiles
 import Foundation
 import Reports
 import Runs
@@ -57,7 +58,7 @@ extension RenderStage {
       plan.besideModel = try besideModel(of: beside, next: inputs.model)
       guard latent.labelsPath != nil else {
         throw RunError.missingInput(
-          path: (inputs.testImagesPath as NSString).deletingLastPathComponent + "/test-labels.idx",
+          path: FilePaths.parent(of: inputs.testImagesPath) + "/test-labels.idx",
           hint: "--beside colours the latent scatters by label")
       }
       plan.figures += [LatentFile.besideManifold, LatentFile.besideScatter]

@@ -1,4 +1,5 @@
 import Corruptions
+import DataFiles
 import Foundation
 import Reports
 import Runs
@@ -12,7 +13,7 @@ extension RunTableRow {
   static func corruption(of config: RunConfig, artifacts: String) -> String? {
     let parent = URL(fileURLWithPath: artifacts).standardizedFileURL.deletingLastPathComponent().path
     for input in [config.testInput, config.input].compactMap({ $0 }) {
-      let folder = (input as NSString).deletingLastPathComponent
+      let folder = FilePaths.parent(of: input)
       let spec = folder.isEmpty ? "spec.json" : folder + "/spec.json"
       for candidate in spec.hasPrefix("/") ? [spec] : [spec, parent + "/" + spec] {
         // A report never fails: a spec.json that cannot be read (an old one too) says nothing.

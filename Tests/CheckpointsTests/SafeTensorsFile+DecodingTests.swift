@@ -47,13 +47,13 @@ import Testing
         try SafeTensorsFile.decode(littleEndian64(UInt64(header.count)) + header, source: "f")
       }
     }
-    // Broken JSON: the detail is Foundation's, so check the case only.
-    for header in [#"{"w":"#, #"{"w":{}} x"#, #"{"w":NaN}"#] {
+    // Broken JSON: check the case and that the detail says where.
+    for header in [#"{"w":"#, #"{"w":{}} x"#, #"{"w":NaN}"#, #"{"w":01}"#, "{\"w\":\"a\u{01}\"}", #"{"w":"\ud800"}"#, #"{"w":[1,]}"#] {
       #expect {
         try SafeTensorsFile.decode(craftedFile(header: header), source: "f")
       } throws: { error in
         guard case .headerNotJSON(source: "f", _) = error as? CheckpointError else { return false }
-        return "\(error)".hasPrefix("f: header is not a JSON object (")
+        return "\(error)".hasPrefix("f: header is not a JSON object (") && "\(error)".contains(" at byte ")
       }
     }
   }
@@ -108,12 +108,16 @@ import Testing
       (#"{"dtype":"F32","shape":[2],"data_offsets":[0,8],"extra":1}"#, "unknown key \"extra\""),
       (#"{"shape":[2],"data_offsets":[0,8]}"#, "\"dtype\" is missing or not a string"),
       (#"{"dtype":"F32","data_offsets":[0,8]}"#, "\"shape\" is missing or not an array"),
-      (#"{"dtype":"F32","shape":[2.0],"data_offsets":[0,8]}"#, "shape [2] is not a list of non-negative integers"),
+      (#"{"dtype":"F32","shape":[2.0],"data_offsets":[0,8]}"#, "shape [2.0] is not a list of non-negative integers"),
+      (#"{"dtype":"F32","shape":[2e0],"data_offsets":[0,8]}"#, "shape [2e0] is not a list of non-negative integers"),
+      (#"{"dtype":"F32","dtype":"F32","shape":[2],"data_offsets":[0,8]}"#, "the key \"dtype\" appears twice"),
       (#"{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}"#, "shape [-2] is not a list of non-negative integers"),
       (#"{"dtype":"F32","shape":[true],"data_offsets":[0,8]}"#, "shape [true] is not a list of non-negative integers"),
       (#"{"dtype":"F32","shape":[2]}"#, "\"data_offsets\" is missing or not an array"),
       (#"{"dtype":"F32","shape":[2],"data_offsets":[0,4,8]}"#, "data_offsets has 3 values, expected 2"),
       (#"{"dtype":"U8","shape":[4294967296,4294967296],"data_offsets":[0,8]}"#, "shape [4294967296, 4294967296] has more bytes than fit in 64 bits"),
+      // A zero does not excuse the other dimensions (as for IDX): [2^32, 0, 2^32] used to pass as empty.
+      (#"{"dtype":"U8","shape":[4294967296,0,4294967296],"data_offsets":[0,0]}"#, "shape [4294967296, 0, 4294967296] has more bytes than fit in 64 bits"),
     ]
     for (entry, detail) in cases {
       #expect(throws: CheckpointError.badTensorEntry(source: "f", tensor: "w", detail: detail)) {

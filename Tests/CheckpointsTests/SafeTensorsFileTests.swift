@@ -115,6 +115,16 @@ import TestSupport
   @Test func readingAFolderIsRejected() throws {
     let folder = try TemporaryFolder()
     defer { folder.remove() }
-    #expect(throws: CheckpointError.self) { try SafeTensorsFile.read(from: folder.path) }
+    #expect(throws: CheckpointError.notARegularFile(path: folder.path, kind: "a folder")) { try SafeTensorsFile.read(from: folder.path) }
+  }
+
+  /// Issue 14: `vae-checkpoint info /dev/null` said "Is a directory".
+  @Test func aDeviceIsNamedForWhatItIs() throws {
+    #expect(throws: CheckpointError.notARegularFile(path: "/dev/null", kind: "a character device")) {
+      try SafeTensorsFile.read(from: "/dev/null")
+    }
+    #expect(
+      "\(CheckpointError.notARegularFile(path: "/dev/null", kind: "a character device"))"
+        == "/dev/null: not a regular file (it is a character device); expected a .safetensors checkpoint")
   }
 }

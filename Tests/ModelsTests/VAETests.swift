@@ -205,6 +205,57 @@ import Testing
     }
   }
 
+  /// Every size a config file can set has a ceiling, checked before anything is allocated
+  /// (issue 14): a checkpoint's config of hidden [10^9, 10^9] used to reach the allocator.
+  @Test func sizesOverTheirCeilingsAreRefused() {
+    let cases: [(VAEConfig, String, String)] = [
+      (VAEConfig(inputSize: Int.max), "inputSize", "1...1048576 pixels"),
+      (VAEConfig(inputSize: Int.max, arch: .conv), "inputSize", "1...1048576 pixels"),
+      (VAEConfig(hidden: [1_000_000_000, 1_000_000_000]), "hidden", "at most 64 layers of at most 65536 units"),
+      (VAEConfig(hidden: Array(repeating: 4, count: 65)), "hidden", "at most 64 layers of at most 65536 units"),
+      (VAEConfig(latent: Int.max), "latent", "1...65536"),
+      (VAEConfig(condition: Int.max), "condition", "0...2097152"),
+      (VAEConfig(inputSize: 1 << 20, hidden: [65536]), "model", "at most 100000000 parameters"),
+    ]
+    for (config, field, expected) in cases {
+      #expect(throws: ModelError.self) { try config.validate() }
+      do { try config.validate() } catch {
+        guard case let .invalidConfiguration(seen, _, said) = error else { Issue.record("unexpected \(error)"); continue }
+        #expect(seen == field && said == expected, "\(error)")
+      }
+    }
+    // A long list is cut in the message.
+    do { try VAEConfig(hidden: Array(repeating: 4, count: 1000)).validate() } catch {
+      #expect(error.description.contains("... (1000 in all)") && error.description.count < 300, "\(error)")
+    }
+    // Wide models the CLI allows still pass (two layers of 8192 are 160 M parameters: refused).
+    #expect(throws: Never.self) { try VAEConfig(hidden: [4096, 4096], latent: 512).validate() }
+  }
+
+  /// Found by reading the code for fuzz-json: `imageSide` of an inputSize near Int.max traps ("arithmetic
+  /// overflow" in (side + 1)^2) when validate() checks a conv config from a file.
+  @Test func imageSideOfAHugeInputSizeDoesNotTrap() {
+    #expect(VAEConfig(inputSize: Int.max).imageSide == nil)
+    #expect(VAEConfig(inputSize: 784).imageSide == 28)
+    #expect(VAEConfig(inputSize: 785).imageSide == nil)
+  }
+
+  @Test func trainingAndClassifierSizesHaveCeilings() {
+    #expect(throws: ModelError.invalidConfiguration(field: "batchSize", value: "1000000", expected: "1...65536")) {
+      try TrainingConfig(batchSize: 1_000_000).validate()
+    }
+    #expect(throws: ModelError.invalidConfiguration(field: "threads", value: "100000", expected: "1...256")) {
+      try TrainingConfig(threads: 100_000).validate()
+    }
+    var judge = ClassifierConfig()
+    judge.hidden = [1 << 40]
+    #expect(throws: ModelError.self) { try judge.validate() }
+    judge.hidden = [65536, 65536]
+    #expect(throws: ModelError.invalidConfiguration(field: "model", value: "4347133962 parameters", expected: "at most 100000000")) {
+      try judge.validate()
+    }
+  }
+
   @Test func missingBLASKeepsTheInstallHint() {
     let message = ComputeError.blasLibraryNotFound(tried: ["libopenblas.so.0"], reason: "not found").description
     #expect(ModelError.blasUnavailable(message).description.contains("apt-get install libopenblas-dev"))

@@ -141,12 +141,15 @@ private let numpyBound = #"""
     #expect(try RunMetrics.read(from: run + "/metrics.json").iwNLL == nil)
   }
 
-  @Test(arguments: ["0", "-3"]) func aNonPositiveSampleCountIsAUsageError(_ k: String) throws {
+  /// 10^9 samples grew past 7.7 GB (issue 14): refused up front, naming the limit.
+  @Test(arguments: ["0", "-3", "100001", "1000000000"]) func aSampleCountOutsideItsRangeIsAUsageError(_ k: String) throws {
     let folder = try TemporaryFolder("iwbad")
     defer { folder.remove() }
     // "=" so that "-3" is a value, not a flag.
     let result = try StageRun.run("vae-eval", ["--iw-samples=" + k], in: folder.path)
-    #expect(result.status == 64 && result.stderr.contains("--iw-samples must be at least 1, got \(k)"), "\(result.status) \(result.stderr)")
+    #expect(
+      result.status == 64 && result.stderr.contains("--iw-samples must be 1...100000 (the limit), got \(k)"),
+      "\(result.status) \(result.stderr)")
   }
 
   @Test func anInpaintModelIsRefusedInOneLine() throws {

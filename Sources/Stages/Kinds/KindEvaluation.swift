@@ -45,7 +45,7 @@ struct EvaluationContext {
 
   /// The test labels, from the label file beside the test images.
   func testLabels() throws -> [UInt8] {
-    let folder = (inputs.testImagesPath as NSString).deletingLastPathComponent
+    let folder = FilePaths.parent(of: inputs.testImagesPath)
     return try DataLabels.read(folder: folder.isEmpty ? "." : folder, split: .test, images: count)
   }
 }

@@ -1,3 +1,4 @@
+import DataFiles
 import Foundation
 import Imaging
 import Reports
@@ -18,7 +19,7 @@ struct LabelRendering: KindRendering {
     _ stage: RenderStage, _ plan: inout RenderStage.Plan, _ figures: RunFigures, report: RunReport,
     images: EvaluationInputs.Images, warn: (String) -> Void
   ) throws -> HTMLPage {
-    let dataFolder = (figures.inputs.testImages as NSString).deletingLastPathComponent
+    let dataFolder = FilePaths.parent(of: figures.inputs.testImages)
     let labels = try DataLabels.read(folder: dataFolder.isEmpty ? "." : dataFolder, split: .test, images: images.count)
     return try stage.page(of: try figures.drawLabelled(labels: labels, planned: plan.figures), model: figures.model, report: report)
   }

@@ -1,0 +1,7 @@
+import FuzzSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+exit(FuzzInput.runDriver(fuzzIDX))
