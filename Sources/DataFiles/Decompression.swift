@@ -1,5 +1,3 @@
-import DataFiles
-
 /// Turns one split's two `.gz` files into checked IDX files, streaming:
 /// compressed chunks go through the Inflater straight into the output file
 /// and past an `IDXStreamValidator`, so nothing is held whole in memory.
