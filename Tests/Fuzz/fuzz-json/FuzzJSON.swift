@@ -60,7 +60,6 @@ func checkRunConfig(_ config: RunConfig) {
     if overflow { FuzzInput.fail("a valid config's tensor \(tensor.name) \(tensor.shape) overflows Int") }
     total = total.addingReportingOverflow(count).overflow ? Int.max : total + count
   }
-  _ = config.conflicts(with: config)
 }
 
 /// The name libFuzzer's own `main` looks for (whichever `main` the linker keeps).
