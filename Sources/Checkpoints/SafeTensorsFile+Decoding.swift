@@ -25,7 +25,6 @@ extension SafeTensorsFile {
     }
     let headerLength = Int(declared)
     let dataStart = 8 + headerLength
-    let dataSize = bytes.count - dataStart
 
     // Bytes 8..<8+N: the JSON header.
     let header = Array(bytes[8..<dataStart])
@@ -48,6 +47,20 @@ extension SafeTensorsFile {
 
     // The data section: tensors sorted by offset must tile it exactly.
     entries.sort { ($0.begin, $0.end, $0.position) < ($1.begin, $1.end, $1.position) }
+    try checkTiling(entries, dataStart: dataStart, fileSize: bytes.count, source: source)
+    try checkChecksum(metadata, bytes: bytes, dataStart: dataStart, requireChecksum: requireChecksum, source: source)
+
+    let tensors = entries.map { entry in
+      Tensor(
+        name: entry.name, dtype: entry.dtype, shape: entry.shape,
+        bytes: Array(bytes[(dataStart + entry.begin)..<(dataStart + entry.end)]))
+    }
+    return SafeTensorsFile(tensors: tensors, metadata: metadata)
+  }
+
+  /// Throws unless `entries`, sorted by offset, tile the data section exactly: no gap, no overlap, nothing past or short of its end.
+  private static func checkTiling(_ entries: [Entry], dataStart: Int, fileSize: Int, source: String) throws {
+    let dataSize = fileSize - dataStart
     var packedEnd = 0
     var previous = ""
     for entry in entries {
@@ -61,12 +74,17 @@ extension SafeTensorsFile {
       previous = entry.name
     }
     if packedEnd > dataSize {
-      throw CheckpointError.truncated(source: source, expectedSize: dataStart + packedEnd, fileSize: bytes.count)
+      throw CheckpointError.truncated(source: source, expectedSize: dataStart + packedEnd, fileSize: fileSize)
     }
     if packedEnd < dataSize {
       throw CheckpointError.unclaimedBytes(source: source, dataSize: dataSize, claimed: packedEnd)
     }
+  }
 
+  /// Checks the data section against the `crc32` in `metadata`; with `requireChecksum`, refuses a file without one.
+  private static func checkChecksum(
+    _ metadata: [String: String], bytes: [UInt8], dataStart: Int, requireChecksum: Bool, source: String
+  ) throws {
     if let stored = metadata[checksumKey] {
       guard stored.utf8.count == 8, stored.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }),
         let expected = UInt32(stored, radix: 16)
@@ -80,13 +98,6 @@ extension SafeTensorsFile {
     } else if requireChecksum {
       throw CheckpointError.missingChecksum(source: source)
     }
-
-    let tensors = entries.map { entry in
-      Tensor(
-        name: entry.name, dtype: entry.dtype, shape: entry.shape,
-        bytes: Array(bytes[(dataStart + entry.begin)..<(dataStart + entry.end)]))
-    }
-    return SafeTensorsFile(tensors: tensors, metadata: metadata)
   }
 
   /// The header's top-level members in file order (duplicates kept for the caller to refuse).
