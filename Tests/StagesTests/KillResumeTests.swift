@@ -1,0 +1,67 @@
+import Checkpoints
+import Foundation
+import Runs
+import Testing
+import TestSupport
+
+/// vae-train killed with SIGKILL (no chance to save) at several moments, then resumed
+/// each time, ends bitwise where an uninterrupted run ends.
+@Suite struct KillResumeTests {
+  /// Starts `vae-train` with `arguments`, waits until `moment` holds (or the process ends), kills it with SIGKILL.
+  /// Returns whether the kill landed before the process ended.
+  static func kill(_ arguments: [String], in folder: String, when moment: () -> Bool) throws -> Bool {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: ProcessRunner.executable("vae-train"))
+    process.arguments = arguments
+    process.environment = ProcessRunner.environment()
+    process.currentDirectoryURL = URL(fileURLWithPath: folder)
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let deadline = Date().addingTimeInterval(60)
+    while process.isRunning, !moment(), Date() < deadline { usleep(200) }
+    let landed = process.isRunning
+    Foundation.kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    return landed
+  }
+
+  @Test func sigkillBeforeDuringAndAfterCheckpointsThenResumeIsBitwiseIdentical() throws {
+    let folder = try TemporaryFolder("sigkill")
+    defer { folder.remove() }
+    let data = try makeDataFolder(in: folder, train: 4000, test: 200)
+    let options = ["--data", data, "--epochs", "3", "--hidden", "256", "--latent", "8", "--batch", "32", "--threads", "2", "--checkpoint-every", "20", "--keep", "2"]
+    let reference = try StageRun.run("vae-train", options + ["--run", folder.file("reference")], in: folder.path)
+    #expect(reference.status == 0, "\(reference.stderr)")
+
+    let run = folder.file("killed")
+    let checkpoints = run + "/checkpoints"
+    func files() -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: checkpoints)) ?? [] }
+    let moments: [(String, () -> Bool)] = [
+      ("before the first checkpoint", { Files.exists(run + "/config.json") }),
+      ("after a checkpoint", { files().contains { $0.hasPrefix("step-") } }),
+      ("during a checkpoint write", { files().contains { $0.contains(".tmp-") } }),
+      ("later in training", { (try? CheckpointFolder(path: checkpoints).list().last?.step ?? 0).map { $0 >= 200 } ?? false }),
+    ]
+    var landed: [String] = []
+    for (index, (name, moment)) in moments.enumerated() {
+      let arguments = index == 0 ? options + ["--run", run] : ["--run", run, "--resume"]
+      if try Self.kill(arguments, in: folder.path, when: moment) { landed.append(name) }
+    }
+    print("KillResumeTests: kills that landed: \(landed)")
+    #expect(landed.contains("before the first checkpoint"), "kills that landed: \(landed)")
+    let finished = try StageRun.run("vae-train", ["--run", run, "--resume"], in: folder.path)
+    #expect(finished.status == 0, "\(finished.stderr)")
+
+    let a = try tensorBytes(try newestCheckpoint(folder.file("reference")))
+    let b = try tensorBytes(try newestCheckpoint(run))
+    #expect(a.keys.sorted() == b.keys.sorted())
+    for name in a.keys.sorted() where name != "train.epoch_sums" {
+      #expect(a[name] == b[name], "tensor \(name) differs after the kills (\(landed))")
+    }
+    let logA = try TrainingLog.read(from: folder.file("reference") + "/log.csv")
+    let logB = try TrainingLog.read(from: run + "/log.csv")
+    #expect(logA.rows.map(\.train) == logB.rows.map(\.train) && logA.rows.map(\.test) == logB.rows.map(\.test))
+    #expect(!files().contains { $0.contains(".tmp-") }, "no temporary is left behind")
+  }
+}
