@@ -3,7 +3,6 @@ import Foundation
 import Runs
 import Testing
 import TestSupport
-@testable import Stages
 
 @Suite struct StageManifestTests {
   @Test func upToDateUntilAnInputOutputOrOptionChanges() throws {
