@@ -7,25 +7,6 @@ import TestSupport
 /// vae-train killed with SIGKILL (no chance to save) at several moments, then resumed
 /// each time, ends bitwise where an uninterrupted run ends.
 @Suite struct KillResumeTests {
-  /// Starts `vae-train` with `arguments`, waits until `moment` holds (or the process ends), kills it with SIGKILL.
-  /// Returns whether the kill landed before the process ended.
-  static func kill(_ arguments: [String], in folder: String, when moment: () -> Bool) throws -> Bool {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: ProcessRunner.executable("vae-train"))
-    process.arguments = arguments
-    process.environment = ProcessRunner.environment()
-    process.currentDirectoryURL = URL(fileURLWithPath: folder)
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let deadline = Date().addingTimeInterval(60)
-    while process.isRunning, !moment(), Date() < deadline { usleep(200) }
-    let landed = process.isRunning
-    Foundation.kill(process.processIdentifier, SIGKILL)
-    process.waitUntilExit()
-    return landed
-  }
-
   @Test func sigkillBeforeDuringAndAfterCheckpointsThenResumeIsBitwiseIdentical() throws {
     let folder = try TemporaryFolder("sigkill")
     defer { folder.remove() }
@@ -46,7 +27,7 @@ import TestSupport
     var landed: [String] = []
     for (index, (name, moment)) in moments.enumerated() {
       let arguments = index == 0 ? options + ["--run", run] : ["--run", run, "--resume"]
-      if try Self.kill(arguments, in: folder.path, when: moment) { landed.append(name) }
+      if try StageRun.interrupt("vae-train", arguments, in: folder.path, with: SIGKILL, when: moment).landed { landed.append(name) }
     }
     print("KillResumeTests: kills that landed: \(landed)")
     #expect(landed.contains("before the first checkpoint"), "kills that landed: \(landed)")

@@ -26,4 +26,26 @@ enum StageRun {
       #expect(line.contains(fragment), "\(line) should contain \(fragment)", sourceLocation: sourceLocation)
     }
   }
+
+  /// Starts `vae-<name>` with `arguments` in `folder` (in the tests' one environment), waits
+  /// until `moment` holds or it ends, and sends it `signal`. Returns whether the signal landed
+  /// while it ran, and its exit status.
+  static func interrupt(
+    _ name: String, _ arguments: [String], in folder: String, with signal: Int32, when moment: () -> Bool
+  ) throws -> (landed: Bool, status: Int32) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: ProcessRunner.executable(name))
+    process.arguments = arguments
+    process.environment = ProcessRunner.environment()  // the same kernels as a reference run and the resumption
+    process.currentDirectoryURL = URL(fileURLWithPath: folder)
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let deadline = Date().addingTimeInterval(60)
+    while process.isRunning, !moment(), Date() < deadline { usleep(200) }
+    let landed = process.isRunning
+    kill(process.processIdentifier, signal)
+    process.waitUntilExit()
+    return (landed, process.terminationStatus)
+  }
 }

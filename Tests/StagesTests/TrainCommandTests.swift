@@ -71,20 +71,10 @@ func newestCheckpoint(_ run: String) throws -> String {
 
     // The interrupted run: SIGTERM once its first periodic checkpoint exists (step 20 of 375).
     let run = folder.file("interrupted")
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: ProcessRunner.executable("vae-train"))
-    process.arguments = options + ["--run", run]
-    process.environment = ProcessRunner.environment()  // the same kernels as the reference and the resumption
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let deadline = Date().addingTimeInterval(60)
-    while process.isRunning, (try? CheckpointFolder(path: run + "/checkpoints").list().isEmpty) ?? true, Date() < deadline {
-      Thread.sleep(forTimeInterval: 0.002)
+    let stopped = try StageRun.interrupt("vae-train", options + ["--run", run], in: folder.path, with: SIGTERM) {
+      (try? CheckpointFolder(path: run + "/checkpoints").list().isEmpty) == false
     }
-    kill(process.processIdentifier, SIGTERM)
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 143, "vae-train should exit 128 + SIGTERM after saving")
+    #expect(stopped.status == 143, "vae-train should exit 128 + SIGTERM after saving")
     let saved = try CheckpointFolder(path: run + "/checkpoints").list()
     let stoppedAt = try #require(saved.last).step
     #expect(stoppedAt < 375, "the signal should have arrived before the end (step \(stoppedAt))")
