@@ -62,6 +62,10 @@ public struct CheckpointCommand: ParsableCommand {
         lines.append("config:")
         lines.append(file.metadata["config"]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "(none)")
         print(lines.joined(separator: "\n"))
+        // info shows what it can read of any file, and says when the validator would refuse it.
+        do { _ = try RunCheckpoint(file: file, path: path) } catch {
+          Console.standard.warning("vae-checkpoint: warning: verify and resume would refuse this file: \(StageError.flattening(error))")
+        }
       }
     }
   }

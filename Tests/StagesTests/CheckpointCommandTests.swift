@@ -17,7 +17,7 @@ import TestSupport
     let path = try newestCheckpoint(run)
 
     let info = try StageRun.run("vae-checkpoint", ["info", path], in: folder.path)
-    #expect(info.status == 0)
+    #expect(info.status == 0 && info.stderr.isEmpty, "a valid checkpoint gets no warning: \(info.stderr)")
     #expect(info.stdout.contains("encoder.0.weight") && info.stdout.contains("F32 [784, 48]"))
     #expect(info.stdout.contains("adam.m.decoder.out.weight") && info.stdout.contains("\"latent\" : 4"))
 
@@ -143,6 +143,10 @@ import TestSupport
       try forged(change)
       let verify = try StageRun.run("vae-checkpoint", ["verify", path], in: folder.path)
       StageRun.expectOneLineFailure(verify, naming: path, [fragment])
+      // info still shows the file, and warns with the same reason.
+      let info = try StageRun.run("vae-checkpoint", ["info", path], in: folder.path)
+      #expect(info.status == 0 && info.stdout.contains("tensors:"), "\(what): \(info.stderr)")
+      #expect(info.stderr.contains("verify and resume would refuse this file") && info.stderr.contains(fragment), "\(what): \(info.stderr)")
       let resume = try StageRun.run("vae-train", ["--run", run, "--resume", "--epochs", "3"], in: folder.path)
       #expect(resume.status == 1, "\(what): \(resume.stderr)")
       #expect(resume.stderrLines.count == 1 && resume.stderr.contains(fragment), "\(what): \(resume.stderr)")
