@@ -52,11 +52,12 @@ public struct CorruptionSpec: Equatable, Sendable {
 
   /// Reads and checks `path`; every fault is a `CorruptionError` naming the file.
   public static func read(from path: String) throws(CorruptionError) -> CorruptionSpec {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      let why = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file"
+    let bytes: [UInt8]
+    do { bytes = try FileReader.contents(of: path) } catch {
+      let why = FileManager.default.fileExists(atPath: path) ? "cannot be read (\(error))" : "no such file"
       throw .badSpec(path: path, reason: why)
     }
-    return try decode(data, source: path)
+    return try decode(Data(bytes), source: path)
   }
 
   /// Parses the bytes of a spec.json read from `path` (named in errors).

@@ -39,11 +39,15 @@ public enum DataFileError: Error, Equatable, CustomStringConvertible {
   case badChecksumLine(path: String, line: Int, text: String)
   /// A folder (or one of its parents) could not be created.
   case cannotCreateFolder(path: String, reason: String)
+  /// A small text file (JSON, CSV) is larger than any such file the stages write.
+  case fileTooLarge(path: String, size: Int64, limit: Int)
 
   public var description: String {
     switch self {
     case let .io(path, operation, code):
       return "\(path): cannot \(operation): \(String(cString: strerror(code)))"
+    case let .fileTooLarge(path, size, limit):
+      return "\(path): \(size) bytes, more than the limit of \(limit) for a file of this kind; is it the right file?"
     case let .notARegularFile(path, kind):
       return "\(path): not a regular file (it is \(kind))"
     case let .notGzip(path, firstBytes):

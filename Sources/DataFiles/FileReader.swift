@@ -68,9 +68,15 @@ public final class FileReader {
     }
   }
 
-  /// Reads a whole (small) file, e.g. a checksum list.
-  public static func contents(of path: String) throws -> [UInt8] {
+  /// The most a text file the stages read whole (config.json, metrics.json, spec.json, a
+  /// manifest, log.csv) may hold: far above what the stages write (kilobytes), far below
+  /// what would strain memory.
+  public static let textFileLimit = 64 << 20
+
+  /// Reads a whole (small) file, e.g. a checksum list; refuses one over `limit` bytes before reading it.
+  public static func contents(of path: String, limit: Int = textFileLimit) throws -> [UInt8] {
     let file = try FileReader(path: path)
+    guard file.size <= Int64(limit) else { throw DataFileError.fileTooLarge(path: path, size: file.size, limit: limit) }
     return try file.readExactly(count: Int(file.size))
   }
 

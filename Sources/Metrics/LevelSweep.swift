@@ -77,11 +77,16 @@ public struct LevelSweep: Sendable {
   }
 
   /// Parses "0.1,0.3,0.5": at least one finite number, none twice.
+  /// The most levels one sweep takes.
+  public static let maxLevels = 100
+
   public static func parseLevels(_ text: String) throws(MetricError) -> [Double] {
     let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
     guard parts.contains(where: { !$0.isEmpty }) else {
       throw .noLevels
     }
+    // Each level corrupts and restores the whole test set once.
+    guard parts.count <= Self.maxLevels else { throw .tooManyLevels(parts.count, limit: Self.maxLevels) }
     var levels: [Double] = []
     for part in parts {
       guard let value = Double(part), value.isFinite else {

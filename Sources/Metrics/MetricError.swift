@@ -9,6 +9,8 @@ public enum MetricError: Error, Equatable, CustomStringConvertible {
   case noLevels
   /// A level is not a finite number.
   case notANumber(String)
+  /// --levels lists more levels than the limit.
+  case tooManyLevels(Int, limit: Int)
   /// A level appears twice.
   case repeatedLevel(String)
   /// The kind asked for has no level (half, mixed); `withLevel` lists the kinds that have one.
@@ -25,6 +27,7 @@ public enum MetricError: Error, Equatable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .noLevels: "--levels needs at least one level, e.g. --levels 0.1,0.3,0.5"
+    case let .tooManyLevels(count, limit): "--levels lists \(count) levels, more than the limit of \(limit)"
     case let .notANumber(part): "--levels: \"\(part)\" is not a number (give levels separated by commas, e.g. 0.1,0.3,0.5)"
     case let .repeatedLevel(part): "--levels lists \(part) twice"
     case let .noLevel(kind, withLevel): "--levels: \(kind) has no level to sweep; kinds with one: " + withLevel.joined(separator: ", ")

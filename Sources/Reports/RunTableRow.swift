@@ -1,4 +1,5 @@
 import Checkpoints
+import DataFiles
 import Foundation
 import Runs
 
@@ -62,7 +63,7 @@ public struct RunTableRow: Sendable {
     var row = RunTableRow(name: URL(fileURLWithPath: folder).lastPathComponent, folder: folder)
     let manager = FileManager.default
 
-    if let data = manager.contents(atPath: files.config) {
+    if let data = try? FileReader.contents(of: files.config) {
       do {
         row.config = try RunConfig.parse(String(decoding: data, as: UTF8.self), source: files.config)
       } catch {

@@ -171,10 +171,10 @@ public struct RunMetrics: Codable, Equatable, Sendable {
 
   /// Reads and parses `path`.
   public static func read(from path: String) throws -> RunMetrics {
-    guard let data = FileManager.default.contents(atPath: path) else {
+    guard FileManager.default.fileExists(atPath: path) else {
       throw RunError.missingInput(path: path, hint: "run vae-eval to write it")
     }
-    return try parse(String(decoding: data, as: UTF8.self), source: path)
+    return try parse(String(decoding: try FileReader.contents(of: path), as: UTF8.self), source: path)
   }
 
   /// Writes the JSON atomically.

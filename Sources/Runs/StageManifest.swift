@@ -37,8 +37,8 @@ public struct StageManifest: Codable, Equatable, Sendable {
   /// Loads the manifest at `path`; nil when it is missing, unreadable or from another version
   /// (all of which simply mean "run the stage").
   public static func load(from path: String) -> StageManifest? {
-    guard let data = FileManager.default.contents(atPath: path),
-      let manifest = try? JSONDecoder().decode(StageManifest.self, from: data),
+    guard let bytes = try? FileReader.contents(of: path),
+      let manifest = try? JSONDecoder().decode(StageManifest.self, from: Data(bytes)),
       manifest.version == currentVersion
     else { return nil }
     return manifest

@@ -69,7 +69,7 @@ public struct TrainingLog: Equatable, Sendable {
   /// Reads `path`, or an empty log when the file does not exist.
   public static func read(from path: String) throws -> TrainingLog {
     guard FileManager.default.fileExists(atPath: path) else { return TrainingLog() }
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+    guard let bytes = try? FileReader.contents(of: path), let text = String(validating: bytes, as: UTF8.self) else {
       throw RunError.badLog(path: path, line: 0, reason: "cannot be read as UTF-8 text")
     }
     return try parse(text, source: path)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Checkpoints
 import Compute
+import DataFiles
 import Foundation
 import Models
 import Runs
@@ -96,7 +97,7 @@ extension TrainCommand {
   /// (with the flags applied and checked), trained again from step 0 with the same seed,
   /// which is what an uninterrupted run does.
   private func restart(of folder: RunFolder, flags: [ConfigFlag], console: Console) throws -> TrainStage.Plan {
-    let text = try String(contentsOfFile: folder.config, encoding: .utf8)
+    let text = String(decoding: try FileReader.contents(of: folder.config), as: UTF8.self)
     let stored = try RunConfig.parse(text, source: folder.config)
     let wanted = TrainingOptions.apply(flags, to: stored)
     let conflicts = ConfigFlag.conflicts(flags, stored: stored, wanted: wanted)

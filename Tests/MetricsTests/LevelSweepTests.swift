@@ -73,6 +73,8 @@ import TestSupport
         == "--levels needs a corruption kind: the run has no corrupted test input; choose one with --levels-kind")
     #expect(throws: MetricError.repeatedLevel("0.1")) { try LevelSweep.parseLevels("0.1, 0.1") }
     #expect(throws: MetricError.noLevels) { try LevelSweep.parseLevels(" , ") }
+    let many = (1...101).map { String(Double($0) / 1000) }.joined(separator: ",")
+    #expect(throws: MetricError.tooManyLevels(101, limit: 100)) { try LevelSweep.parseLevels(many) }
     #expect(throws: MetricError.notWhole(levelName: "side of the black square (pixels)", kind: "square", level: 2.5)) {
       try LevelSweep.Family(kind: .square).corruption(level: 2.5)
     }

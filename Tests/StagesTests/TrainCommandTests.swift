@@ -160,6 +160,9 @@ func newestCheckpoint(_ run: String) throws -> String {
     let emptyLayer = try StageRun.run("vae-train", ["--data", data, "--hidden", "400,,400"], in: folder.path)
     #expect(emptyLayer.status == 64 && emptyLayer.stderr.contains("--hidden must be comma-separated sizes"), "\(emptyLayer.stderr)")
 
+    let tooLong = try StageRun.run("vae-train", ["--data", data, "--epochs", "2000000"], in: folder.path)
+    #expect(tooLong.status == 64 && tooLong.stderr.contains("--epochs must be at most 1000000 (the limit)"), "\(tooLong.stderr)")
+
     let badFlag = try StageRun.run("vae-train", ["--data", data, "--dropout", "1.5"], in: folder.path)
     #expect(badFlag.status == 64, "a flag out of range is a usage error: \(badFlag.stderr)")
     #expect(badFlag.stderr.contains("--dropout must be in [0, 1)"))

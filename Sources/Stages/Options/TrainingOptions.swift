@@ -64,11 +64,16 @@ public struct TrainingOptions: ParsableArguments {
 
   public init() {}
 
+  /// The most epochs a run may ask for: far beyond any real run, and every step count stays far from overflow.
+  public static let maxEpochs = 1_000_000
+
   public func validate() throws {
     if let latent, !(1...1024).contains(latent) { throw ValidationError("--latent must be 1...1024, got \(latent)") }
     if let dropout, !(0..<1).contains(dropout) { throw ValidationError("--dropout must be in [0, 1), got \(dropout)") }
     if let batch, !(1...65536).contains(batch) { throw ValidationError("--batch must be 1...65536, got \(batch)") }
-    if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+    if let epochs, !(1...TrainingOptions.maxEpochs).contains(epochs) {
+      throw ValidationError(epochs < 1 ? "--epochs must be at least 1, got \(epochs)" : "--epochs must be at most \(TrainingOptions.maxEpochs) (the limit), got \(epochs)")
+    }
     if let learningRate, !(learningRate > 0 && learningRate < 10) { throw ValidationError("--learning-rate must be in (0, 10), got \(learningRate)") }
     if let beta, !(beta >= 0 && beta.isFinite) { throw ValidationError("--beta must be 0 or more, got \(beta)") }
     if let klWarmup, !(klWarmup >= 0 && klWarmup.isFinite) { throw ValidationError("--kl-warmup must be 0 or more, got \(klWarmup)") }
