@@ -27,6 +27,17 @@ func tensorBytes(_ path: String) throws -> [String: [UInt8]] {
   return Dictionary(uniqueKeysWithValues: file.tensors.map { ($0.name, $0.bytes) })
 }
 
+/// The newest checkpoints of two runs hold the same tensors, bit for bit, all but the
+/// wall-clock seconds in the epoch sums; `why` says what set the runs apart.
+func expectSameNewestCheckpoint(_ reference: String, _ run: String, _ why: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+  let a = try tensorBytes(try newestCheckpoint(reference))
+  let b = try tensorBytes(try newestCheckpoint(run))
+  #expect(a.keys.sorted() == b.keys.sorted(), sourceLocation: sourceLocation)
+  for name in a.keys.sorted() where name != "train.epoch_sums" {
+    #expect(a[name] == b[name], "tensor \(name) differs \(why)", sourceLocation: sourceLocation)
+  }
+}
+
 func newestCheckpoint(_ run: String) throws -> String {
   let list = try CheckpointFolder(path: run + "/checkpoints").list()
   return try #require(list.last).path
@@ -84,13 +95,7 @@ func newestCheckpoint(_ run: String) throws -> String {
     #expect(resumed.status == 0, "\(resumed.stderr)")
     #expect(resumed.stdout.contains("resuming"))
 
-    let a = try tensorBytes(try newestCheckpoint(folder.file("reference")))
-    let b = try tensorBytes(try newestCheckpoint(run))
-    #expect(a.keys.sorted() == b.keys.sorted())
-    // Everything but the wall-clock seconds in the epoch sums must match to the bit.
-    for name in a.keys.sorted() where name != "train.epoch_sums" {
-      #expect(a[name] == b[name], "tensor \(name) differs after resume")
-    }
+    try expectSameNewestCheckpoint(folder.file("reference"), run, "after resume")
     let logA = try TrainingLog.read(from: folder.file("reference") + "/log.csv")
     let logB = try TrainingLog.read(from: run + "/log.csv")
     #expect(logA.rows.map(\.train) == logB.rows.map(\.train) && logA.rows.map(\.test) == logB.rows.map(\.test))
@@ -282,7 +287,8 @@ func newestCheckpoint(_ run: String) throws -> String {
     let options = ["--data", data, "--run", run, "--epochs", "2", "--checkpoint-every", "0"] + smallModel
     let straight = try StageRun.run("vae-train", options, in: folder.path)
     #expect(straight.status == 0, "\(straight.stderr)")
-    let reference = try tensorBytes(try newestCheckpoint(run))
+    let reference = folder.file("reference-copy")
+    try FileManager.default.copyItem(atPath: run, toPath: reference)
     // What a kill before the first checkpoint leaves: config.json, log.csv, the lock file, a
     // half-written checkpoint's temporary; no checkpoint.
     for (_, path) in try CheckpointFolder(path: run + "/checkpoints").list() { try FileManager.default.removeItem(atPath: path) }
@@ -294,11 +300,7 @@ func newestCheckpoint(_ run: String) throws -> String {
     #expect(resumed.status == 0, "\(resumed.stderr)")
     #expect(resumed.stdout.contains("stopped before its first checkpoint; training it again from step 0"), "\(resumed.stdout)")
     #expect(!Files.exists(stale), "a stale temporary is removed once the folder is the trainer's")
-    let again = try tensorBytes(try newestCheckpoint(run))
-    #expect(reference.keys.sorted() == again.keys.sorted())
-    for name in reference.keys.sorted() where name != "train.epoch_sums" {
-      #expect(reference[name] == again[name], "tensor \(name) differs from the uninterrupted run")
-    }
+    try expectSameNewestCheckpoint(reference, run, "from the uninterrupted run")
     #expect(try TrainingLog.read(from: run + "/log.csv").rows.map(\.epoch) == [1, 2])
   }
 }
