@@ -19,13 +19,5 @@ public enum ReportError: Error, Equatable, CustomStringConvertible {
 
   /// Any error's message on one line, as `StageError.flattening` gives it: a module's own
   /// description, else (a Foundation error) the system's.
-  static func oneLine(_ error: any Error) -> String {
-    let text =
-      if !(type(of: error as Any) is NSError.Type), let described = error as Any as? CustomStringConvertible {
-        described.description
-      } else {
-        (error as NSError).localizedDescription
-      }
-    return Console.oneLine(text)
-  }
+  static func oneLine(_ error: any Error) -> String { Console.oneLine(describing: error) }
 }

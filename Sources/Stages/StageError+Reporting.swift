@@ -27,21 +27,9 @@ extension StageError {
 
   /// The error as a `StageError` whose description is a single line.
   public static func flattening(_ error: any Error) -> StageError {
-    let text: String
-    switch error {
-    case let error as StageError:
+    if let error = error as? StageError {
       if case .other = error {} else if !error.description.contains("\n") { return error }
-      text = error.description
-    case let error as DataFileError:
-      text = error.description
-    case let error as CustomStringConvertible where !(error is NSError):
-      text = error.description
-    default:
-      text = (error as NSError).localizedDescription
     }
-    return .other(oneLine(text))
+    return .other(Console.oneLine(describing: error))
   }
-
-  /// Collapses whitespace runs (newlines included) into single spaces.
-  public static func oneLine(_ text: String) -> String { Console.oneLine(text) }
 }

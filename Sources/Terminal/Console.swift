@@ -72,6 +72,18 @@ public final class Console: @unchecked Sendable {
     }
   }
 
+  /// Any error's message on one line: its own description (a module's error), else the
+  /// system's (a Foundation error, whose description spans several lines).
+  public static func oneLine(describing error: any Error) -> String {
+    let text =
+      if !(type(of: error as Any) is NSError.Type), let described = error as Any as? CustomStringConvertible {
+        described.description
+      } else {
+        (error as NSError).localizedDescription
+      }
+    return oneLine(text)
+  }
+
   /// Collapses whitespace runs (newlines included) into single spaces.
   public static func oneLine(_ text: String) -> String {
     text.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\t" || $0 == " " }).joined(separator: " ")

@@ -10,10 +10,7 @@ import TestSupport
   @Test func sigkillBeforeDuringAndAfterCheckpointsThenResumeIsBitwiseIdentical() throws {
     let folder = try TemporaryFolder("sigkill")
     defer { folder.remove() }
-    let data = try makeDataFolder(in: folder, train: 4000, test: 200)
-    let options = ["--data", data, "--epochs", "3", "--hidden", "256", "--latent", "8", "--batch", "32", "--threads", "2", "--checkpoint-every", "20", "--keep", "2"]
-    let reference = try StageRun.run("vae-train", options + ["--run", folder.file("reference")], in: folder.path)
-    #expect(reference.status == 0, "\(reference.stderr)")
+    let options = try trainUninterrupted(in: folder)
 
     let run = folder.file("killed")
     let checkpoints = run + "/checkpoints"

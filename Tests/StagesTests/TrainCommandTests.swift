@@ -38,6 +38,19 @@ func expectSameNewestCheckpoint(_ reference: String, _ run: String, _ why: Strin
   }
 }
 
+/// Trains the interruption tests' run (3 epochs of 125 steps, a checkpoint every 20) to
+/// `folder/reference` and returns its options, less `--run`, for the run to interrupt.
+func trainUninterrupted(in folder: TemporaryFolder, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String] {
+  let data = try makeDataFolder(in: folder, train: 4000, test: 200)
+  let options = [
+    "--data", data, "--epochs", "3", "--hidden", "256", "--latent", "8", "--batch", "32", "--threads", "2",
+    "--checkpoint-every", "20", "--keep", "2",
+  ]
+  let reference = try StageRun.run("vae-train", options + ["--run", folder.file("reference")], in: folder.path)
+  #expect(reference.status == 0, "\(reference.stderr)", sourceLocation: sourceLocation)
+  return options
+}
+
 func newestCheckpoint(_ run: String) throws -> String {
   let list = try CheckpointFolder(path: run + "/checkpoints").list()
   return try #require(list.last).path
@@ -75,10 +88,7 @@ func newestCheckpoint(_ run: String) throws -> String {
   @Test func sigtermMidEpochThenResumeEndsBitwiseIdentical() throws {
     let folder = try TemporaryFolder("sigterm")
     defer { folder.remove() }
-    let data = try makeDataFolder(in: folder, train: 4000, test: 200)
-    let options = ["--data", data, "--epochs", "3", "--hidden", "256", "--latent", "8", "--batch", "32", "--threads", "2", "--checkpoint-every", "20", "--keep", "2"]
-    let reference = try StageRun.run("vae-train", options + ["--run", folder.file("reference")], in: folder.path)
-    #expect(reference.status == 0, "\(reference.stderr)")
+    let options = try trainUninterrupted(in: folder)
 
     // The interrupted run: SIGTERM once its first periodic checkpoint exists (step 20 of 375).
     let run = folder.file("interrupted")
