@@ -1,7 +1,7 @@
 import Compute
 import Dispatch
 
-/// Applies a `CorruptionKind` to a stack of square 8-bit images.
+/// Applies a `CorruptionKind` to a stack of 8-bit images of one size.
 ///
 /// Image `i` draws all its randomness from its own generator,
 /// `Xoshiro256(seed: seed, stream: i)`, so a given image is spoiled the same
@@ -24,11 +24,20 @@ public struct Corrupter: Sendable {
   /// Corrupts `count` images of `side` x `side` pixels stored one after another in `images`.
   /// - Parameter firstIndex: the index of the first image in the whole set (its generator stream).
   public func apply(to images: [UInt8], count: Int, side: Int, firstIndex: Int = 0, threads: Int = 1) throws(CorruptionError) -> Result {
-    precondition(images.count == count * side * side, "images.count must be count * side * side")
-    try kind.validate(side: side)
+    try apply(to: images, count: count, height: side, width: side, firstIndex: firstIndex, threads: threads)
+  }
+
+  /// Corrupts `count` images of `height` x `width` pixels stored one after another in `images`.
+  /// - Parameter firstIndex: the index of the first image in the whole set (its generator stream).
+  public func apply(to images: [UInt8], count: Int, height: Int, width: Int, firstIndex: Int = 0, threads: Int = 1) throws(CorruptionError)
+    -> Result
+  {
+    precondition(images.count == count * height * width, "images.count must be count * height * width")
+    try kind.validate(height: height, width: width)
+    let size = Size(height: height, width: width)
     var out = images
     var mask = [UInt8](repeating: 1, count: images.count)
-    let pixels = side * side
+    let pixels = height * width
     let chunks = max(1, min(threads, count))
     out.withUnsafeMutableBufferPointer { outBuffer in
       mask.withUnsafeMutableBufferPointer { maskBuffer in
@@ -41,7 +50,7 @@ public struct Corrupter: Sendable {
             var generator = Xoshiro256(seed: seed, stream: UInt64(firstIndex + i))
             let image = UnsafeMutableBufferPointer(start: outBase.pointer! + i * pixels, count: pixels)
             let imageMask = UnsafeMutableBufferPointer(start: maskBase.pointer! + i * pixels, count: pixels)
-            Self.corrupt(image, mask: imageMask, side: side, kind: kind, generator: &generator)
+            Self.corrupt(image, mask: imageMask, size: size, kind: kind, generator: &generator)
           }
         }
       }
@@ -49,26 +58,36 @@ public struct Corrupter: Sendable {
     return Result(images: out, mask: mask)
   }
 
-  /// The rows and columns of the strip along `edge`, `depth` pixels deep, of a `side` x `side` image.
-  static func strip(along edge: CorruptionKind.Side, depth: Int, side: Int) -> (rows: Range<Int>, columns: Range<Int>) {
+  /// An image's rows and columns.
+  struct Size {
+    var height: Int
+    var width: Int
+
+    /// The side an edge runs across: the height for top and bottom, the width for left and right.
+    func across(_ edge: CorruptionKind.Side) -> Int { edge == .top || edge == .bottom ? height : width }
+  }
+
+  /// The rows and columns of the strip along `edge`, `depth` pixels deep, of an image of `size`.
+  static func strip(along edge: CorruptionKind.Side, depth: Int, size: Size) -> (rows: Range<Int>, columns: Range<Int>) {
     switch edge {
-    case .top: (0..<depth, 0..<side)
-    case .bottom: (side - depth..<side, 0..<side)
-    case .left: (0..<side, 0..<depth)
-    case .right: (0..<side, side - depth..<side)
+    case .top: (0..<depth, 0..<size.width)
+    case .bottom: (size.height - depth..<size.height, 0..<size.width)
+    case .left: (0..<size.height, 0..<depth)
+    case .right: (0..<size.height, size.width - depth..<size.width)
     }
   }
 
   /// Corrupts one image in place (its mask starts all ones).
   static func corrupt(
     _ image: UnsafeMutableBufferPointer<UInt8>, mask: UnsafeMutableBufferPointer<UInt8>,
-    side: Int, kind: CorruptionKind, generator: inout Xoshiro256
+    size: Size, kind: CorruptionKind, generator: inout Xoshiro256
   ) {
+    let (rows, columns) = (size.height, size.width)
     func hide(rows: Range<Int>, columns: Range<Int>) {
-      for r in rows.clamped(to: 0..<side) {
-        for c in columns.clamped(to: 0..<side) {
-          image[r * side + c] = 0
-          mask[r * side + c] = 0
+      for r in rows.clamped(to: 0..<size.height) {
+        for c in columns.clamped(to: 0..<size.width) {
+          image[r * size.width + c] = 0
+          mask[r * size.width + c] = 0
         }
       }
     }
@@ -94,27 +113,28 @@ public struct Corrupter: Sendable {
         mask[i] = 0
       }
     case let .square(size, centred):
-      let top = centred ? (side - size) / 2 : generator.nextInt(below: side - size + 1)
-      let left = centred ? (side - size) / 2 : generator.nextInt(below: side - size + 1)
+      let top = centred ? (rows - size) / 2 : generator.nextInt(below: rows - size + 1)
+      let left = centred ? (columns - size) / 2 : generator.nextInt(below: columns - size + 1)
       hide(rows: top..<top + size, columns: left..<left + size)
     case let .rectangles(count, sizes):
       for _ in 0..<count {
         let height = sizes.lowerBound + generator.nextInt(below: sizes.count)
         let width = sizes.lowerBound + generator.nextInt(below: sizes.count)
-        let top = generator.nextInt(below: side - height + 1)
-        let left = generator.nextInt(below: side - width + 1)
+        let top = generator.nextInt(below: rows - height + 1)
+        let left = generator.nextInt(below: columns - width + 1)
         hide(rows: top..<top + height, columns: left..<left + width)
       }
     case let .half(half):
       // An odd side leaves the middle row (column) with the bottom (right) half.
-      let region = strip(along: half, depth: half == .top || half == .left ? side / 2 : side - side / 2, side: side)
+      let across = size.across(half)
+      let region = strip(along: half, depth: half == .top || half == .left ? across / 2 : across - across / 2, size: size)
       hide(rows: region.rows, columns: region.columns)
     case let .band(edge, fraction):
-      let region = strip(along: edge, depth: Int((Double(side) * fraction).rounded()), side: side)
+      let region = strip(along: edge, depth: Int((Double(size.across(edge)) * fraction).rounded()), size: size)
       hide(rows: region.rows, columns: region.columns)
     case let .mixed(kinds):
       let chosen = kinds[generator.nextInt(below: kinds.count)]
-      corrupt(image, mask: mask, side: side, kind: chosen, generator: &generator)
+      corrupt(image, mask: mask, size: size, kind: chosen, generator: &generator)
     }
   }
 }

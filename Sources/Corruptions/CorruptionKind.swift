@@ -1,6 +1,6 @@
 /// One way of spoiling an image, with its strength.
 ///
-/// Every kind works on square 8-bit images of side `side` (28 for MNIST).
+/// Every kind works on 8-bit images of any height and width (28 x 28 for MNIST).
 /// Occluding kinds paint the hidden pixels black (0) and mark them 0 in the
 /// mask; noise kinds change values but leave pixels "observed" unless the
 /// pixel's value was replaced outright (salt-and-pepper, zero).
@@ -66,8 +66,13 @@ public enum CorruptionKind: Equatable, Sendable {
     }
   }
 
-  /// Checks the parameters against `side`; the message names the allowed range.
-  public func validate(side: Int) throws(CorruptionError) {
+  /// Checks the parameters against square images of `side`; the message names the allowed range.
+  public func validate(side: Int) throws(CorruptionError) { try validate(height: side, width: side) }
+
+  /// Checks the parameters against images of `height` x `width`: a square or rectangle
+  /// side fits the shorter one. The message names the allowed range.
+  public func validate(height: Int, width: Int) throws(CorruptionError) {
+    let side = min(height, width)
     func within(_ value: Double, _ range: ClosedRange<Double>, _ what: String) throws(CorruptionError) {
       guard range.contains(value), value.isFinite else {
         throw .levelOutOfRange(kind: name.rawValue, what: what, value: "\(value)", allowed: "\(range.lowerBound)...\(range.upperBound)")
@@ -94,7 +99,7 @@ public enum CorruptionKind: Equatable, Sendable {
       guard !kinds.isEmpty else { throw .emptyMixture }
       for kind in kinds {
         if case .mixed = kind { throw .nestedMixture }
-        try kind.validate(side: side)
+        try kind.validate(height: height, width: width)
       }
     }
   }

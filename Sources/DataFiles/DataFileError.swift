@@ -31,8 +31,12 @@ public enum DataFileError: Error, Equatable, CustomStringConvertible {
   case shapeMismatch(path: String, expected: String, found: [Int])
   /// An image file and its label file disagree on the number of items.
   case countMismatch(imagesPath: String, images: Int, labelsPath: String, labels: Int)
-  /// A label lies outside 0...9.
-  case labelOutOfRange(path: String, index: Int, value: UInt8)
+  /// A label lies outside 0...classes-1 (0...9 for the digit sets).
+  case labelOutOfRange(path: String, index: Int, value: UInt8, classes: Int)
+  /// A data-set descriptor (dataset.json, classes.txt) is malformed or disagrees with its files.
+  case badDataset(path: String, reason: String)
+  /// A file a data folder must hold is not there.
+  case missingFile(path: String, hint: String)
   /// A file's digest is not the published one.
   case checksumMismatch(path: String, algorithm: String, expected: String, found: String)
   /// A line of a checksum list is not "HEX  NAME".
@@ -84,8 +88,12 @@ public enum DataFileError: Error, Equatable, CustomStringConvertible {
       return "\(path): expected shape \(expected), found \(found.map(String.init).joined(separator: " x "))"
     case let .countMismatch(imagesPath, images, labelsPath, labels):
       return "\(labelsPath): holds \(labels) labels but \(imagesPath) holds \(images) images"
-    case let .labelOutOfRange(path, index, value):
-      return "\(path): label \(value) at index \(index) is outside 0...9"
+    case let .labelOutOfRange(path, index, value, classes):
+      return "\(path): label \(value) at index \(index) is outside 0...\(classes - 1) (the data set has \(classes) classes)"
+    case let .badDataset(path, reason):
+      return "\(path): \(reason)"
+    case let .missingFile(path, hint):
+      return "\(path): no such file; \(hint)"
     case let .checksumMismatch(path, algorithm, expected, found):
       return "\(path): \(algorithm) mismatch (expected \(expected), found \(found))"
     case let .badChecksumLine(path, line, text):

@@ -6,9 +6,9 @@
 public final class IDXStreamValidator {
   /// What the stream must contain.
   public enum Expectation: Sendable {
-    /// UInt8, N x 28 x 28.
+    /// UInt8, N x 28 x 28 (every built-in data set's images).
     case digitImages
-    /// UInt8, N, each in 0...9.
+    /// UInt8, N, each in 0...9 (every built-in data set has ten classes).
     case digitLabels
   }
 
@@ -39,7 +39,7 @@ public final class IDXStreamValidator {
         foundBytes: Int64(header.count + payloadSeen + payload.count))
     }
     if case .digitLabels = expectation {
-      try DigitSet.checkLabels(payload.bindMemory(to: UInt8.self), firstIndex: payloadSeen, path: source)
+      try DigitSet.checkLabels(payload.bindMemory(to: UInt8.self), firstIndex: payloadSeen, path: source, classes: 10)
     }
     payloadSeen += payload.count
   }

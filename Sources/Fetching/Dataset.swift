@@ -25,14 +25,17 @@ public enum Dataset: String, CaseIterable, Sendable {
     public var idxName: String { member.fileName(split) }
   }
 
-  /// A readable name for messages.
-  public var title: String {
+  /// What the data set is (classes, image size); `vae-decompress` writes it beside the IDX files.
+  public var descriptor: DatasetDescriptor {
     switch self {
-    case .mnist: return "MNIST"
-    case .fashionMNIST: return "Fashion-MNIST"
-    case .kmnist: return "Kuzushiji-MNIST"
+    case .mnist: return .mnist
+    case .fashionMNIST: return .fashionMNIST
+    case .kmnist: return .kmnist
     }
   }
+
+  /// A readable name for messages.
+  public var title: String { descriptor.title }
 
   /// Base URLs (ending in `/`) that serve the four files, tried in order.
   public var mirrors: [String] {

@@ -13,32 +13,33 @@ public struct DenoiseComparison: Equatable, Sendable {
   public var corrupted: DenoiseScore
   public var median3x3: DenoiseScore
 
-  /// Scores `count` square images of `side` x `side` pixels: `restored` intensities in
+  /// Scores `count` images of `height` x `width` pixels: `restored` intensities in
   /// [0, 1] (model outputs), `corrupted` bytes and their 3x3 median, against `clean` bytes.
   ///
   /// The median is filtered on `parallel`'s threads and the three scores are taken
   /// concurrently, each by one thread over all images in order, so the result does not
   /// depend on the thread count. With SSIM each score costs more than a restoration.
   public static func measure(
-    restored: [Float], corrupted: [UInt8], clean: [UInt8], count n: Int, side: Int, parallel: Parallel
+    restored: [Float], corrupted: [UInt8], clean: [UInt8], count n: Int, height: Int, width: Int, parallel: Parallel
   ) -> DenoiseComparison {
-    let median = MedianFilter.median3x3(images: corrupted, count: n, width: side, height: side, parallel: parallel)
-    return measure(restored: restored, corrupted: corrupted, median: median, clean: clean, count: n, side: side, parallel: parallel)
+    let median = MedianFilter.median3x3(images: corrupted, count: n, width: width, height: height, parallel: parallel)
+    return measure(
+      restored: restored, corrupted: corrupted, median: median, clean: clean, count: n, height: height, width: width, parallel: parallel)
   }
 
   /// The same with the median filter of `corrupted` given (a caller that also judges it filters once).
   public static func measure(
-    restored: [Float], corrupted: [UInt8], median: [UInt8], clean: [UInt8], count n: Int, side: Int, parallel: Parallel
+    restored: [Float], corrupted: [UInt8], median: [UInt8], clean: [UInt8], count n: Int, height: Int, width: Int, parallel: Parallel
   ) -> DenoiseComparison {
-    let d = side * side
+    let d = height * width
     var scores = [DenoiseScore](repeating: DenoiseScore(mse: 0, psnr: 0), count: 3)
     scores.withUnsafeMutableBufferPointer { scores in
       parallel.forEachChunk(3) { m in
         scores[m] =
           switch m {
-          case 0: DenoiseScore.measure(restored, against: clean, count: n, size: d, width: side)
-          case 1: DenoiseScore.measure(corrupted, against: clean, count: n, size: d, width: side)
-          default: DenoiseScore.measure(median, against: clean, count: n, size: d, width: side)
+          case 0: DenoiseScore.measure(restored, against: clean, count: n, size: d, width: width)
+          case 1: DenoiseScore.measure(corrupted, against: clean, count: n, size: d, width: width)
+          default: DenoiseScore.measure(median, against: clean, count: n, size: d, width: width)
           }
       }
     }

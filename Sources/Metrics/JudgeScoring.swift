@@ -6,7 +6,7 @@ import Models
 import Runs
 
 /// vae-eval's use of a judge classifier (vae-classify): the share of a set of images
-/// that the judge labels as the digit each should show.
+/// that the judge labels as the class (digit, garment, ...) each should show.
 ///
 /// Images are judged as bytes. Model outputs (pixel probabilities) are first rounded
 /// to bytes with `PixelQuantisation.bytes`, exactly as the figures show them, so the
@@ -15,7 +15,7 @@ public struct JudgeScoring {
   public let judge: Judge
   /// The judge checkpoint, as given.
   public let path: String
-  /// The true digit of each test image (`<data>/test-labels.idx`).
+  /// The true label of each test image (`<data>/test-labels.idx`).
   public let labels: [UInt8]
 
   /// The random stream of the z drawn for a cvae's generation score; no other draw uses it
@@ -23,7 +23,8 @@ public struct JudgeScoring {
   public static let generationStream: UInt64 = 1 << 43
 
   /// Loads the judge at `path` and the test labels beside `testImages`, checked against
-  /// the model: the judge must read images of the model's size and tell ten digits apart.
+  /// the model: the judge must have been trained on the model's data set (same name,
+  /// image size and classes), read images of the model's size and tell its classes apart.
   public static func load(path: String, model: TrainedModel, testImages: String, count: Int, threads: Int) throws -> JudgeScoring {
     guard FileStamp.current(path) != nil else {
       throw RunError.missingInput(path: path, hint: "--judge names a vae-classify checkpoint; train one with vae-classify --out \(path)")
@@ -35,14 +36,21 @@ public struct JudgeScoring {
         reason: "the judge reads images of \(judge.config.inputs) pixels, but the model in \(model.path) makes images of "
           + "\(model.config.model.inputSize); train the judge on the model's data")
     }
-    guard judge.config.classes == ModelKind.classes else {
-      throw RunError.dataMismatch(path: path, reason: "the judge tells \(judge.config.classes) classes apart, expected the \(ModelKind.classes) digits")
+    let (judged, trained) = (judge.datasetDescriptor, model.dataset)
+    guard judged.name == trained.name, judged.height == trained.height, judged.width == trained.width, judged.classes == trained.classes else {
+      throw RunError.dataMismatch(
+        path: path,
+        reason: "the judge was trained on \(judged.summary), but the run in \(model.path) on \(trained.summary); "
+          + "train a judge on the run's data (vae-classify --dataset \(trained.name) writes artifacts/judge/\(trained.name).safetensors)")
+    }
+    guard judge.config.classes == trained.classCount else {
+      throw RunError.dataMismatch(path: path, reason: "the judge tells \(judge.config.classes) classes apart, expected the \(trained.classCount) of \(trained.title)")
     }
     let labelsPath = Self.labelsPath(testImages: testImages)
     guard FileStamp.current(labelsPath) != nil else {
       throw RunError.missingInput(path: labelsPath, hint: "the judge's accuracy needs the test labels; vae-decompress writes them beside the images")
     }
-    let labels = try DigitSet.loadLabels(path: labelsPath)
+    let labels = try DigitSet.loadLabels(path: labelsPath, classes: trained.classCount)
     guard labels.count == count else {
       throw RunError.dataMismatch(path: labelsPath, reason: "holds \(labels.count) labels but \(testImages) holds \(count) images")
     }
@@ -55,7 +63,7 @@ public struct JudgeScoring {
     return DigitSet.path(folder: folder.isEmpty ? "." : folder, split: .test, member: .labels)
   }
 
-  /// The judge's digit for each of the `bytes.count / D` images in `bytes`.
+  /// The judge's label for each of the `bytes.count / D` images in `bytes`.
   public func predict(_ bytes: [UInt8]) -> [UInt8] {
     let d = judge.config.inputs
     precondition(bytes.count % d == 0, "bytes must hold whole images of the judge's size")
@@ -94,7 +102,7 @@ public struct JudgeScoring {
   /// one block: label 0's codes first, then label 1's, and so on.
   public func generation(of model: TrainedModel, samplesPerLabel: Int, seed: UInt64) -> RunMetrics.JudgeScores.Generation {
     precondition(model.kind.run.needsLabels && samplesPerLabel > 0, "generation is scored for cvae models, with samples")
-    let classes = ModelKind.classes
+    let classes = model.classCount
     let labels = (0..<classes).flatMap { [UInt8](repeating: UInt8($0), count: samplesPerLabel) }
     let codes = Self.generationCodes(count: labels.count, latent: model.config.model.latent, seed: seed)
     let predicted = predict(PixelQuantisation.bytes(model.generate(codes: codes, labels: labels)))

@@ -27,14 +27,15 @@ extension LevelSweep {
       self.kind = kind
     }
 
-    /// The corruption at `level`; throws `MetricError` when the level is out of the kind's
-    /// range, or not a whole number for square and rectangles.
-    public func corruption(level: Double) throws(MetricError) -> CorruptionKind {
+    /// The corruption at `level` of images of `height` x `width` (MNIST's 28 x 28 unless
+    /// given); throws `MetricError` when the level is out of the kind's range, or not a
+    /// whole number for square and rectangles.
+    public func corruption(level: Double, height: Int = DigitSet.side, width: Int = DigitSet.side) throws(MetricError) -> CorruptionKind {
       // init(kind:) refuses the kinds without a level, so `level` is used as given.
       guard let corruption = kind.corruption(level: level, centred: centred, sizes: sizes, side: side) else {
         throw .notWhole(levelName: levelName, kind: kind.rawValue, level: level)
       }
-      do { try corruption.validate(side: DigitSet.side) } catch { throw .levelOutOfRange(error) }
+      do { try corruption.validate(height: height, width: width) } catch { throw .levelOutOfRange(error) }
       return corruption
     }
 

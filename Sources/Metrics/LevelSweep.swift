@@ -108,22 +108,22 @@ public struct LevelSweep: Sendable {
     model: TrainedModel, clean: IDXArray<UInt8>, source: String, labels: [UInt8]?, judge: JudgeScoring?, threads: Int
   ) throws -> [Row] {
     let n = clean.itemCount
-    let side = DigitSet.side
-    guard clean.shape == [n, side, side] else {
+    let (height, width) = (model.dataset.height, model.dataset.width)
+    guard clean.shape == [n, height, width] else {
       throw RunError.dataMismatch(
         path: source,
-        reason: "the level sweep corrupts \(side)x\(side) images, found \(clean.shape.map(String.init).joined(separator: "x"))")
+        reason: "the level sweep corrupts \(height)x\(width) images (the model's), found \(clean.shape.map(String.init).joined(separator: "x"))")
     }
     let parallel = Parallel(threads: threads)
     var rows: [Row] = []
     for level in levels {
-      let corruption = try family.corruption(level: level)
-      let result = try Corrupter(kind: corruption, seed: seed).apply(to: clean.scalars, count: n, side: side, threads: threads)
+      let corruption = try family.corruption(level: level, height: height, width: width)
+      let result = try Corrupter(kind: corruption, seed: seed).apply(to: clean.scalars, count: n, height: height, width: width, threads: threads)
       let corrupted = result.images
       let restored = model.restoreAsItsKind(corrupted[...], masks: result.mask[...], labels: labels, count: n)
-      let median = MedianFilter.median3x3(images: corrupted, count: n, width: side, height: side, parallel: parallel)
+      let median = MedianFilter.median3x3(images: corrupted, count: n, width: width, height: height, parallel: parallel)
       let scores = DenoiseComparison.measure(
-        restored: restored, corrupted: corrupted, median: median, clean: clean.scalars, count: n, side: side, parallel: parallel)
+        restored: restored, corrupted: corrupted, median: median, clean: clean.scalars, count: n, height: height, width: width, parallel: parallel)
       // The judge's classifier has one set of work buffers, so it judges one set at a time.
       let judged: [(Method, DenoiseScore, Double?)] = [
         (.restored, scores.restored, judge?.accuracy(restored)),

@@ -60,7 +60,7 @@ extension TrainedModel {
     generator: inout Xoshiro256
   ) -> [Double] {
     let (d, zSize, c) = (config.model.inputSize, config.model.latent, config.model.condition)
-    let conditions = labels.map { LabelCondition.oneHot($0, classes: ModelKind.classes) }
+    let conditions = labels.map { LabelCondition.oneHot($0, classes: classCount) }
     let (mu, logVar) = vae.encode(x, conditions: conditions, count: count)
     let sigma = logVar.map { Foundation.exp(0.5 * $0) }
     let totalRows = count * k

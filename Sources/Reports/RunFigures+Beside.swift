@@ -16,8 +16,8 @@ extension RunFigures {
     if other.kind.run.needsLabels {
       drawing.figures.append(Figure(LatentFile.besideManifold, .png(try labelCanvases(model: other))))
       canvasCaption =
-        "The cvae \(name): the same mesh decoded under each label, labels 0 and 1 on the top row down to 8 and 9. "
-        + "Its z holds only style; the label picks the digit."
+        "The cvae \(name): the same mesh decoded under each label. \(other.dataset.pairedLabelsText) "
+        + "Its z holds only style; the label picks the \(other.dataset.noun)."
     } else {
       drawing.figures.append(Figure(LatentFile.besideManifold, .png(try manifoldCanvas(model: other))))
       canvasCaption = "The vae \(name) on the same mesh."
@@ -30,8 +30,8 @@ extension RunFigures {
       blocks: [
         .paragraph(
           "Left: this run; right: \(besideRun) (\(otherText)). Both have a 2-D latent code and decode the same "
-            + "\(n)\u{00D7}\(n) mesh of codes (\(options.manifoldGrid.description(count: n))). A plain VAE must place the digit's "
-            + "identity in z, so its canvas sweeps through the digits and its scatter forms clusters by label; a cvae is "
+            + "\(n)\u{00D7}\(n) mesh of codes (\(options.manifoldGrid.description(count: n))). A plain VAE must place the \(dataset.noun)'s "
+            + "identity in z, so its canvas sweeps through the \(dataset.nouns) and its scatter forms clusters by label; a cvae is "
             + "given the label, so z is free to hold style alone and its scatter mixes the labels."),
         .figures([
           .image(LatentFile.manifold, caption: "This run's manifold canvas (as above).", width: width),

@@ -27,7 +27,7 @@ extension RunFigures {
   public func drawnOcclusions() -> Occlusions {
     let shown = self.shown, d = self.d
     let seed = options.seed ^ 0x7E57
-    let source = InpaintCondition(seed: seed, count: shown)
+    let source = InpaintCondition(seed: seed, count: shown, height: dataset.height, width: dataset.width)
     var rows = [Float](repeating: 0, count: shown * 2 * d)  // [shown, 2d]: occluded image, then mask
     rows.withUnsafeMutableBufferPointer { rows in
       images.clean.scalars.withUnsafeBufferPointer { pixels in

@@ -7,10 +7,10 @@ import Runs
 extension RunFigures {
   /// "Each tile is a 28x28 image drawn at 2x, as pixel probabilities; grey lines separate tiles."
   var conditionalScaleText: String {
-    "Each tile is a 28\u{00D7}28 image drawn at \(options.scale)\u{00D7}, as pixel probabilities; grey lines separate tiles."
+    "Each tile is a \(dataset.tileText) image drawn at \(options.scale)\u{00D7}, as pixel probabilities; grey lines separate tiles."
   }
 
-  /// Draws the cvae's figures; `labels` are the test images' digits, `planned` the figure
+  /// Draws the cvae's figures; `labels` are the test images' labels, `planned` the figure
   /// files of the page (the latent ones are drawn only when planned).
   public func drawLabelled(labels: [UInt8], planned: [String]) throws -> Drawing {
     var drawing = Drawing()
@@ -26,26 +26,26 @@ extension RunFigures {
         .figure(
           .image(
             LatentFile.scatter,
-            caption: caption + " Since the encoder is told the label, a cvae has no reason to separate the digits in z; "
+            caption: caption + " Since the encoder is told the label, a cvae has no reason to separate the \(dataset.nouns) in z; "
               + "compare a plain VAE's scatter, where the labels form clusters.")))
     }
     if !blocks.isEmpty { drawing.sections.append(HTMLPage.Section(title: "Latent space", blocks: blocks)) }
     return drawing
   }
 
-  /// labels.png (one row per digit, the same ten codes in every row) and analogy.png
-  /// (fixed codes, each decoded under the ten labels).
+  /// labels.png (one row per label, the same codes in every row) and analogy.png
+  /// (fixed codes, each decoded under every label); at most ``DatasetDescriptor/classesShown`` labels.
   func generationSection(into drawing: inout Drawing) throws -> HTMLPage.Section {
-    let classes = ModelKind.classes
+    let classes = dataset.shownLabels.count
     let seed = options.seed
-    // One row per digit: the same ten z ~ N(0, I) in every row, so a column is one "style".
+    // One row per label: the same z ~ N(0, I) in every row, so a column is one "style".
     let codes = model.priorCodes(count: classes, seed: seed)
     let rowCodes = (0..<classes).flatMap { _ in codes }
     let rowLabels = (0..<classes).flatMap { label in [UInt8](repeating: UInt8(label), count: classes) }
     let perLabel = model.generate(codes: rowCodes, labels: rowLabels)
     let grid = grid(columns: classes)
     drawing.figures.append(Figure(ConditionalFile.labels, .png(try grid.render(tiles: tiles(perLabel, classes * classes)))))
-    // Analogy: other fixed codes (rows), each decoded under labels 0...9 (columns).
+    // Analogy: other fixed codes (rows), each decoded under the shown labels (columns).
     let rows = Self.analogyRows
     let fixed = model.priorCodes(count: rows, seed: seed &+ 1)
     let z = model.config.model.latent
@@ -59,15 +59,16 @@ extension RunFigures {
         .figure(
           .image(
             ConditionalFile.labels,
-            caption: "Per-label generation: row k shows decode(z, label k) for digits 0 (top) to 9 (bottom). "
-              + "The same ten codes z ~ N(0, I) (\(z) latent dimensions, seed \(seed)) are used in every row, so each column keeps "
+            caption: "Per-label generation: row k shows decode(z, label k) for the "
+              + "\(dataset.shownLabelsText(first: "top", last: "bottom")). "
+              + "The same \(classes) codes z ~ N(0, I) (\(z) latent dimensions, seed \(seed)) are used in every row, so each column keeps "
               + "one latent code and only the label changes down it. \(conditionalScaleText)")),
         .figure(
           .image(
             ConditionalFile.analogy,
-            caption: "Analogies: each row is one fixed code z ~ N(0, I) (seed \(seed &+ 1)) decoded under the labels 0 "
-              + "(left) to 9 (right). With the digit's identity given by the label, z carries the style "
-              + "(slant, stroke width, size), which stays the same along a row. \(conditionalScaleText)")),
+            caption: "Analogies: each row is one fixed code z ~ N(0, I) (seed \(seed &+ 1)) decoded under the labels of the "
+              + "\(dataset.shownLabelsText(first: "left", last: "right")). With the \(dataset.noun)'s identity given by the label, "
+              + "z carries the style \(dataset.styleText), which stays the same along a row. \(conditionalScaleText)")),
       ])
   }
 
@@ -89,7 +90,7 @@ extension RunFigures {
       ])
   }
 
-  /// The ten per-label canvases of a cvae with a 2-D code.
+  /// The per-label canvases of a cvae with a 2-D code.
   func labelManifoldsBlock(_ checkpointText: String, into drawing: inout Drawing) throws -> HTMLPage.Block {
     drawing.figures.append(Figure(LatentFile.labelManifolds, .png(try labelCanvases(model: model))))
     let n = Self.manifoldSide
@@ -97,11 +98,12 @@ extension RunFigures {
     return .figure(
       .image(
         LatentFile.labelManifolds,
-        caption: "The 2-D latent space under each label, by \(checkpointText): ten canvases, each decode(z, label k) "
+        caption: "The 2-D latent space under each label, by \(checkpointText): one canvas per label, each decode(z, label k) "
           + "on the same \(n)\u{00D7}\(n) mesh of codes (\(grid.description(count: n)); --manifold-grid "
-          + "\(grid.rawValue)), z1 rising left to right and z2 bottom to top. Labels 0 and 1 on the top row, "
-          + "2 and 3 below, down to 8 and 9. The label fixes the digit, so z is left to carry its style: the same "
-          + "place in every canvas gives the same slant and stroke. Each tile is 28\u{00D7}28 pixels at 1\u{00D7}.",
+          + "\(grid.rawValue)), z1 rising left to right and z2 bottom to top. \(dataset.pairedLabelsText) "
+          + "The label fixes the \(dataset.noun), so z is left to "
+          + "carry its style: the same place in every canvas gives the same style \(dataset.styleText). "
+          + "Each tile is \(dataset.tileText) pixels at 1\u{00D7}.",
         width: 1060))
   }
 }

@@ -5,7 +5,7 @@ import Models
 import Runs
 
 /// The pictures that look into the latent space and into training: the 2-D manifold
-/// canvas, the latent scatter of the test set, the interpolations between test digits
+/// canvas, the latent scatter of the test set, the interpolations between test images
 /// and the reconstructions over training.
 extension RunFigures {
   /// The images the encoder should see, and how to say so: a denoising model was
@@ -18,7 +18,7 @@ extension RunFigures {
     return (images.clean.scalars, "mu of the clean images")
   }
 
-  /// The test set's posterior means in two dimensions, coloured by digit.
+  /// The test set's posterior means in two dimensions, coloured by label.
   func latentScatter(model: TrainedModel, labels: [UInt8], checkpointText: String) -> (ScatterPlot, String) {
     let count = images.count
     let z = model.config.model.latent
@@ -27,7 +27,7 @@ extension RunFigures {
     if model.kind.run.needsLabels {
       // A cvae's encoder also reads the label: mu(x, y).
       mu = model.vae.encode(
-        TrainedModel.unit(pixels[...]), conditions: LabelCondition.oneHot(labels, classes: ModelKind.classes), count: count
+        TrainedModel.unit(pixels[...]), conditions: LabelCondition.oneHot(labels, classes: model.classCount), count: count
       ).mu
       encodedText += " and their labels, mu(x, y)"
     } else {
@@ -53,11 +53,11 @@ extension RunFigures {
         + "which hold \(shares[0]) and \(shares[1]) of their variance; the other \(z - 2) directions are not shown."
     }
     let plot = ScatterPlot(
-      title: title, xLabel: axes.0, yLabel: axes.1, points: points, categoryNames: (0...9).map { "digit \($0)" },
+      title: title, xLabel: axes.0, yLabel: axes.1, points: points, categoryNames: model.dataset.legendNames,
       width: 720, height: 600, radius: 1.6, opacity: 0.5)
     let caption =
       "All \(count) test images of \(inputs.testImages) encoded by \(checkpointText), coloured by their label. \(how) "
-      + "Encoder input: \(encodedText). Points are drawn in test-set order, half transparent, so no digit hides the others."
+      + "Encoder input: \(encodedText). Points are drawn in test-set order, half transparent, so no class hides the others."
     return (plot, caption)
   }
 
@@ -75,16 +75,16 @@ extension RunFigures {
       }
     let d = model.config.model.inputSize
     let canvas = ImageGrid(
-      tileWidth: DigitSet.side, tileHeight: DigitSet.side, columns: n, separatorWidth: 0, tileScale: tileScale ?? options.scale)
+      tileWidth: model.dataset.width, tileHeight: model.dataset.height, columns: n, separatorWidth: 0, tileScale: tileScale ?? options.scale)
     return try canvas.render(tiles: stride(from: 0, to: decoded.count, by: d).map { Array(decoded[$0..<$0 + d]) })
   }
 
-  /// A cvae's ten canvases (``manifoldCanvas(model:label:tileScale:)`` at tile scale 1), two per
-  /// row: labels 0 and 1 on the first row, ..., 8 and 9 on the last, with white gaps between.
+  /// A cvae's canvases (``manifoldCanvas(model:label:tileScale:)`` at tile scale 1), one per shown
+  /// label, two per row: labels 0 and 1 on the first row, and so on, with white gaps between.
   func labelCanvases(model: TrainedModel) throws -> GreyImage {
-    let canvases = try (0..<ModelKind.classes).map { try manifoldCanvas(model: model, label: UInt8($0), tileScale: 1) }
-    let side = canvases[0].width
-    let grid = ImageGrid(tileWidth: side, tileHeight: side, columns: 2, separatorWidth: 12, separatorValue: 255)
+    let canvases = try model.dataset.shownLabels.map { try manifoldCanvas(model: model, label: UInt8($0), tileScale: 1) }
+    let grid = ImageGrid(
+      tileWidth: canvases[0].width, tileHeight: canvases[0].height, columns: 2, separatorWidth: 12, separatorValue: 255)
     return try grid.render(tiles: canvases.map(\.pixels))
   }
 
@@ -115,7 +115,7 @@ extension RunFigures {
   func overTraining(path: String, corruptedRow: Bool, logEpochs: Int) throws -> (Animation, String) {
     let snapshots = try ReconstructionSnapshots.read(from: path)
     let n = snapshots.images
-    guard n <= images.count, images.clean.itemSize == DigitSet.side * DigitSet.side else {
+    guard n <= images.count, images.clean.itemSize == dataset.pixels else {
       throw RunError.dataMismatch(path: path, reason: "holds \(n) images per frame but the test set has \(images.count)")
     }
     var fixed = [tiles(images.clean.scalars[0..<(n * d)], n)]

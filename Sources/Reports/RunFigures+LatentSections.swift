@@ -55,7 +55,7 @@ extension RunFigures {
       return .paragraph("No latent scatter: there is no test-labels.idx beside \(inputs.testImages) to colour the points by.")
     }
     do {
-      let labels = try DigitSet.loadLabels(path: labelsPath)
+      let labels = try DigitSet.loadLabels(path: labelsPath, classes: model.classCount)
       try checkLabels(labels, path: labelsPath)
       let (plot, caption) = latentScatter(model: model, labels: labels, checkpointText: checkpointText)
       drawing.figures.append(Figure(LatentFile.scatter, .scatter(plot)))

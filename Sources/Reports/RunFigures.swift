@@ -65,6 +65,8 @@ public struct RunFigures {
 
   /// d.
   var d: Int { images.clean.itemSize }
+  /// The data set of the model, whose classes and image size the figures use.
+  var dataset: DatasetDescriptor { model.dataset }
 
   // MARK: - Tiles and grids
 
@@ -87,10 +89,10 @@ public struct RunFigures {
     return (0..<count).flatMap { g in rows.map { $0[g] } }
   }
 
-  /// A grid of 28 x 28 tiles at the page's scale, `columns` to a row.
+  /// A grid of image-sized tiles (28 x 28 for MNIST) at the page's scale, `columns` to a row.
   func grid(columns: Int? = nil, rowsPerGroup: Int = 0) -> ImageGrid {
     ImageGrid(
-      tileWidth: DigitSet.side, tileHeight: DigitSet.side, columns: columns ?? options.columns, rowsPerGroup: rowsPerGroup,
+      tileWidth: dataset.width, tileHeight: dataset.height, columns: columns ?? options.columns, rowsPerGroup: rowsPerGroup,
       tileScale: options.scale)
   }
 }

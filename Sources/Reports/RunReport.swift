@@ -1,3 +1,4 @@
+import DataFiles
 import Foundation
 import Imaging
 import Models
@@ -146,7 +147,10 @@ public struct RunReport {
     return " Groups from top to bottom hold images " + ranges.joined(separator: ", ") + "."
   }
 
-  var scaleText: String { "Each tile is a 28\u{00D7}28 image drawn at \(scale)\u{00D7}; grey lines separate tiles." }
+  /// The run's data set, whose classes and image size the page names.
+  var dataset: DatasetDescriptor { config.datasetDescriptor }
+
+  var scaleText: String { "Each tile is a \(dataset.tileText) image drawn at \(scale)\u{00D7}; grey lines separate tiles." }
 
   var corruptionText: String {
     guard let path = inputs.testInput else { return "" }
@@ -202,7 +206,7 @@ public struct RunReport {
           .image(
             File.lossParts,
             caption: "The two terms of the loss per epoch: reconstruction (Bernoulli negative log-likelihood summed over "
-              + "the 784 pixels) and KL divergence of the posterior from N(0, I), in nats per image, on a logarithmic axis so "
+              + "the \(dataset.pixels) pixels) and KL divergence of the posterior from N(0, I), in nats per image, on a logarithmic axis so "
               + "that both show their change. " + common),
         ])
       ])
@@ -272,20 +276,21 @@ public struct RunReport {
     var blocks: [HTMLPage.Block] = [
       .paragraph(
         "The judge classifier \(judge.checkpoint) (vae-classify) read each image; the share it labelled as the "
-          + "image's true digit (\(metrics.testImageCount) test images; model outputs rounded to 8-bit grey levels "
+          + "image's true \(dataset.isDigits ? "digit" : "class") (\(metrics.testImageCount) test images of \(dataset.title); model outputs rounded to 8-bit grey levels "
           + "first, as the figures show them)."),
       .table(HTMLPage.Table(header: ["images the judge read", "accuracy (%)"], rows: rows)),
     ]
     if let generation = judge.generation {
       blocks.append(
         .paragraph(
-          "Label-conditioned generation: for each digit k, \(generation.samplesPerLabel) codes z ~ N(0, I) (seed "
-            + "\(metrics.seed)) decoded under label k; the share the judge reads as k. Overall (mean over digits): "
+          "Label-conditioned generation: for each label k, \(generation.samplesPerLabel) codes z ~ N(0, I) (seed "
+            + "\(metrics.seed)) decoded under label k; the share the judge reads as k. Overall (mean over \(dataset.nouns)): "
             + "\(RunMetrics.fixed(100 * generation.overall, 2))%."))
       blocks.append(
         .table(
           HTMLPage.Table(
-            header: ["digit"] + (0..<generation.perLabel.count).map(String.init) + ["overall"],
+            header: [dataset.noun] + generation.perLabel.indices.map { dataset.classes.indices.contains($0) ? dataset.classes[$0] : "\($0)" }
+              + ["overall"],
             rows: [[.text("read as its label (%)")] + generation.perLabel.map(percent) + [percent(generation.overall)]])))
     }
     return blocks

@@ -5,7 +5,7 @@ import Runs
 extension RunTable {
   /// The column headers, in order (see `columnGroups` for the headings above them).
   static let header = [
-    "run", "model", "task", "arch", "latent", "epochs",
+    "run", "data set", "model", "task", "arch", "latent", "epochs",
     "total", "recon", "KL",
     "nats", "k",
     "baseline", "model", "baseline", "model", "baseline",
@@ -14,7 +14,7 @@ extension RunTable {
   ]
 
   static let columnGroups: [HTMLPage.ColumnGroup] = [
-    .init(nil, columns: 6), .init("test ELBO (nats)", columns: 3), .init("IW bound", columns: 2),
+    .init(nil, columns: 7), .init("test ELBO (nats)", columns: 3), .init("IW bound", columns: 2),
     .init(nil, columns: 1), .init("PSNR (dB)", columns: 2), .init("SSIM", columns: 2), .init("judge accuracy", columns: 2),
     .init(nil, columns: 2),
   ]
@@ -32,19 +32,24 @@ extension RunTable {
     if rows.isEmpty {
       runs.add(.paragraph("\(Self.runsFolder(artifacts)) holds no runs yet; vae-train --run \(Self.runsFolder(artifacts))/NAME makes one."))
     } else {
+      let groups = Self.byDataset(rows)
       runs.add(
         .paragraph(
-          "One row per run folder, sorted by model kind, then name. Numbers come from each run's metrics.json (vae-eval), "
+          "One row per run folder, grouped by data set (\(groups.map { "\($0.title): \($0.rows.count)" }.joined(separator: ", "))), "
+            + "then sorted by model kind and name. Numbers come from each run's metrics.json (vae-eval), "
             + "config.json and log.csv; a dash means the value is not there (hover over it to see why). "
             + "Rows in red have a file that cannot be read; the line under such a row says which and why."))
-      let flagged = Set(rows.indices.filter { rows[$0].isDamaged })
-      var notes: [Int: String] = [:]
-      for i in flagged { notes[i] = rows[i].problems.map(\.description).joined(separator: "; ") }
-      runs.add(
-        .table(
-          HTMLPage.Table(
-            header: Self.header, rows: rows.map { cells(of: $0, folder: folder) }, groups: Self.columnGroups, flaggedRows: flagged,
-            notes: notes)))
+      for group in groups {
+        if groups.count > 1 { runs.add(.paragraph("\(group.title): \(group.rows.count) run\(group.rows.count == 1 ? "" : "s")")) }
+        let flagged = Set(group.rows.indices.filter { group.rows[$0].isDamaged })
+        var notes: [Int: String] = [:]
+        for i in flagged { notes[i] = group.rows[i].problems.map(\.description).joined(separator: "; ") }
+        runs.add(
+          .table(
+            HTMLPage.Table(
+              header: Self.header, rows: group.rows.map { cells(of: $0, folder: folder) }, groups: Self.columnGroups,
+              flaggedRows: flagged, notes: notes)))
+      }
       runs.add(.paragraph("The columns:"))
       runs.add(.keyValues(Self.legend))
     }
@@ -52,15 +57,31 @@ extension RunTable {
     return page
   }
 
+  /// The rows grouped by their data set, in the order the data sets first appear
+  /// (rows are sorted by data set already); runs whose config cannot be read last.
+  static func byDataset(_ rows: [RunTableRow]) -> [(title: String, rows: [RunTableRow])] {
+    var groups: [(title: String, rows: [RunTableRow])] = []
+    for row in rows {
+      let title = row.config?.datasetDescriptor.title ?? "data set unknown (config.json cannot be read)"
+      if let last = groups.indices.last, groups[last].title == title {
+        groups[last].rows.append(row)
+      } else {
+        groups.append((title, [row]))
+      }
+    }
+    return groups
+  }
+
   static let legend: [HTMLPage.KeyValue] = [
     .init("run", "The run folder's name, linked to its page from vae-render --run (other renderings of the same run are listed under it)."),
-    .init("model, task", "The model kind (vae, cvae: conditioned on the digit label, inpaint: on the observed pixels) and what it was trained for, with the corruption of its test input as vae-corrupt's spec.json describes it."),
+    .init("data set", "The data set the run was trained on, as its config.json records it (runs from before it was recorded are MNIST's)."),
+    .init("model, task", "The model kind (vae, cvae: conditioned on the label, inpaint: on the observed pixels) and what it was trained for, with the corruption of its test input as vae-corrupt's spec.json describes it."),
     .init("arch, latent", "The layer family with its hidden widths (mlp) or convolution channels (conv), and the latent size Z."),
     .init("epochs", "Epochs finished (rows of log.csv) / epochs planned (config.json)."),
     .init("test ELBO", "Minus the evidence lower bound on the clean test images, nats per image, with its reconstruction and KL parts: lower is better."),
     .init("IW bound", "Minus the importance-weighted bound of log p(x) on the clean test images, nats per image, with k samples per image (vae-eval --iw-samples): an upper bound on the test NLL, tighter than the ELBO."),
     .init("baseline, PSNR, SSIM", "How well the model restores corrupted test images, against the clean ones, and the baseline it is compared with. Denoising runs: the model's decode(mu(corrupted)) vs the 3\u{00D7}3 median filter of the corrupted input. Inpainting runs: the hidden pixels only, the inpainting CVAE at z = 0 vs a plain VAE given the same occluded input (vae-eval --compare-run), else vs the mean training image."),
-    .init("judge accuracy", "Share of images the judge classifier (vae-classify) labels as their digit: label-conditioned samples for a cvae, restored images for denoising and inpainting, clean test images otherwise."),
+    .init("judge accuracy", "Share of images the judge classifier (vae-classify) labels as their class (the judge of the run's data set): label-conditioned samples for a cvae, restored images for denoising and inpainting, clean test images otherwise."),
     .init("time (s)", "Seconds of training, the sum of log.csv's seconds column (test passes and restarts excluded)."),
     .init("status", "trained (all planned epochs in log.csv) or at epoch N of M (stopped, or still training); evaluated, not evaluated, or the step the metrics belong to when a newer checkpoint exists; unreadable: some file cannot be read; the line under the row names each such file and what is wrong with it."),
   ]
@@ -79,11 +100,11 @@ extension RunTable {
     return cells
   }
 
-  /// model, task, arch, latent, epochs.
+  /// data set, model, task, arch, latent, epochs.
   func configCells(_ row: RunTableRow) -> [HTMLPage.Cell] {
     guard let config = row.config else {
       let why = HTMLPage.Cell.missing(reason: "config.json cannot be read")
-      return [why, why, why, why, row.log.map { .number("\($0.rows.last?.epoch ?? 0) / ?") } ?? why]
+      return [why, why, why, why, why, row.log.map { .number("\($0.rows.last?.epoch ?? 0) / ?") } ?? why]
     }
     let model = config.model
     let arch = model.arch == .conv
@@ -91,7 +112,10 @@ extension RunTable {
       : "mlp\u{00A0}" + model.hidden.map(String.init).joined(separator: "\u{2013}")
     let epochs: HTMLPage.Cell = row.log.map { .number("\($0.rows.last?.epoch ?? 0) / \(config.training.epochs)") }
       ?? .missing(reason: "log.csv cannot be read")
-    return [.text(config.kind.rawValue), .text(Self.task(row, config)), .text(arch), .number(String(model.latent)), epochs]
+    return [
+      .text(config.datasetDescriptor.title), .text(config.kind.rawValue), .text(Self.task(row, config)), .text(arch),
+      .number(String(model.latent)), epochs,
+    ]
   }
 
   /// What the run was trained for: "clean images", "denoising: gaussian noise, sigma 0.5", ...

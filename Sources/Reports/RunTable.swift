@@ -4,8 +4,9 @@ import Runs
 
 /// Every run of an artifacts folder, one ``RunTableRow`` each, for `vae-render --report`.
 ///
-/// Runs are the sub-folders of `<artifacts>/runs` (hidden names skipped), sorted by model
-/// kind (vae, cvae, inpaint, then runs whose config is unreadable) and then by name.
+/// Runs are the sub-folders of `<artifacts>/runs` (hidden names skipped), sorted by data set
+/// (MNIST, Fashion-MNIST, Kuzushiji-MNIST, then others by name, then runs whose config is
+/// unreadable), then by model kind (vae, cvae, inpaint) and then by name.
 ///
 /// Each run is linked to the pages `vae-render --run` wrote under `<artifacts>/render`:
 /// a render folder with an `index.html` belongs to the run named in its
@@ -51,12 +52,19 @@ public struct RunTable: Sendable {
     return RunTable(artifacts: artifacts, rows: rows.sorted(by: Self.precedes))
   }
 
-  /// Kind order (unreadable configs last), then name.
+  /// Data set (the built-in ones in their order, then others by name; unreadable configs
+  /// last), then kind order, then name.
   static func precedes(_ a: RunTableRow, _ b: RunTableRow) -> Bool {
+    func dataset(_ row: RunTableRow) -> (Int, String) {
+      guard let dataset = row.config?.datasetDescriptor else { return (Int.max, "") }
+      return (DatasetDescriptor.builtIn.firstIndex { $0.name == dataset.name } ?? DatasetDescriptor.builtIn.count, dataset.name)
+    }
     func rank(_ row: RunTableRow) -> Int {
       guard let kind = row.config?.kind else { return ModelKind.allCases.count }
       return ModelKind.allCases.firstIndex(of: kind) ?? ModelKind.allCases.count
     }
+    let (da, db) = (dataset(a), dataset(b))
+    if da != db { return da < db }
     let (ra, rb) = (rank(a), rank(b))
     return ra != rb ? ra < rb : a.name < b.name
   }

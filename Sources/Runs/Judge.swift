@@ -8,18 +8,26 @@ import Models
 ///
 /// The file is safetensors with the tensors "layers.<i>.weight" [in, out] and
 /// "layers.<i>.bias" [out] (F32) and metadata "format" = ``format``, "kind" = "judge",
-/// "config" (``ClassifierConfig`` JSON) and "crc32" (see docs/FORMATS.md).
+/// "config" (``ClassifierConfig`` JSON), "dataset" (the ``DatasetDescriptor`` JSON of
+/// the data it was trained on; missing in judges from before it was recorded, which
+/// were all MNIST) and "crc32" (see docs/FORMATS.md).
 public final class Judge {
   /// The metadata "format" of a judge checkpoint.
   public static let format = "digitvae.judge/1"
 
   public let config: ClassifierConfig
   public let classifier: Classifier
+  /// The data set the judge was trained on, as its metadata records it (nil: not recorded).
+  public let dataset: DatasetDescriptor?
 
-  init(classifier: Classifier) {
+  init(classifier: Classifier, dataset: DatasetDescriptor?) {
     self.classifier = classifier
+    self.dataset = dataset
     config = classifier.config
   }
+
+  /// The data set the judge was trained on: as recorded, MNIST for judges from before it was.
+  public var datasetDescriptor: DatasetDescriptor { dataset ?? .mnist }
 
   /// Loads and checks the judge checkpoint at `path` (CRC required); `threads` for inference.
   ///
@@ -35,7 +43,13 @@ public final class Judge {
     let layout = classifier.parameters
     let flat = try TrainingCheckpoint.flatten(file, layout: layout.entries, count: layout.count, source: path)
     layout.values.assign(flat)
-    return Judge(classifier: classifier)
+    var dataset: DatasetDescriptor?
+    if let text = file.metadata["dataset"] {
+      do { dataset = try DatasetDescriptor.parse(text, source: path) } catch {
+        throw RunError.badCheckpoint(path: path, reason: "metadata \"dataset\": \(error)")
+      }
+    }
+    return Judge(classifier: classifier, dataset: dataset)
   }
 
   /// The classifier config in a judge checkpoint's metadata; `source` names the file in errors.
@@ -59,8 +73,9 @@ public final class Judge {
     return config
   }
 
-  /// The checkpoint file of `classifier`'s weights, with `testAccuracy` recorded in the metadata when known.
-  public static func file(of classifier: Classifier, testAccuracy: Double? = nil) -> SafeTensorsFile {
+  /// The checkpoint file of `classifier`'s weights, trained on `dataset`, with `testAccuracy`
+  /// recorded in the metadata when known.
+  public static func file(of classifier: Classifier, dataset: DatasetDescriptor, testAccuracy: Double? = nil) -> SafeTensorsFile {
     let values = classifier.parameters.values.array
     let tensors = classifier.parameters.entries.map { entry in
       Tensor(name: entry.name, floats: Array(values[entry.offset..<entry.offset + entry.count]), shape: entry.shape)
@@ -68,12 +83,12 @@ public final class Judge {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     let json = (try? encoder.encode(classifier.config)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    var metadata = ["format": format, "kind": "judge", "content": "weights", "config": json]
+    var metadata = ["format": format, "kind": "judge", "content": "weights", "config": json, "dataset": dataset.json()]
     if let testAccuracy { metadata["test_accuracy"] = String(format: "%.4f", testAccuracy) }
     return SafeTensorsFile(tensors: tensors, metadata: metadata)
   }
 
-  /// The predicted digit of every image of `images` (N x 28 x 28 UInt8).
+  /// The predicted label of every image of `images` (N x H x W UInt8).
   ///
   /// Throws ``RunError/dataMismatch(path:reason:)`` when the image size is not the judge's input size.
   public func predict(_ images: IDXArray<UInt8>, source: String = "images") throws -> [UInt8] {

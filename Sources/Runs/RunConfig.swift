@@ -14,6 +14,9 @@ public struct RunConfig: Codable, Equatable, Sendable {
   public var training: TrainingConfig
   /// The data folder with train-/test-images.idx and labels.
   public var data: String
+  /// What the data folder holds (its name, classes, image size); nil in runs from
+  /// before it was recorded, which were all MNIST.
+  public var dataset: DatasetDescriptor?
   /// A corrupted copy of the training images used as the encoder's input (denoising), if any.
   public var input: String?
   /// A corrupted copy of the test images for the test loss, if any.
@@ -30,6 +33,17 @@ public struct RunConfig: Codable, Equatable, Sendable {
   public static let defaultKeep = 3
 
   public static let currentFormat = "digitvae.run/1"
+
+  /// The run's data set: as recorded; for runs from before it was, MNIST (every such run
+  /// of 784 pixels was), else a data set known by its image size alone.
+  public var datasetDescriptor: DatasetDescriptor {
+    if let dataset { return dataset }
+    if model.inputSize == DatasetDescriptor.mnist.pixels { return .mnist }
+    let side = model.imageSide
+    return DatasetDescriptor(
+      name: "unrecorded", title: "unrecorded data set", classes: DatasetDescriptor.mnist.classes, height: side ?? 1,
+      width: side ?? model.inputSize, noun: "class")
+  }
 
   public init(model: VAEConfig, training: TrainingConfig, data: String, input: String? = nil, testInput: String? = nil, limit: Int? = nil) {
     self.model = model
@@ -60,7 +74,13 @@ public struct RunConfig: Codable, Equatable, Sendable {
       guard config.format == currentFormat else {
         throw RunError.badConfig(path: source, reason: "format is \"\(config.format)\", expected \"\(currentFormat)\"")
       }
-      let width = config.kind.conditionWidth(pixels: config.model.inputSize)
+      if let problem = config.dataset?.problem { throw RunError.badConfig(path: source, reason: "dataset: \(problem)") }
+      let dataset = config.datasetDescriptor
+      guard config.dataset == nil || config.model.inputSize == dataset.pixels else {
+        throw RunError.badConfig(
+          path: source, reason: "model.inputSize is \(config.model.inputSize) but \(dataset.title) images have \(dataset.pixels) pixels (\(dataset.sizeText))")
+      }
+      let width = config.kind.conditionWidth(dataset: dataset)
       guard config.model.condition == width else {
         throw RunError.badConfig(
           path: source, reason: "model.condition is \(config.model.condition) but a \(config.kind.rawValue) model needs \(width)")

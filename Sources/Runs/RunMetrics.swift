@@ -87,6 +87,8 @@ public struct RunMetrics: Codable, Equatable, Sendable {
   public var epoch: Int?
   /// Training steps taken when the checkpoint was written (nil for a weights-only export).
   public var step: Int?
+  /// The data set the model was trained and evaluated on (nil in files from before it was recorded).
+  public var dataset: DatasetDescriptor?
   /// The clean test images file.
   public var testImages: String
   /// The corrupted test images file, if any.
@@ -134,7 +136,7 @@ public struct RunMetrics: Codable, Equatable, Sendable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case format, checkpoint, epoch, step, corruption, elbo, denoise, inpaint, judge, seed, seconds
+    case format, checkpoint, epoch, step, corruption, elbo, denoise, inpaint, judge, seed, seconds, dataset
     case testImages = "test_images_file"
     case testInput = "test_input"
     case testImageCount = "test_images"

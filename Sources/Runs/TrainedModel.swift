@@ -57,6 +57,10 @@ public struct TrainedModel {
 
   /// The run's model family.
   public var kind: ModelKind { config.kind }
+  /// The data set the model was trained on.
+  public var dataset: DatasetDescriptor { config.datasetDescriptor }
+  /// K, the classes of its data set (the width of a cvae's one-hot condition).
+  public var classCount: Int { dataset.classCount }
 
   /// `count` codes z ~ N(0, I), [count, Z]; the same seed gives the same codes.
   public func priorCodes(count: Int, seed: UInt64) -> [Float] {

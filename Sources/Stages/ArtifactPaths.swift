@@ -11,7 +11,13 @@ public enum ArtifactPaths {
   public static func raw(_ dataset: Dataset) -> String { "\(root)/raw/\(dataset.rawValue)" }
 
   /// `artifacts/data/<dataset>`: the decompressed IDX files.
-  public static func data(_ dataset: Dataset) -> String { "\(root)/data/\(dataset.rawValue)" }
+  public static func data(_ dataset: Dataset) -> String { data(named: dataset.rawValue) }
+
+  /// `artifacts/data/<name>`: the IDX files of the data set called `name`.
+  public static func data(named name: String) -> String { "\(root)/data/\(name)" }
+
+  /// `artifacts/judge/<name>.safetensors`: the judge classifier of the data set called `name`.
+  public static func judge(named name: String) -> String { "\(root)/judge/\(name).safetensors" }
 
   /// `artifacts/corrupt/<name>`: corrupted images and their masks.
   public static func corrupt(_ name: String) -> String { "\(root)/corrupt/\(name)" }

@@ -9,9 +9,9 @@ import Terminal
 public struct ClassifyCommand: ParsableCommand {
   public static let configuration = CommandConfiguration(
     commandName: "vae-classify",
-    abstract: "Train the judge MLP classifier on a digit set, or measure a trained judge's accuracy.",
+    abstract: "Train the judge MLP classifier on a data set, or measure a trained judge's accuracy.",
     discussion: """
-      Trains a 784-256-128-10 ReLU MLP with softmax cross-entropy and Adam on \
+      Trains a D-256-128-K ReLU MLP (784-256-128-10 for MNIST) with softmax cross-entropy and Adam on \
       <data>/train-images.idx and train-labels.idx, printing each epoch's mean train loss \
       and the accuracy on test-images.idx / test-labels.idx, then writes the weights \
       atomically to --out (safetensors, metadata format "digitvae.judge/1"). Skipped when \
@@ -19,11 +19,18 @@ public struct ClassifyCommand: ParsableCommand {
       beside --out). With --evaluate IMAGES --labels LABELS it loads --out instead and prints \
       the accuracy on those files.
 
+      The judge records its data set (name, classes, image size) in its metadata; vae-eval \
+      refuses a judge trained on another data set than the run's.
+
+      Example: vae-classify --dataset fashion-mnist   (artifacts/data/fashion-mnist to artifacts/judge/fashion-mnist.safetensors)
       Example: vae-classify --data artifacts/data/mnist --out artifacts/judge/mnist.safetensors
       """)
 
-  @Option(help: "Folder with the IDX files of vae-decompress.") public var data = "artifacts/data/mnist"
-  @Option(help: "The judge checkpoint to write (or read with --evaluate).") public var out = "artifacts/judge/mnist.safetensors"
+  @Option(help: "Folder with the IDX files of vae-decompress, or any folder of {train,test}-{images,labels}.idx (default artifacts/data/<dataset>).")
+  public var data: String?
+  @OptionGroup public var dataset: DatasetChoice
+  @Option(help: "The judge checkpoint to write (or read with --evaluate) (default artifacts/judge/<dataset>.safetensors).")
+  public var out: String?
   @Option(help: "Passes over the training set.") public var epochs = 15
   @OptionGroup public var compute: ComputeOptions
   @Option(help: "Evaluate the judge at --out on this IDX images file instead of training.") public var evaluate: String?
@@ -39,6 +46,10 @@ public struct ClassifyCommand: ParsableCommand {
 
   public func run() throws {
     try StageError.reporting {
+      let data = try dataset.folder(data: data)
+      // The judge is named after its data set: the folder's descriptor names it when training.
+      let name = evaluate == nil ? try DatasetDescriptor.read(folder: data).name : dataset.chosen
+      let out = out ?? ArtifactPaths.judge(named: name)
       let stage = ClassifyStage(data: data, out: out, epochs: epochs, seed: compute.seedValue, threads: compute.threadCount)
       if let evaluate, let labels {
         let (accuracy, count) = try stage.evaluate(images: evaluate, labels: labels)

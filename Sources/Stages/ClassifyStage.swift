@@ -38,17 +38,17 @@ public struct ClassifyStage {
       throw RunError.missingInput(path: out, hint: "train a judge first with vae-classify --out \(out)")
     }
     let judge = try Judge.load(out, threads: threads)
-    let (images, labels) = try Self.loadPair(images: imagesPath, labels: labelsPath)
+    let (images, labels) = try Self.loadPair(images: imagesPath, labels: labelsPath, classes: judge.config.classes)
     return (try judge.accuracy(images, labels: labels, source: imagesPath), labels.count)
   }
 
   /// Images and labels from any two paths, checked to be the same count.
-  static func loadPair(images imagesPath: String, labels labelsPath: String) throws -> (IDXArray<UInt8>, [UInt8]) {
+  static func loadPair(images imagesPath: String, labels labelsPath: String, classes: Int) throws -> (IDXArray<UInt8>, [UInt8]) {
     for path in [imagesPath, labelsPath] where FileStamp.current(path) == nil {
       throw RunError.missingInput(path: path, hint: "run vae-decompress, or check the path")
     }
     let images = try DigitSet.loadImages(path: imagesPath)
-    let labels = try DigitSet.loadLabels(path: labelsPath)
+    let labels = try DigitSet.loadLabels(path: labelsPath, classes: classes)
     guard images.itemCount == labels.count else {
       throw DataFileError.countMismatch(imagesPath: imagesPath, images: images.itemCount, labelsPath: labelsPath, labels: labels.count)
     }
@@ -63,14 +63,16 @@ public struct ClassifyStage {
     for path in inputs where FileStamp.current(path) == nil {
       throw RunError.missingInput(path: path, hint: "run vae-fetch and vae-decompress first (or pass --data)")
     }
+    let dataset = try DatasetDescriptor.read(folder: data)
     let folder = FilePaths.parent(of: out)
     try Folders.create(folder.isEmpty ? "." : folder)
-    let options = ["epochs": "\(epochs)", "seed": "\(seed)", "format": Judge.format, "out": out]
+    let options = ["epochs": "\(epochs)", "seed": "\(seed)", "format": Judge.format, "out": out, "dataset": dataset.json()]
     let record = StageRecord(stage: Self.stageName, folder: folder.isEmpty ? "." : folder, options: options, inputs: inputs, outputs: [out])
     if record.isUpToDate { return .skipped }
-    let train = try DigitSet.load(folder: data, split: .train)
-    let test = try DigitSet.load(folder: data, split: .test)
+    let train = try DigitSet.load(folder: data, split: .train, dataset: dataset)
+    let test = try DigitSet.load(folder: data, split: .test, dataset: dataset)
     var config = ClassifierConfig()
+    (config.inputs, config.classes) = (dataset.pixels, dataset.classCount)
     config.seed = seed
     let trainer = try ClassifierTrainer(
       config: config, images: Classifier.pixels(train.images.scalars), labels: train.labels, threads: threads)
@@ -88,7 +90,7 @@ public struct ClassifyStage {
           format: "vae-classify: epoch %d/%d  train loss %.4f  train acc %.2f%%  test acc %.2f%%  (%.1f s)", epoch, epochs,
           report.meanLoss, report.accuracy * 100, testAccuracy * 100, Date().timeIntervalSince(started)))
     }
-    try record.writing { try Judge.file(of: trainer.classifier, testAccuracy: testAccuracy).write(to: out) }
+    try record.writing { try Judge.file(of: trainer.classifier, dataset: dataset, testAccuracy: testAccuracy).write(to: out) }
     return .wrote(testAccuracy: testAccuracy)
   }
 }

@@ -30,8 +30,10 @@ public struct CorruptCommand: ParsableCommand {
       Example: vae-corrupt --images artifacts/data/mnist/test-images.idx --kind square --level 10 --out artifacts/corrupt/square-test
       """)
 
-  @Option(help: "The images IDX to corrupt (N x 28 x 28, UInt8).")
-  public var images: String = ArtifactPaths.data(.mnist) + "/test-images.idx"
+  @Option(help: "The images IDX to corrupt (N x H x W, UInt8) (default: the test images of --dataset, artifacts/data/mnist/test-images.idx).")
+  public var images: String?
+
+  @OptionGroup public var dataset: DatasetChoice
 
   @Option(help: "Output folder for images.idx, mask.idx and spec.json (default: artifacts/corrupt/<kind>).")
   public var out: String?
@@ -74,13 +76,17 @@ public struct CorruptCommand: ParsableCommand {
   }
 
   public func validate() throws {
-    do { try corruption().validate(side: 28) } catch let error as CorruptionError {
+    // Sizes are checked against the images when they are read; here, against 28 x 28 unless another data set is named.
+    let side = images == nil && dataset.name == nil ? DigitSet.side : DatasetDescriptor.maxSide
+    do { try corruption().validate(side: side) } catch let error as CorruptionError {
       throw ValidationError("--kind \(error.description)")
     }
   }
 
   public func run() throws {
     try StageError.reporting {
+      if images != nil, dataset.name != nil { throw ValidationError("give --dataset or --images, not both") }
+      let images = try images ?? (dataset.folder(data: nil) + "/test-images.idx")
       let stage = CorruptStage(
         images: images, out: out ?? ArtifactPaths.corrupt(kind.rawValue), kind: try corruption(), seed: compute.seedValue,
         threads: compute.threadCount)

@@ -35,9 +35,12 @@ public struct CorruptStage: Sendable {
     let record = StageRecord(stage: Self.stageName, folder: out, options: options, inputs: [images], outputs: outputs)
     if record.isUpToDate { return .skipped(folder: out) }
     let clean = try DigitSet.loadImages(path: images)
-    let side = DigitSet.side
+    let (height, width) = (clean.shape[1], clean.shape[2])
+    do { try kind.validate(height: height, width: width) } catch {
+      throw StageError.other("--kind \(error.description) (the images of \(images) are \(height) x \(width))")
+    }
     let result = try Corrupter(kind: kind, seed: seed)
-      .apply(to: clean.scalars, count: clean.itemCount, side: side, threads: threads)
+      .apply(to: clean.scalars, count: clean.itemCount, height: height, width: width, threads: threads)
     try Folders.create(out)
     try record.writing {
       try IDX.write(IDXArray(shape: clean.shape, scalars: result.images), to: outputs[0])

@@ -64,6 +64,10 @@ public struct DecompressStage {
       // fails later still records (only) the splits it finished.
       try manifest.write(to: manifestPath)
     }
+    // The descriptor every later stage reads (class names, size); folders from before it existed gain it here.
+    let descriptorPath = data + "/" + DatasetDescriptor.fileName
+    let recorded = try? DatasetDescriptor.parse(String(decoding: FileReader.contents(of: descriptorPath, limit: 1 << 20), as: UTF8.self), source: descriptorPath)
+    if recorded != dataset.descriptor { try dataset.descriptor.write(folder: data) }
     return written
   }
 

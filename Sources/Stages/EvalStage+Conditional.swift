@@ -27,6 +27,11 @@ extension EvalStage {
       throw RunError.dataMismatch(
         path: path, reason: "holds \(masks.itemCount) masks but \(occludedPath) holds \(occluded.itemCount) images; were they made together?")
     }
+    guard masks.shape == occluded.shape else {
+      throw RunError.dataMismatch(
+        path: path,
+        reason: "holds masks of \(masks.shape[1]) x \(masks.shape[2]) pixels but the images of \(occludedPath) are \(occluded.shape[1]) x \(occluded.shape[2]); were they made together?")
+    }
     if let bad = masks.scalars.firstIndex(where: { $0 > 1 }) {
       throw RunError.dataMismatch(path: path, reason: "mask value \(masks.scalars[bad]) at byte \(bad); masks hold 1 (observed) or 0 (hidden)")
     }
@@ -36,6 +41,10 @@ extension EvalStage {
   /// The mean of the training images in `folder`, [pixels] in [0, 1].
   static func meanTrainingImage(folder: String, pixels: Int) throws -> [Float] {
     let train = try DigitSet.loadImages(folder: folder, split: .train)
+    guard train.itemSize == pixels else {
+      throw RunError.dataMismatch(
+        path: DigitSet.path(folder: folder, split: .train, member: .images), reason: "images have \(train.itemSize) pixels, the model's have \(pixels)")
+    }
     var sums = [Double](repeating: 0, count: pixels)
     for i in 0..<train.itemCount {
       for k in 0..<pixels { sums[k] += Double(train.scalars[i * pixels + k]) }

@@ -27,7 +27,8 @@ extension EvalStage {
       var labels: [UInt8]?
       if inputs.model.kind.run.needsLabels {
         let folder = FilePaths.parent(of: inputs.testImagesPath)
-        labels = try DataLabels.read(folder: folder.isEmpty ? "." : folder, split: .test, images: images.count)
+        labels = try DataLabels.read(
+          folder: folder.isEmpty ? "." : folder, split: .test, images: images.count, classes: inputs.model.classCount)
       }
       let rows = try sweep.measure(
         model: inputs.model, clean: images.clean, source: inputs.testImagesPath, labels: labels, judge: judge, threads: threads)

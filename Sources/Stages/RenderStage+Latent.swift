@@ -26,7 +26,7 @@ extension RenderStage {
     try write(latent.figures)
     var sections = latent.sections
     if let besideModel = plan.besideModel, let beside, let labelsPath = latentPlan.labelsPath {
-      let labels = try DigitSet.loadLabels(path: labelsPath)
+      let labels = try DigitSet.loadLabels(path: labelsPath, classes: figures.model.classCount)
       try figures.checkLabels(labels, path: labelsPath)
       let side = try figures.drawBeside(besideModel, besideRun: beside, labels: labels)
       try write(side.figures)

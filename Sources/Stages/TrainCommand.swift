@@ -21,7 +21,7 @@ public struct TrainCommand: ParsableCommand {
       (--hidden, default none) and transposed convolutions after the decoder's. With --input, the encoder sees a corrupted \
       copy of the training images (from vae-corrupt) while the decoder must reproduce the clean ones.
 
-      --model cvae conditions encoder and decoder on the one-hot digit label (<data>/train-labels.idx \
+      --model cvae conditions encoder and decoder on the one-hot label (<data>/train-labels.idx \
       and test-labels.idx). --model inpaint conditions them on the observed part of the image (the \
       occluded image and its mask), drawing a fresh random occlusion (squares, rectangles, halves, \
       bands) for every image in every epoch; the encoder also sees the whole image.
@@ -35,8 +35,10 @@ public struct TrainCommand: ParsableCommand {
       Example: vae-train --arch conv --channels 8,32 --run artifacts/runs/conv --epochs 10
       """)
 
-  @Option(help: "Folder with train-images.idx and test-images.idx (from vae-decompress) (default \(ArtifactPaths.data(.mnist)); on resume, as the run recorded).")
+  @Option(help: "Folder with train-images.idx and test-images.idx (from vae-decompress, or any folder of {train,test}-{images,labels}.idx) (default \(ArtifactPaths.data(.mnist)); on resume, as the run recorded).")
   public var data: String?
+
+  @OptionGroup public var dataset: DatasetChoice
 
   @Option(name: .customLong("run"), help: "Run folder for config.json, log.csv and checkpoints/.")
   public var runFolder: String = ArtifactPaths.run("vae")

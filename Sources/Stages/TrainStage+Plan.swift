@@ -38,14 +38,19 @@ extension TrainCommand {
   /// The plan these flags ask for; every combination is checked here, before any file is written.
   func plan(console: Console) throws -> TrainStage.Plan {
     let folder = RunFolder(path: runFolder)
-    let flags = try training.flags(compute: compute, data: data)
+    let dataFolder = data != nil || dataset.name != nil ? try dataset.folder(data: data) : nil
+    let flags = try training.flags(compute: compute, data: dataFolder)
     var plan: TrainStage.Plan
     if resume {
       plan = try resumption(of: folder, flags: flags, console: console)
     } else {
       var defaults = RunConfig(
-        model: VAEConfig(), training: TrainingConfig(threads: ComputeOptions.allCores), data: ArtifactPaths.data(.mnist))
+        model: VAEConfig(), training: TrainingConfig(threads: ComputeOptions.allCores), data: dataFolder ?? ArtifactPaths.data(.mnist))
       (defaults.checkpointEvery, defaults.keep) = (RunConfig.defaultCheckpointEvery, RunConfig.defaultKeep)
+      // The data set decides the image size and the classes, so it is read before the flags are applied.
+      let descriptor = try DatasetDescriptor.read(folder: defaults.data)
+      defaults.dataset = descriptor
+      defaults.model.inputSize = descriptor.pixels
       let config = TrainingOptions.apply(flags, to: defaults)
       try training.checkArchitecture(config)
       if folder.holdsRun, !force { throw StageError.runExists(path: runFolder) }

@@ -56,7 +56,7 @@ import TestSupport
     labels[4] = 10
     let folder = try folder(images: SyntheticIDX.images(count: 6), labels: SyntheticIDX.uint8(shape: [6], values: labels))
     defer { folder.remove() }
-    let expected = DataFileError.labelOutOfRange(path: folder.file("train-labels.idx"), index: 4, value: 10)
+    let expected = DataFileError.labelOutOfRange(path: folder.file("train-labels.idx"), index: 4, value: 10, classes: 10)
     #expect(throws: expected) { try DigitSet.load(folder: folder.path, split: .train) }
     #expect(throws: expected) { try DigitSet.loadLabels(folder: folder.path, split: .train) }
     #expect(expected.description.contains("label 10 at index 4"))

@@ -49,7 +49,7 @@ import TestSupport
     #expect(throws: DataFileError.shapeMismatch(path: "s.gz", expected: "N x 28 x 28", found: [784])) {
       try check(SyntheticIDX.uint8(shape: [784], values: .init(repeating: 0, count: 784)), .digitImages, chunk: 64)
     }
-    #expect(throws: DataFileError.labelOutOfRange(path: "s.gz", index: 9, value: 200)) {
+    #expect(throws: DataFileError.labelOutOfRange(path: "s.gz", index: 9, value: 200, classes: 10)) {
       var values = SyntheticIDX.labelValues(count: 12)
       values[9] = 200
       return try check(SyntheticIDX.uint8(shape: [12], values: values), .digitLabels, chunk: 5)

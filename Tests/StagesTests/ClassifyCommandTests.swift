@@ -72,7 +72,7 @@ import TestSupport
     config.hidden = [12]
     config.seed = 9
     let classifier = try Models.Classifier(config: config, maxBatch: 4)
-    try Judge.file(of: classifier, testAccuracy: 0.5).write(to: temporary.file("j.safetensors"))
+    try Judge.file(of: classifier, dataset: .mnist, testAccuracy: 0.5).write(to: temporary.file("j.safetensors"))
     let judge = try Judge.load(temporary.file("j.safetensors"))
     #expect(judge.config == config)
     #expect(judge.classifier.parameters.values.array == classifier.parameters.values.array, "weights differ after the round trip")
@@ -148,7 +148,7 @@ import TestSupport
 
     var config = Models.ClassifierConfig()
     config.hidden = [4]
-    try Judge.file(of: try Models.Classifier(config: config, maxBatch: 1)).write(to: temporary.file("j.safetensors"))
+    try Judge.file(of: try Models.Classifier(config: config, maxBatch: 1), dataset: .mnist).write(to: temporary.file("j.safetensors"))
     let evaluate = try StageRun.run(
       "vae-classify",
       ["--out", "j.safetensors", "--evaluate", data + "/test-images.idx", "--labels", data + "/test-labels.idx"],
@@ -160,5 +160,5 @@ import TestSupport
 /// Reads IDX digit files for the checks above.
 enum DigitFiles {
   static func images(_ path: String) throws -> DataFiles.IDXArray<UInt8> { try DataFiles.DigitSet.loadImages(path: path) }
-  static func labels(_ path: String) throws -> [UInt8] { try DataFiles.DigitSet.loadLabels(path: path) }
+  static func labels(_ path: String) throws -> [UInt8] { try DataFiles.DigitSet.loadLabels(path: path, classes: 10) }
 }

@@ -83,7 +83,7 @@ private let smallConv = ["--arch", "conv", "--channels", "4,8", "--latent", "4",
     let result = try StageRun.run("vae-train", ["--data", data, "--run", run, "--model", kind.rawValue, "--epochs", "1"] + smallConv, in: folder.path)
     #expect(result.status == 0, "\(result.stderr)")
     let config = try RunConfig.parse(String(contentsOfFile: run + "/config.json", encoding: .utf8), source: "config.json")
-    #expect(config.kind == kind && config.model.arch == .conv && config.model.condition == kind.conditionWidth(pixels: 784))
+    #expect(config.kind == kind && config.model.arch == .conv && config.model.condition == kind.conditionWidth(dataset: .mnist))
     let layout = Dictionary(uniqueKeysWithValues: try SafeTensorsFile.read(from: try newestCheckpoint(run)).tensors.map { ($0.name, $0.shape) })
     // [features, c]: 7 x 7 x 8 = 392 features, then the condition.
     #expect(layout["encoder.mu.weight"] == [392 + config.model.condition, 4], "\(String(describing: layout["encoder.mu.weight"]))")

@@ -28,7 +28,8 @@ import TestSupport
     #expect(first.stderr.isEmpty)
     #expect(
       Files.list(folder.file("data"))
-        == [".vae-decompress.manifest.json", "test-images.idx", "test-labels.idx", "train-images.idx", "train-labels.idx"])
+        == [".vae-decompress.manifest.json", "dataset.json", "test-images.idx", "test-labels.idx", "train-images.idx", "train-labels.idx"])
+    #expect(try DatasetDescriptor.read(folder: folder.file("data")) == .mnist, "the descriptor the later stages read")
     let train = try DigitSet.load(folder: folder.file("data"), split: .train)
     #expect(train.images.scalars == SyntheticIDX.imagePixels(count: 30))
     #expect(train.labels == SyntheticIDX.labelValues(count: 30))

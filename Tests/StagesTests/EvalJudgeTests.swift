@@ -62,7 +62,7 @@ struct JudgedRun {
     config.hidden = [32]
     config.seed = seed
     let path = (judge as NSString).deletingLastPathComponent + "/untrained-\(seed).safetensors"
-    try Judge.file(of: try Classifier(config: config, maxBatch: 8)).write(to: path)
+    try Judge.file(of: try Classifier(config: config, maxBatch: 8), dataset: DatasetDescriptor.read(folder: data)).write(to: path)
     return path
   }
 
@@ -83,7 +83,7 @@ struct JudgedRun {
     try classifier.parameters.setValue("layers.1.weight", output)
     try classifier.parameters.setValue("layers.1.bias", bias)
     let path = (judge as NSString).deletingLastPathComponent + "/brightness.safetensors"
-    try Judge.file(of: classifier).write(to: path)
+    try Judge.file(of: classifier, dataset: DatasetDescriptor.read(folder: data)).write(to: path)
     return path
   }
 
@@ -239,13 +239,13 @@ func roundedBytes(_ values: [Float]) -> [UInt8] {
     var config = ClassifierConfig()
     config.hidden = [8]
     let judge = folder.file("judge.safetensors")
-    try Judge.file(of: try Classifier(config: config, maxBatch: 4)).write(to: judge)
+    try Judge.file(of: try Classifier(config: config, maxBatch: 4), dataset: .mnist).write(to: judge)
     let asModel = try StageRun.run("vae-eval", ["--checkpoint", judge, "--run", trained.run], in: folder.path)
     StageRun.expectOneLineFailure(asModel, naming: judge, ["is a judge classifier", "not a VAE"])
     // A judge of 100-pixel images.
     config.inputs = 100
     let small = folder.file("judge-100.safetensors")
-    try Judge.file(of: try Classifier(config: config, maxBatch: 4)).write(to: small)
+    try Judge.file(of: try Classifier(config: config, maxBatch: 4), dataset: .mnist).write(to: small)
     let wrongSize = try StageRun.run("vae-eval", ["--run", trained.run, "--judge", small], in: folder.path)
     StageRun.expectOneLineFailure(wrongSize, naming: small, ["100 pixels", "784"])
     // No such file.

@@ -63,7 +63,7 @@ private final class ReportRows: NSObject, XMLParserDelegate {
 
 /// The report's columns, by name (RunTable.header has the same order).
 private enum Column: Int {
-  case run, model, task, arch, latent, epochs, total, recon, kl, iw, k, baseline, psnr, psnrBaseline, ssim, ssimBaseline
+  case run, dataset, model, task, arch, latent, epochs, total, recon, kl, iw, k, baseline, psnr, psnrBaseline, ssim, ssimBaseline
   case judge, judged, time, status
 }
 
@@ -171,7 +171,7 @@ private struct Artifacts {
     let (result, rows) = try artifacts.report()
     #expect(result.stdout.contains("wrote \(artifacts.path)/report/index.html: 5 runs, 0 unreadable"), "\(result.stdout)")
     #expect(!result.stdout.contains("warning") && !result.stderr.contains("warning"), "\(result.stdout)\(result.stderr)")
-    #expect(rows.count == 5 && rows.allSatisfy { !$0.isFlagged && !$0.isNote && $0.cells.count == 20 }, "\(rows)")
+    #expect(rows.count == 5 && rows.allSatisfy { !$0.isFlagged && !$0.isNote && $0.cells.count == 21 }, "\(rows)")
     guard rows.count == 5 else { return }
     // By kind (vae, cvae, inpaint), then name.
     let (denoise, fresh, plain, cvae, inpaint) = (rows[0], rows[1], rows[2], rows[3], rows[4])
@@ -200,6 +200,8 @@ private struct Artifacts {
       let model = try #require(config["model"] as? [String: Any])
       let hidden = try #require(model["hidden"] as? [Int])
       #expect(row[.model].text == config["kind"] as? String)
+      let dataset = try #require(config["dataset"] as? [String: Any], "config.json records its data set")
+      #expect(row[.dataset].text == dataset["title"] as? String, "\(row[.dataset].text)")
       #expect(row[.arch].text == "mlp\u{00A0}" + hidden.map(String.init).joined(separator: "\u{2013}"), "\(row[.arch].text)")
       try #expect(row[.latent].text == String(Int(number(config, "model", "latent"))), "\(row[.latent].text)")
       let planned = Int(try number(config, "training", "epochs"))
@@ -331,7 +333,7 @@ private struct Artifacts {
       let row = rows[index]
       #expect(row.isFlagged && row[.status].text == "unreadable", "\(name): \(row[.status].text)")
       let note = try #require(rows.indices.contains(index + 1) ? rows[index + 1] : nil)
-      #expect(note.isNote && note.isFlagged && note.cells.count == 1 && note.cells[0].attributes["colspan"] == "20")
+      #expect(note.isNote && note.isFlagged && note.cells.count == 1 && note.cells[0].attributes["colspan"] == "21")
       let text = note.cells.first?.text ?? ""
       #expect(text.hasPrefix(fault.file + ": ") && text.contains(fault.reason) && !text.contains(artifacts.path), "\(name): \(text)")
     }

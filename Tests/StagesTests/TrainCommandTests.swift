@@ -1,5 +1,6 @@
 import Checkpoints
 import Compute
+import DataFiles
 import Foundation
 import Models
 import Runs
@@ -7,10 +8,12 @@ import Stages
 import Testing
 import TestSupport
 
-/// A data folder in the layout vae-decompress writes, with synthetic digits.
+/// A data folder in the layout vae-decompress writes, with synthetic digits standing in
+/// for MNIST (its dataset.json is MNIST's, as vae-decompress --dataset mnist writes it).
 func makeDataFolder(in folder: TemporaryFolder, train: Int, test: Int) throws -> String {
   let data = folder.file("data")
   try Files.makeFolder(data)
+  try DatasetDescriptor.mnist.write(folder: data)
   try Files.write(SyntheticIDX.images(count: train), to: data + "/train-images.idx")
   try Files.write(SyntheticIDX.labels(count: train), to: data + "/train-labels.idx")
   try Files.write(SyntheticIDX.images(count: test), to: data + "/test-images.idx")

@@ -20,16 +20,18 @@ public struct InpaintCondition: ConditionSource {
 
   public let seed: UInt64
   public let count: Int
-  /// Side of the square images.
-  public let side: Int
+  /// The images' rows and columns.
+  public let imageHeight: Int
+  public let imageWidth: Int
 
-  public init(seed: UInt64, count: Int, side: Int = 28) {
+  public init(seed: UInt64, count: Int, height: Int = 28, width: Int = 28) {
     self.seed = seed
     self.count = count
-    self.side = side
+    self.imageHeight = height
+    self.imageWidth = width
   }
 
-  public var width: Int { 2 * side * side }
+  public var width: Int { 2 * imageHeight * imageWidth }
 
   /// The corrupter's seed for one epoch: the run seed and the epoch mixed (splitmix64 step).
   public func epochSeed(_ epoch: Int) -> UInt64 {
@@ -40,11 +42,14 @@ public struct InpaintCondition: ConditionSource {
   }
 
   public func write(index: Int, epoch: Int, image: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<Float>) {
-    let d = side * side
+    let d = imageHeight * imageWidth
     let pixels = Array(UnsafeBufferPointer(start: image, count: d))
     // The mixture is a constant validated by the tests, so apply cannot throw here; an
     // all-observed condition is the harmless fallback.
-    guard let result = try? Corrupter(kind: Self.mixture, seed: epochSeed(epoch)).apply(to: pixels, count: 1, side: side, firstIndex: index) else {
+    guard
+      let result = try? Corrupter(kind: Self.mixture, seed: epochSeed(epoch)).apply(
+        to: pixels, count: 1, height: imageHeight, width: imageWidth, firstIndex: index)
+    else {
       Self.write(occluded: pixels[...], mask: [UInt8](repeating: 1, count: d)[...], into: output)
       return
     }

@@ -7,15 +7,16 @@ import Models
 public struct InpaintKind: RunKind {
   public init() {}
 
-  public func conditionWidth(pixels: Int) -> Int { 2 * pixels }
+  public func conditionWidth(dataset: DatasetDescriptor) -> Int { 2 * dataset.pixels }
 
   public func trainingConditions(config: RunConfig, images: Int, count: Int, testImages: Int) throws
     -> (train: (any ConditionSource)?, test: (any ConditionSource)?)
   {
-    (
-      InpaintCondition(seed: config.training.seed, count: count, side: DigitSet.side),
+    let dataset = config.datasetDescriptor
+    return (
+      InpaintCondition(seed: config.training.seed, count: count, height: dataset.height, width: dataset.width),
       // The test loss uses masks no training epoch draws (another seed), the same at every epoch.
-      InpaintCondition(seed: config.training.seed ^ 0x7E57, count: testImages, side: DigitSet.side)
+      InpaintCondition(seed: config.training.seed ^ 0x7E57, count: testImages, height: dataset.height, width: dataset.width)
     )
   }
 

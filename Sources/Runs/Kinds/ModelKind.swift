@@ -1,3 +1,4 @@
+import DataFiles
 import Models
 
 /// The model family of a run: what the VAE is conditioned on. Stored by name
@@ -6,15 +7,12 @@ import Models
 /// a family is one new file here and one line in `run`.
 ///
 /// - `vae`: no condition (C = 0).
-/// - `cvae`: the image's digit label, one-hot (C = 10), from `<data>/train-labels.idx`
+/// - `cvae`: the image's label, one-hot (C = K, the data set's classes; 10 for MNIST), from `<data>/train-labels.idx`
 ///   and `test-labels.idx` (Sohn et al., 2015).
 /// - `inpaint`: the observed part of the image: the occluded image and its mask,
 ///   side by side (C = 2 D). Training draws fresh masks every epoch (``InpaintCondition``).
 public enum ModelKind: String, Codable, CaseIterable, Sendable {
   case vae, cvae, inpaint
-
-  /// Digit classes, the width of a cvae's condition.
-  public static let classes = LabelKind.classes
 
   /// What this family supplies to the run: its condition, for training and inference.
   public var run: any RunKind {
@@ -25,14 +23,14 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     }
   }
 
-  /// C for images of `pixels` pixels.
-  public func conditionWidth(pixels: Int) -> Int { run.conditionWidth(pixels: pixels) }
+  /// C for the images and labels of `dataset`.
+  public func conditionWidth(dataset: DatasetDescriptor) -> Int { run.conditionWidth(dataset: dataset) }
 }
 
 /// What a model family supplies to the Runs layer.
 public protocol RunKind: Sendable {
-  /// C, the width of the condition, for images of `pixels` pixels (0: unconditional).
-  func conditionWidth(pixels: Int) -> Int
+  /// C, the width of the condition, for the images and labels of `dataset` (0: unconditional).
+  func conditionWidth(dataset: DatasetDescriptor) -> Int
 
   /// The conditions of the first `count` of `images` training images and of the
   /// `testImages` test images, read or drawn as `config` says; nil for none.

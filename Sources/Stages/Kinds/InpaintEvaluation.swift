@@ -43,7 +43,7 @@ struct InpaintEvaluation: KindEvaluation {
     let priorMean = model.inpaint(occluded: occluded[...], masks: masks[...], count: n, latent: .priorMean)
     metrics.denoise = RunMetrics.Denoise(
       DenoiseComparison.measure(
-        restored: priorMean, corrupted: occluded, clean: clean, count: n, side: DigitSet.side,
+        restored: priorMean, corrupted: occluded, clean: clean, count: n, height: model.dataset.height, width: model.dataset.width,
         parallel: Parallel(threads: context.stage.threads)),
       elboCorruptedInput: model.elbo(inputs: occluded, targets: clean, conditions: conditions, count: n, seed: seed))
     metrics.inpaint = try holeScores(context, occluded: occluded, masks: masks, maskPath: maskPath, priorMean: priorMean)

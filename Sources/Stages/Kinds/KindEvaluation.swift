@@ -37,16 +37,18 @@ struct EvaluationContext {
 
   /// metrics.json's fields that every kind fills the same way, with the ELBO still to measure.
   func emptyMetrics() -> RunMetrics {
-    RunMetrics(
+    var metrics = RunMetrics(
       checkpoint: model.path, epoch: inputs.position?.epoch, step: inputs.position?.globalStep,
       testImages: inputs.testImagesPath, testInput: inputs.testInputPath, corruption: inputs.corruption,
       testImageCount: count, elbo: LossReport(total: 0, recon: 0, kl: 0), denoise: nil, seed: stage.seed, seconds: 0)
+    metrics.dataset = model.dataset
+    return metrics
   }
 
   /// The test labels, from the label file beside the test images.
   func testLabels() throws -> [UInt8] {
     let folder = FilePaths.parent(of: inputs.testImagesPath)
-    return try DataLabels.read(folder: folder.isEmpty ? "." : folder, split: .test, images: count)
+    return try DataLabels.read(folder: folder.isEmpty ? "." : folder, split: .test, images: count, classes: model.classCount)
   }
 }
 
@@ -82,7 +84,7 @@ extension EvaluationContext {
       restoration = restored
       metrics.denoise = RunMetrics.Denoise(
         DenoiseComparison.measure(
-          restored: restored, corrupted: corrupted, clean: clean, count: n, side: DigitSet.side,
+          restored: restored, corrupted: corrupted, clean: clean, count: n, height: model.dataset.height, width: model.dataset.width,
           parallel: Parallel(threads: stage.threads)),
         elboCorruptedInput: model.elbo(inputs: corrupted, targets: clean, conditions: conditions, count: n, seed: seed))
     }

@@ -10,7 +10,7 @@ struct LabelEvaluation: KindEvaluation {
 
   func measure(_ context: EvaluationContext) throws -> RunMetrics {
     let labels = try context.testLabels()
-    var metrics = context.measureRestoration(conditions: LabelCondition.oneHot(labels, classes: ModelKind.classes), labels: labels)
+    var metrics = context.measureRestoration(conditions: LabelCondition.oneHot(labels, classes: context.model.classCount), labels: labels)
     metrics.judge?.generation = context.judge?.generation(
       of: context.model, samplesPerLabel: context.stage.judgeSamples, seed: context.stage.seed)
     return metrics

@@ -20,7 +20,8 @@ struct LabelRendering: KindRendering {
     images: EvaluationInputs.Images, warn: (String) -> Void
   ) throws -> HTMLPage {
     let dataFolder = FilePaths.parent(of: figures.inputs.testImages)
-    let labels = try DataLabels.read(folder: dataFolder.isEmpty ? "." : dataFolder, split: .test, images: images.count)
+    let labels = try DataLabels.read(
+      folder: dataFolder.isEmpty ? "." : dataFolder, split: .test, images: images.count, classes: figures.model.classCount)
     return try stage.page(of: try figures.drawLabelled(labels: labels, planned: plan.figures), model: figures.model, report: report)
   }
 }

@@ -11,7 +11,7 @@ extension ModelKind: ExpressibleByArgument {}
 /// here and tied to its run-config field in `flags`, which both builds the
 /// config and lists what a resume may not change.
 public struct TrainingOptions: ParsableArguments {
-  @Option(name: .customLong("model"), help: "Model: vae, cvae (conditioned on the digit label) or inpaint (conditioned on the observed pixels) (default vae).")
+  @Option(name: .customLong("model"), help: "Model: vae, cvae (conditioned on the label) or inpaint (conditioned on the observed pixels) (default vae).")
   public var kind: ModelKind?
 
   @Option(help: "Corrupted copy of the training images to feed the encoder (denoising); targets stay clean.")
@@ -87,6 +87,13 @@ public struct TrainingOptions: ParsableArguments {
     }
   }
 
+  /// How many times `side` halves exactly.
+  static func halvings(_ side: Int) -> Int {
+    var (n, s) = (0, side)
+    while s > 0 && s % 2 == 0 { (n, s) = (n + 1, s / 2) }
+    return n
+  }
+
   /// `--hidden` as sizes: [] for "none", nil when not given.
   func hiddenSizes() throws -> [Int]? {
     guard let hidden else { return nil }
@@ -106,12 +113,6 @@ public struct TrainingOptions: ParsableArguments {
     }
     guard !counts.isEmpty, counts.allSatisfy({ $0 != nil && (1...VAEConfig.maxChannels).contains($0!) }) else {
       throw ValidationError("--channels must be comma-separated channel counts 1...\(VAEConfig.maxChannels), e.g. 16,32; got \"\(channels)\"")
-    }
-    // Each stride-2 convolution halves the side exactly, and MNIST images are 28 x 28.
-    let side = DigitSet.side
-    guard side % (1 << min(counts.count, 20)) == 0 else {
-      throw ValidationError(
-        "--channels \(channels): \(counts.count) stride-2 convolutions need an image side divisible by \(1 << min(counts.count, 20)), but the images are \(side) x \(side) (at most 2 convolutions)")
     }
     return counts.compactMap { $0 }
   }
@@ -157,13 +158,26 @@ public struct TrainingOptions: ParsableArguments {
   static func apply(_ flags: [ConfigFlag], to base: RunConfig) -> RunConfig {
     var config = base
     for flag in flags { flag.apply(&config) }
-    config.model.condition = config.kind.conditionWidth(pixels: config.model.inputSize)
+    config.model.condition = config.kind.conditionWidth(dataset: config.datasetDescriptor)
     return config
   }
 
-  /// Flags that only make sense for the other layer family are usage errors.
+  /// Flags that only make sense for the other layer family are usage errors, and a conv
+  /// model must fit its images: square, the side halving exactly at each convolution.
   func checkArchitecture(_ config: RunConfig) throws {
-    guard config.model.arch == .mlp else { return }
+    let dataset = config.datasetDescriptor
+    if config.model.arch == .conv {
+      guard let side = dataset.side else {
+        throw ValidationError(
+          "--arch conv takes square images whose side halves exactly at each convolution; \(dataset.title) images are \(dataset.sizeText): use --arch mlp")
+      }
+      let convolutions = config.model.channels.count
+      guard side % (1 << min(convolutions, 20)) == 0 else {
+        throw ValidationError(
+          "--channels \(RunConfig.widths(config.model.channels)): \(convolutions) stride-2 convolutions need an image side divisible by \(1 << min(convolutions, 20)), but the images are \(side) x \(side) (at most \(Self.halvings(side)) convolutions)")
+      }
+      return
+    }
     if channels != nil { throw ValidationError("--channels applies to --arch conv; this run is --arch mlp") }
     if config.model.hidden.isEmpty { throw ValidationError("--hidden none applies to --arch conv; an mlp needs one or more hidden layers") }
   }
