@@ -61,17 +61,16 @@ levels_args=()
 start=$(date +%s)
 prepare_stages vae-fetch vae-decompress vae-corrupt vae-classify vae-train vae-eval vae-render
 
-data=artifacts/data/mnist
 run=artifacts/runs/$name
 fetch_data
-stage corrupt-train "$bin/vae-corrupt" --images $data/train-images.idx --kind "$kind" "${level_args[@]}" \
+stage corrupt-train "$bin/vae-corrupt" --images "$data"/train-images.idx --kind "$kind" "${level_args[@]}" \
   --seed "$seed" --out "artifacts/corrupt/$name-train"
 # The test set gets its own noise stream (seed + 1000) so no pattern is shared with training.
-stage corrupt-test "$bin/vae-corrupt" --images $data/test-images.idx --kind "$kind" "${level_args[@]}" \
+stage corrupt-test "$bin/vae-corrupt" --images "$data"/test-images.idx --kind "$kind" "${level_args[@]}" \
   --seed $((seed + 1000)) --out "artifacts/corrupt/$name-test"
 train_judge
 
-stage train "$bin/vae-train" $(train_mode "$run") --data $data --run "$run" \
+stage train "$bin/vae-train" $(train_mode "$run") --data "$data" --run "$run" \
   --input "artifacts/corrupt/$name-train/images.idx" --test-input "artifacts/corrupt/$name-test/images.idx" \
   --epochs "$epochs" --seed "$seed" --threads "$threads" --snapshot-images 10 "${limit[@]}"
 [ -z "$levels" ] && echo "$pipeline: $kind has no level, so the evaluation sweeps none"

@@ -38,12 +38,11 @@ judge_samples=1000
 start=$(date +%s)
 prepare_stages vae-fetch vae-decompress vae-classify vae-train vae-eval vae-render
 
-data=artifacts/data/mnist
 run=artifacts/runs/$name
 fetch_data
 train_judge
 
-stage train "$bin/vae-train" $(train_mode "$run") --model cvae --data $data --run "$run" --beta "$beta" \
+stage train "$bin/vae-train" $(train_mode "$run") --model cvae --data "$data" --run "$run" --beta "$beta" \
   --epochs "$epochs" --seed "$seed" --threads "$threads" "${limit[@]}"
 stage evaluate "$bin/vae-eval" --run "$run" --threads "$threads" --judge "$judge" --judge-samples "$judge_samples"
 stage render "$bin/vae-render" --run "$run" --seed "$seed" --out "artifacts/render/$name"

@@ -24,24 +24,23 @@ apply_quick
 start=$(date +%s)
 prepare_stages vae-fetch vae-decompress vae-corrupt vae-classify vae-train vae-eval vae-render
 
-data=artifacts/data/mnist
 run=artifacts/runs/$name
 plain=artifacts/runs/$name-vae
 square=artifacts/corrupt/$name-square-test
 rectangles=artifacts/corrupt/$name-rectangles-test
 fetch_data
 # Test occlusions only: the inpainting model draws its own training masks, fresh every epoch.
-stage corrupt-square "$bin/vae-corrupt" --images $data/test-images.idx --kind square --level 10 \
+stage corrupt-square "$bin/vae-corrupt" --images "$data"/test-images.idx --kind square --level 10 \
   --seed $((seed + 1000)) --out "$square"
-stage corrupt-rectangles "$bin/vae-corrupt" --images $data/test-images.idx --kind rectangles --level 3 \
+stage corrupt-rectangles "$bin/vae-corrupt" --images "$data"/test-images.idx --kind rectangles --level 3 \
   --seed $((seed + 1000)) --out "$rectangles"
 train_judge
 
 # shellcheck disable=SC2046
-stage train-inpaint "$bin/vae-train" $(train_mode "$run") --model inpaint --data $data --run "$run" \
+stage train-inpaint "$bin/vae-train" $(train_mode "$run") --model inpaint --data "$data" --run "$run" \
   --epochs "$epochs" --seed "$seed" --threads "$threads" "${limit[@]}"
 # shellcheck disable=SC2046
-stage train-vae "$bin/vae-train" $(train_mode "$plain") --model vae --data $data --run "$plain" \
+stage train-vae "$bin/vae-train" $(train_mode "$plain") --model vae --data "$data" --run "$plain" \
   --epochs "$epochs" --seed "$seed" --threads "$threads" "${limit[@]}"
 stage evaluate-square "$bin/vae-eval" --run "$run" --test-input "$square/images.idx" --compare-run "$plain" \
   --judge "$judge" --threads "$threads"

@@ -36,16 +36,15 @@ apply_quick
 start=$(date +%s)
 prepare_stages vae-fetch vae-decompress vae-train vae-eval vae-render
 
-data=artifacts/data/mnist
 run=artifacts/runs/$name
 fetch_data
 
 # A plain VAE (the bench model's 400 hidden units) with a 2-D code, so its latent space can be drawn whole,
 # and a cvae of the same shape whose encoder and decoder are also given the digit's label.
 cvae_run=artifacts/runs/$name-cvae
-stage train "$bin/vae-train" $(train_mode "$run") --data $data --run "$run" --latent 2 \
+stage train "$bin/vae-train" $(train_mode "$run") --data "$data" --run "$run" --latent 2 \
   --epochs "$epochs" --seed "$seed" --threads "$threads" --snapshot-images 10 "${limit[@]}"
-stage "train cvae" "$bin/vae-train" $(train_mode "$cvae_run") --model cvae --data $data --run "$cvae_run" --latent 2 \
+stage "train cvae" "$bin/vae-train" $(train_mode "$cvae_run") --model cvae --data "$data" --run "$cvae_run" --latent 2 \
   --epochs "$epochs" --seed "$seed" --threads "$threads" "${limit[@]}"
 stage evaluate "$bin/vae-eval" --run "$run" --threads "$threads"
 stage "evaluate cvae" "$bin/vae-eval" --run "$cvae_run" --threads "$threads"

@@ -58,10 +58,11 @@ public struct DatasetDescriptor: Codable, Equatable, Sendable {
   /// "28 x 28".
   public var sizeText: String { "\(height) x \(width)" }
 
-  /// How label `k` reads on a page: "digit 3" for digits, the class name otherwise.
+  /// How label `k` reads on a page: "digit 3" for digits, "class 3" for a class named by
+  /// its number only, the class name otherwise.
   public func labelText(_ k: Int) -> String {
     guard classes.indices.contains(k) else { return "\(noun) \(k)" }
-    return isDigits ? "\(noun) \(classes[k])" : classes[k]
+    return isDigits || classes[k] == String(k) ? "\(noun) \(classes[k])" : classes[k]
   }
 
   /// A one-line summary: "Fashion-MNIST (fashion-mnist; 28 x 28, 10 classes)", the name left out when it is the title.

@@ -7,9 +7,10 @@ import Terminal
 public struct FetchCommand: ParsableCommand {
   public static let configuration = CommandConfiguration(
     commandName: "vae-fetch",
-    abstract: "Download the four .gz files of a digit data set and verify their checksums.",
+    abstract: "Download the four .gz files of a data set (mnist, fashion-mnist, kmnist) and verify their checksums.",
     discussion: """
-      Sources are tried in order: every --mirror given, else $MNIST_MIRROR, else the data set's \
+      Sources are tried in order: every --mirror given, else $DATASET_MIRROR, else (for MNIST) \
+      $MNIST_MIRROR, else the data set's \
       public mirrors; a mirror is an http(s) URL of a folder, a file:// URL or a local folder. \
       Each file is downloaded to NAME.part (an interrupted download resumes with an HTTP Range \
       request), checked against the published SHA-256 (MNIST) or MD5 (Fashion-MNIST, KMNIST), and \

@@ -45,10 +45,12 @@ public struct FetchStage {
     self.console = console
   }
 
-  /// The sources to use: `--mirror` values if any, else `$MNIST_MIRROR`, else the data set's mirrors.
+  /// The sources to use: `--mirror` values if any, else `$DATASET_MIRROR`, else for MNIST
+  /// `$MNIST_MIRROR`, else the data set's mirrors.
   public static func mirrors(flags: [String], environment: [String: String], dataset: Dataset) -> [Mirror] {
     if !flags.isEmpty { return flags.map(Mirror.init) }
-    if let fromEnvironment = environment["MNIST_MIRROR"], !fromEnvironment.isEmpty { return [Mirror(fromEnvironment)] }
+    if let fromEnvironment = environment["DATASET_MIRROR"], !fromEnvironment.isEmpty { return [Mirror(fromEnvironment)] }
+    if dataset == .mnist, let fromEnvironment = environment["MNIST_MIRROR"], !fromEnvironment.isEmpty { return [Mirror(fromEnvironment)] }
     return dataset.mirrors.map(Mirror.init)
   }
 

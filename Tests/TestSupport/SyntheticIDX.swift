@@ -45,6 +45,43 @@ public enum SyntheticIDX {
     uint8(shape: [count], values: labelValues(count: count))
   }
 
+  /// `count` images of `height` x `width` that a classifier can tell apart by label, and their
+  /// labels: image i has label i % classes and a bright band of rows whose place depends on the
+  /// label (band k starts at row k * height / classes), over faint noise from `seed`.
+  public static func patterned(count: Int, height: Int, width: Int, classes: Int, seed: UInt64 = 1) -> (images: [UInt8], labels: [UInt8]) {
+    var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
+    var pixels: [UInt8] = []
+    pixels.reserveCapacity(count * height * width)
+    var labels: [UInt8] = []
+    let band = max(1, height / max(classes, 1))
+    for i in 0..<count {
+      let label = i % max(classes, 1)
+      for row in 0..<height {
+        for _ in 0..<width {
+          state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+          let noise = UInt8(truncatingIfNeeded: state >> 59)  // 0...31
+          pixels.append(row >= label * band && row < label * band + band ? 200 + noise : noise)
+        }
+      }
+      labels.append(UInt8(label))
+    }
+    return (pixels, labels)
+  }
+
+  /// Writes a data folder of ``patterned(count:height:width:classes:seed:)`` images in the layout
+  /// vae-decompress writes ({train,test}-{images,labels}.idx), with a classes.txt of `classNames` if given.
+  public static func writeDataFolder(
+    _ folder: String, height: Int, width: Int, classes: Int, train: Int, test: Int, classNames: [String]? = nil
+  ) throws {
+    try Files.makeFolder(folder)
+    for (split, count, seed) in [("train", train, UInt64(1)), ("test", test, UInt64(2))] {
+      let set = patterned(count: count, height: height, width: width, classes: classes, seed: seed)
+      try Files.write(uint8(shape: [count, height, width], values: set.images), to: "\(folder)/\(split)-images.idx")
+      try Files.write(uint8(shape: [count], values: set.labels), to: "\(folder)/\(split)-labels.idx")
+    }
+    if let classNames { try Files.write(Array((classNames.joined(separator: "\n") + "\n").utf8), to: folder + "/classes.txt") }
+  }
+
   /// gzip of `bytes`.
   public static func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
     try Zlib.compress(bytes, format: .gzip, level: 6)
