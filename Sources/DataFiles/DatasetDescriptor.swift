@@ -65,9 +65,10 @@ public struct DatasetDescriptor: Codable, Equatable, Sendable {
     return isDigits || classes[k] == String(k) ? "\(noun) \(classes[k])" : classes[k]
   }
 
-  /// A one-line summary: "Fashion-MNIST (fashion-mnist; 28 x 28, 10 classes)", the name left out when it is the title.
+  /// A one-line summary: "Fashion-MNIST (28 x 28, 10 classes)", with the name after the
+  /// title when it is not the title in lower case ("Kuzushiji-MNIST (kmnist; ...)").
   public var summary: String {
-    "\(title) (\(title == name ? "" : "\(name); ")\(sizeText), \(classes.isEmpty ? "no labels" : "\(classCount) classes"))"
+    "\(title) (\(title.lowercased() == name ? "" : "\(name); ")\(sizeText), \(classes.isEmpty ? "no labels" : "\(classCount) classes"))"
   }
 
   /// The data sets `vae-fetch` knows, by name.

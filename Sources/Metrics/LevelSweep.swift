@@ -50,8 +50,11 @@ public struct LevelSweep: Sendable {
   /// Throws `MetricError` (a usage fault) for a kind without a level, a level out of the
   /// kind's range, or no kind to sweep; `CorruptionError` for a spec.json that cannot be read
   /// when it is the only source of the kind.
+  ///
+  /// Levels are checked against images of `height` x `width` (the model's; 28 x 28 unless given).
   public static func plan(
-    levels: [Double], kind: CorruptionKind.Name?, specPath: String?, testInput: String?, seed: UInt64
+    levels: [Double], kind: CorruptionKind.Name?, specPath: String?, testInput: String?, seed: UInt64,
+    height: Int = DigitSet.side, width: Int = DigitSet.side
   ) throws -> LevelSweep {
     var family: Family
     var sweepSeed = seed
@@ -72,7 +75,7 @@ public struct LevelSweep: Sendable {
         ?? "the run has no corrupted test input"
       throw MetricError.noKind(why: why)
     }
-    for level in levels { _ = try family.corruption(level: level) }
+    for level in levels { _ = try family.corruption(level: level, height: height, width: width) }
     return LevelSweep(family: family, levels: levels.sorted(), seed: sweepSeed, specPath: usedSpec)
   }
 

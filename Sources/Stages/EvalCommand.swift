@@ -1,5 +1,6 @@
 import ArgumentParser
 import Corruptions
+import DataFiles
 import Foundation
 import Metrics
 import Runs
@@ -86,7 +87,8 @@ public struct EvalCommand: ParsableCommand {
         let parsed = try LevelSweep.parseLevels(levels)
         if let levelsKind {
           let family = try LevelSweep.Family(kind: levelsKind)
-          for level in parsed { _ = try family.corruption(level: level) }
+          // Sizes are checked against the model's images when it is read; here only the kind's own ranges.
+          for level in parsed { _ = try family.corruption(level: level, height: DatasetDescriptor.maxSide, width: DatasetDescriptor.maxSide) }
         }
       }
     }

@@ -88,7 +88,9 @@ public struct EvalStage {
     let judgeFiles = judge.map { [$0, JudgeScoring.labelsPath(testImages: inputs.testImagesPath)] } ?? []
     let inputFiles = inputs.inputFiles + evaluation.inputFiles(of: self, inputs: inputs) + [compare?.path].compactMap { $0 } + judgeFiles
     let sweep = try levels.map {
-      try LevelSweep.plan(levels: $0, kind: levelsKind, specPath: inputs.specPath, testInput: inputs.testInputPath, seed: seed)
+      try LevelSweep.plan(
+        levels: $0, kind: levelsKind, specPath: inputs.specPath, testInput: inputs.testInputPath, seed: seed,
+        height: inputs.model.dataset.height, width: inputs.model.dataset.width)
     }
 
     let record = StageRecord(stage: Self.stageName, folder: folder, options: options, inputs: inputFiles, outputs: [path])
