@@ -31,7 +31,7 @@ name=cvae
 beta=${BETA:-2}
 parse_options "$@"
 apply_quick
-# Samples per digit the judge reads; fewer in a smoke run.
+# Samples per label the judge reads; fewer in a smoke run.
 judge_samples=1000
 [ "$quick" = 1 ] && judge_samples=100
 
@@ -52,5 +52,5 @@ report_runs
 echo
 echo "$pipeline: done in $(( $(date +%s) - start )) s"
 echo "  all runs: artifacts/report/index.html"
-echo "  figures: artifacts/render/$name/index.html (labels.png: one row per digit; analogy.png: fixed z under each label)"
+echo "  figures: artifacts/render/$name/index.html (labels.png: one row per label; analogy.png: fixed z under each label)"
 echo "  metrics: $run/metrics.json"

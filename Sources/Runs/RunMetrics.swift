@@ -221,10 +221,12 @@ public struct RunMetrics: Codable, Equatable, Sendable {
       if let restored = judge.restored { parts.append("restored \(percent(restored))") }
       lines.append("  judge accuracy:               " + parts.joined(separator: "  ") + " (\(judge.checkpoint))")
       if let generation = judge.generation {
+        let described = dataset ?? .mnist
+        let names = generation.perLabel.indices.map { described.classes.indices.contains($0) ? described.classes[$0] : "\($0)" }
         lines.append(
-          "  judge on cvae samples:        \(percent(generation.overall)) read as their label (\(generation.samplesPerLabel) per digit, z ~ N(0, I))")
+          "  judge on cvae samples:        \(percent(generation.overall)) read as their label (\(generation.samplesPerLabel) per \(described.noun), z ~ N(0, I))")
         lines.append(
-          "    per digit: " + generation.perLabel.enumerated().map { "\($0) \(Self.fixed(100 * $1, 1))" }.joined(separator: "  "))
+          "    per \(described.noun): " + zip(names, generation.perLabel).map { "\($0) \(Self.fixed(100 * $1, 1))" }.joined(separator: "  "))
       }
     }
     return lines

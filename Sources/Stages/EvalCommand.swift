@@ -25,7 +25,8 @@ public struct EvalCommand: ParsableCommand {
 
       With --judge (a vae-classify checkpoint): the judge's accuracy on the clean test images, on \
       the corrupted ones and on the model's restorations (rounded to bytes as the figures show them), \
-      and for a cvae the share of --judge-samples prior samples per digit that the judge reads as that digit.
+      and for a cvae the share of --judge-samples prior samples per label that the judge reads as that label \
+      (the judge must have been trained on the run's data set: vae-classify records it).
 
       With --levels L1,L2,...: the clean test images are corrupted at each level of the test input's \
       kind (its spec.json; or --levels-kind), restored by the model and scored with the corrupted input \
@@ -58,7 +59,7 @@ public struct EvalCommand: ParsableCommand {
   @Option(help: "A judge classifier checkpoint (from vae-classify) that scores the test images, the restorations and a cvae's samples.")
   public var judge: String?
 
-  @Option(help: "Samples per digit of a cvae's generation score with --judge (default 1000).")
+  @Option(help: "Samples per label of a cvae's generation score with --judge (default 1000).")
   public var judgeSamples: Int?
 
   @Option(help: "Sweep these corruption levels, comma-separated (e.g. 0.1,0.3,0.5), and write levels.csv and levels.svg beside the metrics.")

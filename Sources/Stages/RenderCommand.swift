@@ -19,7 +19,7 @@ public struct RenderCommand: ParsableCommand {
         loss-parts.svg       reconstruction and KL terms per epoch
         manifold.png         decode(z) over a 20 x 20 mesh of codes (latent size 2
                              only; --manifold-grid)
-        latent-scatter.svg   the test set's mu coloured by digit: both dimensions
+        latent-scatter.svg   the test set's mu coloured by label: both dimensions
                              for latent size 2, else the first two principal
                              components (needs test-labels.idx beside the images)
         interpolation.png    8 rows: test images 2k and 2k+1 with 10 decodes of the

@@ -27,6 +27,8 @@ struct JudgedRun {
     try Files.makeFolder(data)
     try ClassifyCommandTests.writeDigits(data, split: "train", count: 300, seed: 1)
     try ClassifyCommandTests.writeDigits(data, split: "test", count: testCount, seed: 4)
+    // Synthetic digits standing in for MNIST, described as vae-decompress --dataset mnist describes it.
+    try DatasetDescriptor.mnist.write(folder: data)
     let judge = folder.file("judge/j.safetensors")
     let classify = try StageRun.run(
       "vae-classify", ["--data", data, "--out", judge, "--epochs", "3", "--threads", "1"], in: folder.path)
