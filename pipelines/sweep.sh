@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# A sweep: every point of a grid file ({data set, model kind, corruption,
+# level, latent size, beta, seed}) trained, evaluated and rendered by the
+# stages, with the report across runs at the end, run by Snakemake
+# (pipelines/sweep/Snakefile; docs/SWEEPS.md). Snakemake skips what is up to
+# date, runs -j jobs at once and gives each --threads; on a cluster a profile
+# sends the same jobs to the scheduler. Every file goes under artifacts/.
+set -euo pipefail
+pipeline=sweep.sh
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+source pipelines/common.sh
+
+usage() {
+  cat <<USAGE
+usage: pipelines/sweep.sh [options] [-- snakemake options]
+  --grid FILE     the grid of runs (default \$SWEEP_GRID or pipelines/sweep/grid.yaml; format in docs/SWEEPS.md)
+  -j, --jobs N    jobs at once (default: one per core)
+  --cores N       cores Snakemake may use on this machine (default: all, $(nproc))
+  --threads T     --threads of every stage (default \$THREADS or cores / jobs, at least 1)
+  --profile DIR   a Snakemake profile, e.g. pipelines/sweep/profiles/slurm to submit the jobs to Slurm
+  -n, --dry-run   list the jobs that would run, run none
+  -h, --help      this text
+Options after -- go to Snakemake as they are (e.g. -- --keep-going, -- --forcerun train).
+USAGE
+}
+
+grid=${SWEEP_GRID:-pipelines/sweep/grid.yaml}
+cores=$(nproc)
+jobs=
+threads=${THREADS:-}
+profile=
+dry_run=()
+passed=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --grid) grid=$2; shift 2 ;;
+    -j|--jobs) jobs=$2; shift 2 ;;
+    --cores) cores=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
+    --profile) profile=$2; shift 2 ;;
+    -n|--dry-run) dry_run=(--dry-run); shift ;;
+    -h|--help) usage; exit 0 ;;
+    --) shift; passed=("$@"); break ;;
+    *) echo "$pipeline: unknown option $1" >&2; usage >&2; exit 64 ;;
+  esac
+done
+for pair in "jobs:${jobs:-1}" "cores:$cores" "threads:${threads:-1}"; do
+  case ${pair#*:} in
+    ''|*[!0-9]*|0) echo "$pipeline: --${pair%%:*} must be a whole number >= 1, got '${pair#*:}'" >&2; exit 64 ;;
+  esac
+done
+jobs=${jobs:-$cores}
+# Each job gets cores / jobs threads; Snakemake then runs at most cores / threads jobs at once
+# (every rule declares `threads:`), so -j 2 on two cores never runs more than two threads.
+threads=${threads:-$(( cores / jobs > 0 ? cores / jobs : 1 ))}
+
+# The engine: Snakemake from PyPI, installed by scripts/setup.sh when missing.
+# `python3 -m snakemake` works whether or not pip put its console script on PATH.
+engine=(python3 -m snakemake)
+if ! "${engine[@]}" --version >/dev/null 2>&1; then
+  "$root/scripts/setup.sh" --with-engine
+fi
+"${engine[@]}" --version >/dev/null 2>&1 || {
+  echo "$pipeline: Snakemake is not installed; run scripts/setup.sh --with-engine" >&2
+  exit 1
+}
+
+start=$(date +%s)
+# MNIST comes from $MNIST_MIRROR or ../shared/data/mnist (common.sh) unless the grid names a source.
+read -r _ mnist_mirror <<<"$(mirror_args)" || true
+# A bad grid stops here with one line, before anything is built or run.
+python3 pipelines/sweep/grid.py check "$grid" "${mnist_mirror:-}" || exit 2
+
+prepare_stages vae-fetch vae-decompress vae-corrupt vae-classify vae-train vae-eval vae-render
+
+echo "==> snakemake $("${engine[@]}" --version): $( [ -n "$profile" ] && echo "profile $profile" || echo "up to $jobs jobs on $cores cores"), --threads $threads per job"
+placement=(--cores "$cores")
+[ -n "$profile" ] && placement=(--profile "$profile")
+"${engine[@]}" --snakefile pipelines/sweep/Snakefile --directory "$root" "${placement[@]}" \
+  --config grid="$grid" bin="$bin" threads="$threads" mnist_mirror="${mnist_mirror:-}" \
+  --printshellcmds --rerun-incomplete "${dry_run[@]}" "${passed[@]}" || {
+  echo "$pipeline: the sweep stopped; fix the cause and run it again (finished jobs are skipped)" >&2
+  exit 1
+}
+
+[ ${#dry_run[@]} -gt 0 ] && exit 0
+echo
+echo "$pipeline: done in $(( $(date +%s) - start )) s"
+echo "  all runs: artifacts/report/index.html"
+echo "  each run: artifacts/runs/<name>/metrics.json, artifacts/render/<name>/index.html"
