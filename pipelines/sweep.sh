@@ -55,13 +55,12 @@ jobs=${jobs:-$cores}
 # (every rule declares `threads:`), so -j 2 on two cores never runs more than two threads.
 threads=${threads:-$(( cores / jobs > 0 ? cores / jobs : 1 ))}
 
-# The engine: Snakemake from PyPI, installed by scripts/setup.sh when missing.
-# `python3 -m snakemake` works whether or not pip put its console script on PATH.
+# The engine: Snakemake from PyPI at the version scripts/setup.sh pins, installed by it when
+# missing. `python3 -m snakemake` works whether or not pip put its console script on PATH.
 engine=(python3 -m snakemake)
-if ! "${engine[@]}" --version >/dev/null 2>&1; then
-  "$root/scripts/setup.sh" --with-engine
-fi
-"${engine[@]}" --version >/dev/null 2>&1 || {
+engine_version() { python3 -c 'import importlib.metadata as m; print(m.version("snakemake"))' 2>/dev/null; }
+"$root/scripts/setup.sh" --with-engine
+version=$(engine_version) || {
   echo "$pipeline: Snakemake is not installed; run scripts/setup.sh --with-engine" >&2
   exit 1
 }
@@ -74,7 +73,7 @@ python3 pipelines/sweep/grid.py check "$grid" "${mnist_mirror:-}" || exit 2
 
 prepare_stages vae-fetch vae-decompress vae-corrupt vae-classify vae-train vae-eval vae-render
 
-echo "==> snakemake $("${engine[@]}" --version): $( [ -n "$profile" ] && echo "profile $profile" || echo "up to $jobs jobs on $cores cores"), --threads $threads per job"
+echo "==> snakemake $version: $( [ -n "$profile" ] && echo "profile $profile" || echo "up to $jobs jobs on $cores cores"), --threads $threads per job"
 placement=(--cores "$cores")
 [ -n "$profile" ] && placement=(--profile "$profile")
 "${engine[@]}" --snakefile pipelines/sweep/Snakefile --directory "$root" "${placement[@]}" \

@@ -40,7 +40,7 @@ case "${1:-}" in
   --with-python|--with-engine)
     if [ "$(python3 -c 'import importlib.metadata as m; print(m.version("snakemake"))' 2>/dev/null)" != "$snakemake_version" ]; then
       echo "setup: installing snakemake $snakemake_version (the sweep's workflow engine)" >&2
-      python3 -m pip install --quiet "snakemake==$snakemake_version"
+      python3 -m pip install --quiet --root-user-action=ignore "snakemake==$snakemake_version"
     fi
     ;;
 esac
