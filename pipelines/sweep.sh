@@ -75,7 +75,9 @@ prepare_stages vae-fetch vae-decompress vae-corrupt vae-classify vae-train vae-e
 
 echo "==> snakemake $version: $( [ -n "$profile" ] && echo "profile $profile" || echo "up to $jobs jobs on $cores cores"), --threads $threads per job"
 placement=(--cores "$cores")
-[ -n "$profile" ] && placement=(--profile "$profile")
+# With a profile the scheduler places the jobs (the profile's `jobs:` caps how many at once);
+# --cores then only caps each job's threads, which would otherwise be cut to 1.
+[ -n "$profile" ] && placement=(--profile "$profile" --cores "$threads")
 "${engine[@]}" --snakefile pipelines/sweep/Snakefile --directory "$root" "${placement[@]}" \
   --config grid="$grid" bin="$bin" threads="$threads" mnist_mirror="${mnist_mirror:-}" \
   --printshellcmds --rerun-incomplete "${dry_run[@]}" "${passed[@]}" || {
