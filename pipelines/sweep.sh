@@ -8,6 +8,7 @@
 set -euo pipefail
 pipeline=sweep.sh
 root=$(cd "$(dirname "$0")/.." && pwd)
+caller=$(pwd)
 cd "$root"
 source pipelines/common.sh
 
@@ -50,6 +51,9 @@ for pair in "jobs:${jobs:-1}" "cores:$cores" "threads:${threads:-1}"; do
     ''|*[!0-9]*|0) echo "$pipeline: --${pair%%:*} must be a whole number >= 1, got '${pair#*:}'" >&2; exit 64 ;;
   esac
 done
+# --grid is taken from where the script was called; the paths inside the grid, like every
+# stage's, from the package folder.
+if [ "$caller" != "$root" ] && [ "${grid#/}" = "$grid" ] && [ -e "$caller/$grid" ]; then grid=$caller/$grid; fi
 jobs=${jobs:-$cores}
 # Each job gets cores / jobs threads; Snakemake then runs at most cores / threads jobs at once
 # (every rule declares `threads:`), so -j 2 on two cores never runs more than two threads.
