@@ -35,6 +35,8 @@ dry_run=()
 passed=()
 while [ $# -gt 0 ]; do
   case $1 in
+    --grid|-j|--jobs|--cores|--threads|--profile)
+      [ $# -ge 2 ] || { echo "$pipeline: $1 needs a value" >&2; usage >&2; exit 64; } ;;&
     --grid) grid=$2; shift 2 ;;
     -j|--jobs) jobs=$2; shift 2 ;;
     --cores) cores=$2; shift 2 ;;
@@ -77,7 +79,8 @@ python3 pipelines/sweep/grid.py check "$grid" "${mnist_mirror:-}" || exit 2
 
 prepare_stages vae-fetch vae-decompress vae-corrupt vae-classify vae-train vae-eval vae-render
 
-echo "==> snakemake $version: $( [ -n "$profile" ] && echo "profile $profile" || echo "up to $jobs jobs on $cores cores"), --threads $threads per job"
+at_once=$(( cores / threads > 0 ? cores / threads : 1 ))
+echo "==> snakemake $version: $( [ -n "$profile" ] && echo "profile $profile" || echo "up to $at_once jobs at once on $cores cores"), --threads $threads per job"
 placement=(--cores "$cores")
 # With a profile the scheduler places the jobs (the profile's `jobs:` caps how many at once);
 # --cores then only caps each job's threads, which would otherwise be cut to 1.
