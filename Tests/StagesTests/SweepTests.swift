@@ -128,6 +128,7 @@ import TestSupport
     ("grid:\n  dataset: [mnist]\n  kind: [inpaint]\n  corruption: [gaussian]\n", "its corruption must be one of"),
     ("grid:\n  dataset: [mnist]\n  kind: [vae]\n  corruption: [none]\nbudget:\n  epoch: 2\n", "unknown budget key 'epoch'"),
     ("grid: [\n", "not valid YAML"),
+    ("tag: a b\ngrid:\n  dataset: [mnist]\n  kind: [vae]\n  corruption: [none]\n", "tag must be letters, digits or '_'"),
   ])
   func aBadGridIsOneLine(grid: String, fault: String) throws {
     try Self.requireEngine()

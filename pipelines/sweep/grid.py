@@ -10,6 +10,9 @@ Its run name carries every one of them, so two points never share a folder:
     mnist-vae-gaussian-0.5-z20-b1-s1
     mnist-cvae-conv-none-z2-b2-s3          (arch only when it is not mlp)
     mnist-inpaint-half-z20-b1-s1           (no level for none, half, mixed)
+    mnist-vae-none-z2-b1-s1-quick          (a grid with `tag: quick`)
+The budget (epochs, ...) is not in the names: a grid with another budget
+for the same points takes a tag, and then has its own runs and judge.
 """
 
 import itertools
@@ -41,7 +44,7 @@ GRID_KEYS = ("dataset", "kind", "arch", "corruption", "level", "latent", "beta",
 REQUIRED = ("dataset", "kind", "corruption")
 DEFAULTS = {"arch": ["mlp"], "level": ["default"], "latent": [20], "beta": [1], "seed": [1]}
 BUDGET_KEYS = ("epochs", "limit", "hidden", "batch", "judge_epochs", "judge_samples")
-TOP_KEYS = ("grid", "budget", "sources")
+TOP_KEYS = ("grid", "budget", "sources", "tag")
 SOURCE_KEYS = ("mirror", "checksums")
 # The four IDX files every data folder holds.
 IDX_FILES = ("train-images.idx", "train-labels.idx", "test-images.idx", "test-labels.idx")
@@ -109,7 +112,7 @@ class Corruption:
 class Run:
     """One grid point: a run folder artifacts/runs/<name> and its render artifacts/render/<name>."""
 
-    def __init__(self, point, dataset, budget):
+    def __init__(self, point, dataset, budget, tag=None):
         self.point = point
         self.dataset = dataset
         self.budget = budget
@@ -121,6 +124,8 @@ class Run:
         if p["level"] is not None:
             parts.append(number(p["level"]))
         parts += ["z" + str(p["latent"]), "b" + number(p["beta"]), "s" + str(p["seed"])]
+        if tag:
+            parts.append(tag)
         self.name = "-".join(parts)
         self.corrupt_train = None
         self.corrupt_test = None
@@ -166,14 +171,19 @@ class Run:
 class Sweep:
     """Every run of a grid file, and the data sets and corruptions they need."""
 
-    def __init__(self, datasets, runs, corruptions, budget):
+    def __init__(self, datasets, runs, corruptions, budget, tag=None):
         self.datasets = datasets        # name -> Dataset
         self.runs = runs                # name -> Run, in grid order
         self.corruptions = corruptions  # name -> Corruption
         self.budget = budget
+        self.tag = tag
+
+    def judge_name(self, dataset_name):
+        """One judge per data set; a tagged grid (its own budget) has its own."""
+        return "-".join([dataset_name] + ([self.tag] if self.tag else []))
 
     def judge(self, dataset_name):
-        return "artifacts/judge/%s.safetensors" % dataset_name
+        return "artifacts/judge/%s.safetensors" % self.judge_name(dataset_name)
 
 
 def _list(block, key, where):
@@ -269,6 +279,10 @@ def load(path, mnist_mirror=None):
         if key not in TOP_KEYS:
             raise GridError("%s: unknown key '%s' (known: %s)" % (path, key, ", ".join(TOP_KEYS)))
 
+    tag = document.get("tag")
+    if tag is not None and not (isinstance(tag, str) and re.fullmatch(r"[A-Za-z0-9_]+", tag)):
+        raise GridError("%s: tag must be letters, digits or '_', got %r" % (path, tag))
+
     budget = dict(_mapping(document.get("budget"), path + ": budget"))
     for key in budget:
         if key not in BUDGET_KEYS:
@@ -327,7 +341,7 @@ def load(path, mnist_mirror=None):
             p["beta"] = _positive(p["beta"], "beta", where)
             p["seed"] = _integer(p["seed"], "seed", where, 0)
             dataset = _dataset(p["dataset"], where, sources, mnist_mirror, datasets)
-            run = Run(p, dataset, budget)
+            run = Run(p, dataset, budget, tag)
             if run.name in runs:
                 continue  # the same point twice (e.g. a level listed for a kind without one)
             if p["corruption"] != "none":
@@ -343,7 +357,7 @@ def load(path, mnist_mirror=None):
             runs[run.name] = run
     used = {c.name for r in runs.values() for c in (r.corrupt_train, r.corrupt_test) if c}
     corruptions = {k: v for k, v in corruptions.items() if k in used}
-    return Sweep(datasets, runs, corruptions, budget)
+    return Sweep(datasets, runs, corruptions, budget, tag)
 
 
 def main(arguments):
