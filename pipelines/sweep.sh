@@ -72,8 +72,11 @@ version=$(engine_version) || {
 }
 
 start=$(date +%s)
-# MNIST comes from $MNIST_MIRROR or ../shared/data/mnist (common.sh) unless the grid names a source.
-read -r _ mnist_mirror <<<"$(mirror_args)" || true
+# MNIST comes from where the other pipelines get it ($MNIST_MIRROR, else ../shared/data/mnist:
+# common.sh's fetch_args) unless the grid names a source; other data sets from the grid's sources.
+dataset=mnist mirror='' checksums=''
+fetch_args
+mnist_mirror=$(printf '%s\n' "${fetch_options[@]}" | sed -n '/^--mirror$/{n;p;}')
 # A bad grid stops here with one line, before anything is built or run.
 python3 pipelines/sweep/grid.py check "$grid" "${mnist_mirror:-}" || exit 2
 

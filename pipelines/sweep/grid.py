@@ -31,7 +31,7 @@ LEVELS = {
     "gaussian": (0.0, 2.0, float),
     "salt-pepper": (0.0, 1.0, float),
     "zero": (0.0, 1.0, float),
-    "square": (1, 28, int),
+    "square": (1, None, int),  # up to the image's side, which vae-corrupt checks
     "rectangles": (1, 64, int),
     "band": (0.0, 1.0, float),
     "half": None,
@@ -219,10 +219,11 @@ def _level(corruption, value, where):
     ok = not isinstance(value, bool) and isinstance(value, (int, float))
     if ok and kind is int:
         ok = float(value).is_integer()
-    if not ok or not low <= value <= high:
+    if not ok or value < low or (high is not None and value > high):
         what = "a whole number" if kind is int else "a number"
-        raise GridError("%s: level %r is not valid for %s (%s in %s...%s, or default)"
-                        % (where, value, corruption, what, number(low), number(high)))
+        span = "%s...%s" % (number(low), number(high)) if high is not None else ">= %s" % number(low)
+        raise GridError("%s: level %r is not valid for %s (%s %s, or default)"
+                        % (where, value, corruption, what, ("in " + span) if high is not None else span))
     return int(value) if kind is int else float(value)
 
 
