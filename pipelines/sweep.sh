@@ -22,7 +22,7 @@ usage: pipelines/sweep.sh [options] [-- snakemake options]
   --profile DIR   a Snakemake profile, e.g. pipelines/sweep/profiles/slurm to submit the jobs to Slurm
   -n, --dry-run   list the jobs that would run, run none
   -h, --help      this text
-Options after -- go to Snakemake as they are (e.g. -- --keep-going, -- --forcerun train).
+Options after -- go to Snakemake as they are (e.g. -- --keep-going, -- --forcerun evaluate).
 USAGE
 }
 
