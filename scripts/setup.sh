@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what DigitVAE needs from Debian (zlib, OpenBLAS) and PyPI (numpy,
-# for the cross-check tests) when it is missing. As root it installs; as any
-# other user it prints the exact command to run and stops.
+# Installs what DigitVAE needs from Debian (zlib, OpenBLAS) and PyPI (numpy and
+# safetensors for the cross-check tests, Snakemake for the sweeps) when it is
+# missing. As root it installs; as any other user it prints the exact command
+# to run and stops.
 set -euo pipefail
 
 # The fuzz targets (scripts/fuzz.sh) need libFuzzer and AddressSanitizer; both runtimes
@@ -30,3 +31,16 @@ if [ "${1:-}" = "--with-python" ] && ! python3 -c 'import numpy, safetensors' 2>
   echo "setup: installing numpy and safetensors for the Python cross-check tests" >&2
   python3 -m pip install --quiet numpy safetensors
 fi
+
+# The workflow engine of pipelines/sweep.sh (docs/SWEEPS.md), pinned: Snakemake from
+# PyPI (9.x needs Python >= 3.11). --with-engine installs it alone; the tests
+# (--with-python) need it too, for the sweep test.
+snakemake_version=9.27.1
+case "${1:-}" in
+  --with-python|--with-engine)
+    if [ "$(python3 -c 'import importlib.metadata as m; print(m.version("snakemake"))' 2>/dev/null)" != "$snakemake_version" ]; then
+      echo "setup: installing snakemake $snakemake_version (the sweep's workflow engine)" >&2
+      python3 -m pip install --quiet --root-user-action=ignore "snakemake==$snakemake_version"
+    fi
+    ;;
+esac

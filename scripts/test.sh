@@ -14,6 +14,8 @@ echo "==> every pipeline with --quick (end to end on real MNIST)"
 for pipeline in denoise manifold generate inpaint; do
   pipelines/$pipeline.sh --quick
 done
+echo "==> a smoke sweep through Snakemake (pipelines/sweep/quick.yaml: 2 runs of 1 epoch)"
+pipelines/sweep.sh --grid pipelines/sweep/quick.yaml
 # All tests are Swift Testing tests (XCTest reports 0); repeat their count as the last line.
 count=$(sed -n 's/.*Test run with \([0-9]*\) tests.* passed after.*/\1/p' "$log" | tail -1)
 echo "tests: ${count:-0} passed, 0 failed"
