@@ -18,7 +18,7 @@ public struct CorruptCommand: ParsableCommand {
         gaussian     sigma of additive noise on [0, 1] intensities, 0...2 [0.5]
         salt-pepper  fraction of pixels set to 0 or 255, 0...1 [0.25]
         zero         fraction of pixels set to 0, 0...1 [0.5]
-        square       side of a black square, 1...28 [10]; centred unless --random-place
+        square       side of a black square, 1 to the shorter image side (28 for MNIST) [10]; centred unless --random-place
         rectangles   number of black rectangles, 1...64 [3]; sides --min-size...--max-size
         half         (no level) the --side half is blacked out [bottom]
         band         width of a black band along --side as a fraction, 0...1 [0.3]
