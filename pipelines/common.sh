@@ -29,9 +29,11 @@ stage() {
 }
 
 # The data set's source, as vae-fetch options: --mirror (or $DATASET_MIRROR) when given;
-# for MNIST, else $MNIST_MIRROR, else the copy in ../shared/data/mnist when present; else
+# for MNIST, else $MNIST_MIRROR, else the copy in ../shared/data/mnist when present; for
+# Fashion-MNIST, else the Debian package dataset-fashion-mnist's copy when installed; else
 # vae-fetch's built-in list of public mirrors. --checksums (or $DATASET_CHECKSUMS) names a
 # sum list that replaces the built-in one (a mirror serving other copies, a test set).
+debian_fashion=${DEBIAN_FASHION_MNIST:-/usr/share/datasets/fashion-mnist}
 fetch_args() {
   fetch_options=(--dataset "$dataset")
   if [ -n "$mirror" ]; then
@@ -40,6 +42,11 @@ fetch_args() {
     fetch_options+=(--mirror "$MNIST_MIRROR")
   elif [ "$dataset" = mnist ] && [ -d "$root/../shared/data/mnist" ]; then
     fetch_options+=(--mirror "$root/../shared/data/mnist")
+  elif [ "$dataset" = fashion-mnist ] && [ -d "$debian_fashion" ]; then
+    # Debian's dataset-fashion-mnist package: the same images, recompressed, so its files have
+    # their own sums (pipelines/sums/, taken from the package; its gzip files differ from Zalando's).
+    fetch_options+=(--mirror "$debian_fashion")
+    if [ -z "$checksums" ]; then fetch_options+=(--checksums "$root/pipelines/sums/fashion-mnist-debian.sha256"); fi
   fi
   if [ -n "$checksums" ]; then fetch_options+=(--checksums "$checksums"); fi
 }

@@ -30,7 +30,7 @@ public enum ProcessRunner {
   /// the ones it needs; a developer's own values never reach a child.
   public static let projectVariables: Set<String> = [
     "MNIST_MIRROR", "DIGITVAE_BIN", "EPOCHS", "NAME", "SEED", "THREADS", "JUDGE_EPOCHS",
-    "KIND", "LEVEL", "LEVELS", "BETA", "GRID", "DATASET", "DATA", "DATASET_MIRROR", "DATASET_CHECKSUMS", "SWEEP_GRID",
+    "KIND", "LEVEL", "LEVELS", "BETA", "GRID", "DATASET", "DATA", "DATASET_MIRROR", "DATASET_CHECKSUMS", "SWEEP_GRID", "DEBIAN_FASHION_MNIST",
   ]
 
   /// The one environment every child of a test runs in: the test process's own
