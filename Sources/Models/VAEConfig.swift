@@ -33,11 +33,15 @@ public struct VAEConfig: Codable, Equatable, Sendable {
   /// With ``Architecture/conv``: the output channels of the encoder's stride-2 convolutions, in
   /// order (e.g. [8, 32], the default); the decoder's transposed convolutions mirror them. Unused for mlp.
   public var channels: [Int]
+  /// p(z | c): N(0, I) (``Prior/standard``), a prior network of its own (``Prior/learned``, C > 0
+  /// only), or no latent code at all (``Prior/none``, C > 0 only). Written to a config only
+  /// when not standard, so the files of every earlier run keep their bytes and meaning.
+  public var prior: Prior
 
   public init(
     inputSize: Int = 784, hidden: [Int] = [400], latent: Int = 20, activation: Activation = .relu, dropout: Float = 0,
     initialization: WeightInitialization = .fanInUniform, condition: Int = 0,
-    arch: Architecture = .mlp, channels: [Int] = VAEConfig.defaultConvChannels
+    arch: Architecture = .mlp, channels: [Int] = VAEConfig.defaultConvChannels, prior: Prior = .standard
   ) {
     self.inputSize = inputSize
     self.hidden = hidden
@@ -48,6 +52,7 @@ public struct VAEConfig: Codable, Equatable, Sendable {
     self.condition = condition
     self.arch = arch
     self.channels = channels
+    self.prior = prior
   }
 
   /// The pytorch/examples VAE: 784-400-20, ReLU, no dropout.
@@ -103,6 +108,25 @@ public struct VAEConfig: Codable, Equatable, Sendable {
     condition = try c.decodeIfPresent(Int.self, forKey: .condition) ?? defaults.condition
     arch = try c.decodeIfPresent(Architecture.self, forKey: .arch) ?? defaults.arch
     channels = try c.decodeIfPresent([Int].self, forKey: .channels) ?? defaults.channels
+    prior = try c.decodeIfPresent(Prior.self, forKey: .prior) ?? defaults.prior
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case inputSize, hidden, latent, activation, dropout, initialization, condition, arch, channels, prior
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(inputSize, forKey: .inputSize)
+    try c.encode(hidden, forKey: .hidden)
+    try c.encode(latent, forKey: .latent)
+    try c.encode(activation, forKey: .activation)
+    try c.encode(dropout, forKey: .dropout)
+    try c.encode(initialization, forKey: .initialization)
+    try c.encode(condition, forKey: .condition)
+    try c.encode(arch, forKey: .arch)
+    try c.encode(channels, forKey: .channels)
+    if prior != .standard { try c.encode(prior, forKey: .prior) }
   }
 
   /// Throws ``ModelError/invalidConfiguration(field:value:expected:)`` for the first bad field.
@@ -142,6 +166,9 @@ public struct VAEConfig: Codable, Equatable, Sendable {
           field: "channels", value: "\(channels)",
           expected: "a side divisible by 2^\(channels.count) (one halving per convolution); \(side) x \(side) images allow \(Self.maxHalvings(side)) convolutions at most")
       }
+    }
+    if prior != .standard && condition == 0 {
+      throw .invalidConfiguration(field: "prior", value: prior.rawValue, expected: "standard for a model without a condition")
     }
     if condition < 0 { throw .invalidConfiguration(field: "condition", value: "\(condition)", expected: "0 or more") }
     if latent < 1 { throw .invalidConfiguration(field: "latent", value: "\(latent)", expected: "at least 1") }

@@ -31,6 +31,9 @@ public struct InpaintCondition: ConditionSource {
 
   public var width: Int { 2 * side * side }
 
+  /// The mask half of the condition starts after the D occluded pixels.
+  public var observedOffset: Int? { side * side }
+
   /// The corrupter's seed for one epoch: the run seed and the epoch mixed (splitmix64 step).
   public func epochSeed(_ epoch: Int) -> UInt64 {
     var x = seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(epoch + 1)
