@@ -112,6 +112,14 @@ public struct Corrupter: Sendable {
     case let .band(edge, fraction):
       let region = strip(along: edge, depth: Int((Double(side) * fraction).rounded()), side: side)
       hide(rows: region.rows, columns: region.columns)
+    case let .quadrants(observed):
+      // Rows and columns below `half` are the top and the left; an odd side gives the middle to the bottom and right.
+      let half = side / 2
+      switch observed {
+      case 1: hide(rows: 0..<half, columns: 0..<side); hide(rows: half..<side, columns: half..<side)
+      case 2: hide(rows: 0..<side, columns: half..<side)
+      default: hide(rows: half..<side, columns: half..<side)
+      }
     case let .mixed(kinds):
       let chosen = kinds[generator.nextInt(below: kinds.count)]
       corrupt(image, mask: mask, side: side, kind: chosen, generator: &generator)
