@@ -149,7 +149,7 @@ public final class VAE {
     }
     tensors += [("encoder.mu.weight", [width, config.latent]), ("encoder.mu.bias", [config.latent])]
     tensors += [("encoder.logvar.weight", [width, config.latent]), ("encoder.logvar.bias", [config.latent])]
-    width = config.latent + config.condition
+    width = config.latent + config.decoderCondition
     for (j, h) in config.hidden.reversed().enumerated() {
       tensors += [("decoder.\(j).weight", [width, h]), ("decoder.\(j).bias", [h])]
       width = h
@@ -219,8 +219,9 @@ public final class VAE {
     let encoderWidth = (conv ? config.features : config.inputSize) + c
     encoderInput = FloatBuffer(count: c == 0 ? 0 : maxBatch * encoderWidth)
     encoderInputGrad = FloatBuffer(count: c == 0 || !conv ? 0 : maxBatch * encoderWidth)
-    decoderInput = FloatBuffer(count: c == 0 ? 0 : maxBatch * (config.latent + c))
-    decoderInputGrad = FloatBuffer(count: c == 0 ? 0 : maxBatch * (config.latent + c))
+    let dc = config.decoderCondition
+    decoderInput = FloatBuffer(count: dc == 0 ? 0 : maxBatch * (config.latent + dc))
+    decoderInputGrad = FloatBuffer(count: dc == 0 ? 0 : maxBatch * (config.latent + dc))
     dlogits = FloatBuffer(count: maxBatch * config.inputSize)
     let chunks = Parallel.chunks(count: config.inputSize, size: 8)
     partials = .allocate(capacity: chunks)
@@ -660,7 +661,7 @@ public final class VAE {
   /// Decoder from z (with C > 0: [z, c] through decoderInput) to logits (bias not added).
   func decodeLogits(condition: UnsafePointer<Float>?, count: Int, training: Bool, generator: inout Xoshiro256) {
     var input = UnsafePointer(z.pointer)
-    if let condition {
+    if let condition, config.decoderCondition > 0 {
       sideBySide(z.pointer, width: config.latent, condition, count: count, into: decoderInput.pointer)
       input = UnsafePointer(decoderInput.pointer)
     }
@@ -732,7 +733,7 @@ public final class VAE {
         input: last.result(training: true), outputGrad: dlogits.pointer, inputGrad: last.grad.pointer, batch: count,
         parameters: parameters, parallel: parallel)
     }
-    if config.condition > 0 {
+    if config.decoderCondition > 0 {
       // The decoder read [z, c]: its input gradient has Z + C columns, of which dz is the first Z.
       backwardHidden(decoder, input: decoderInput.pointer, inputGrad: decoderInputGrad.pointer, count: count)
       let (zSize, row) = (config.latent, config.latent + config.condition)

@@ -37,11 +37,16 @@ public struct VAEConfig: Codable, Equatable, Sendable {
   /// only), or no latent code at all (``Prior/none``, C > 0 only). Written to a config only
   /// when not standard, so the files of every earlier run keep their bytes and meaning.
   public var prior: Prior
+  /// Whether the decoder reads the condition beside z (p(x | z, c), the default) or z alone
+  /// (p(x | z), as the generation network of Pyro's CVAE example: with a learned prior, all it
+  /// knows of the condition then comes through the prior network's code). Written only when false.
+  public var decoderReadsCondition: Bool
 
   public init(
     inputSize: Int = 784, hidden: [Int] = [400], latent: Int = 20, activation: Activation = .relu, dropout: Float = 0,
     initialization: WeightInitialization = .fanInUniform, condition: Int = 0,
-    arch: Architecture = .mlp, channels: [Int] = VAEConfig.defaultConvChannels, prior: Prior = .standard
+    arch: Architecture = .mlp, channels: [Int] = VAEConfig.defaultConvChannels, prior: Prior = .standard,
+    decoderReadsCondition: Bool = true
   ) {
     self.inputSize = inputSize
     self.hidden = hidden
@@ -53,7 +58,11 @@ public struct VAEConfig: Codable, Equatable, Sendable {
     self.arch = arch
     self.channels = channels
     self.prior = prior
+    self.decoderReadsCondition = decoderReadsCondition
   }
+
+  /// The condition columns the decoder's first layer reads: C, or 0 when it reads z alone.
+  public var decoderCondition: Int { decoderReadsCondition ? condition : 0 }
 
   /// The pytorch/examples VAE: 784-400-20, ReLU, no dropout.
   public static let bench = VAEConfig()
@@ -109,10 +118,11 @@ public struct VAEConfig: Codable, Equatable, Sendable {
     arch = try c.decodeIfPresent(Architecture.self, forKey: .arch) ?? defaults.arch
     channels = try c.decodeIfPresent([Int].self, forKey: .channels) ?? defaults.channels
     prior = try c.decodeIfPresent(Prior.self, forKey: .prior) ?? defaults.prior
+    decoderReadsCondition = try c.decodeIfPresent(Bool.self, forKey: .decoderReadsCondition) ?? defaults.decoderReadsCondition
   }
 
   enum CodingKeys: String, CodingKey {
-    case inputSize, hidden, latent, activation, dropout, initialization, condition, arch, channels, prior
+    case inputSize, hidden, latent, activation, dropout, initialization, condition, arch, channels, prior, decoderReadsCondition
   }
 
   public func encode(to encoder: Encoder) throws {
@@ -127,6 +137,7 @@ public struct VAEConfig: Codable, Equatable, Sendable {
     try c.encode(arch, forKey: .arch)
     try c.encode(channels, forKey: .channels)
     if prior != .standard { try c.encode(prior, forKey: .prior) }
+    if !decoderReadsCondition { try c.encode(decoderReadsCondition, forKey: .decoderReadsCondition) }
   }
 
   /// Throws ``ModelError/invalidConfiguration(field:value:expected:)`` for the first bad field.
@@ -169,6 +180,10 @@ public struct VAEConfig: Codable, Equatable, Sendable {
     }
     if prior != .standard && condition == 0 {
       throw .invalidConfiguration(field: "prior", value: prior.rawValue, expected: "standard for a model without a condition")
+    }
+    if !decoderReadsCondition && prior != .learned {
+      throw .invalidConfiguration(
+        field: "decoderReadsCondition", value: "false", expected: "true unless the prior is learned (the code must carry the condition)")
     }
     if condition < 0 { throw .invalidConfiguration(field: "condition", value: "\(condition)", expected: "0 or more") }
     if latent < 1 { throw .invalidConfiguration(field: "latent", value: "\(latent)", expected: "at least 1") }

@@ -67,6 +67,7 @@ import Testing
     _ p: [Double], _ vae: VAE, x: [Float], c: [Float], batch: Int, beta: Double, alpha: Double, hole: Bool,
     eps: [Float], epsP: [Float]
   ) -> Double {
+    let readsCondition = vae.config.decoderReadsCondition
     let config = vae.config
     let (d, cw) = (config.inputSize, config.condition)
     let entries = Dictionary(uniqueKeysWithValues: vae.parameters.entries.map { ($0.name, $0) })
@@ -88,7 +89,7 @@ import Testing
       return out
     }
     func recon(_ z: [Double]) -> Double {
-      var h = withCondition(z, config.latent)
+      var h = readsCondition ? withCondition(z, config.latent) : z
       for j in config.hidden.indices { h = layer("decoder.\(j)", h, config.activation) }
       let logits = layer("decoder.out", h, nil)
       var sum = 0.0
@@ -127,11 +128,13 @@ import Testing
 
   /// Every parameter's gradient (encoder, decoder and the prior network) against central
   /// differences of the Double model with the same eps, for the ELBO and the GSNN mixture,
-  /// over the whole image and the hole only. Tolerance 2e-3 relative (floor 1e-3), h = 1e-6.
-  @Test(arguments: [(0.0, false), (0.0, true), (0.3, true)], [1, 2])
-  func gradientThroughThePriorNetwork(_ setting: (alpha: Double, hole: Bool), threads: Int) throws {
+  /// over the whole image and the hole only, with the decoder reading [z, c] or z alone. Tolerance 2e-3 relative (floor 1e-3), h = 1e-6.
+  @Test(arguments: [(0.0, false, true), (0.0, true, true), (0.3, true, true), (0.3, true, false)], [1, 2])
+  func gradientThroughThePriorNetwork(_ setting: (alpha: Double, hole: Bool, readsCondition: Bool), threads: Int) throws {
     let (d, batch, zSize) = (6, 4, 3)
-    let config = VAEConfig(inputSize: d, hidden: [7, 5], latent: zSize, activation: .tanh, condition: 2 * d, prior: .learned)
+    let config = VAEConfig(
+      inputSize: d, hidden: [7, 5], latent: zSize, activation: .tanh, condition: 2 * d, prior: .learned,
+      decoderReadsCondition: setting.readsCondition)
     let vae = try VAE(config: config, maxBatch: 6, seed: 5, parallel: Parallel(threads: threads))
     let x = Reference.randomFloats(batch * d, seed: 1).map { abs($0) }
     let c = Self.maskedConditions(x, batch: batch, d: d)
@@ -156,7 +159,7 @@ import Testing
     let indices = vae.parameters.entries.flatMap { $0.offset..<$0.offset + $0.count }
     let numeric = Reference.numericGradient(p, at: indices, f)
     let worst = Reference.worstRelative(indices.map { analytic[$0] }, numeric)
-    #expect(worst.error < 2e-3, "alpha \(setting.alpha) hole \(setting.hole): worst relative error \(worst.error) at \(worst.index)")
+    #expect(worst.error < 2e-3, "\(setting): worst relative error \(worst.error) at \(worst.index)")
   }
 
   /// The prior network's tensors come after every other one, so a standard model's layout

@@ -72,6 +72,19 @@ import TestSupport
     #expect(abs(learned.holeFraction - 0.5) < 1e-9, "quadrants 2 hide the right half: \(learned.holeFraction)")
     let deterministic = try #require(try RunMetrics.read(from: baseline + "/metrics.json").inpaint?.conditionalNLL)
     #expect(deterministic.elbo == deterministic.iw && deterministic.elboKL == 0, "\(deterministic)")
+    // completions.png: a row per image, 10 columns (observed, truth, baseline, prior mean, 6 draws).
+    let out = folder.file("render")
+    let render = try StageRun.run(
+      "vae-render", ["--run", cvae, "--test-input", test, "--baseline", baseline, "--out", out, "--scale", "1", "--threads", "1"],
+      in: folder.path)
+    #expect(render.status == 0, "\(render.stderr)")
+    let image = try PNGDecoding.read(out + "/completions.png", scratch: folder)
+    #expect(image.width == 1 + 10 * 29 && image.height == 1 + 10 * 29, "\(image.width) x \(image.height)")
+    let page = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
+    #expect(page.contains("completions.png") && page.contains("the prior network p(z | c)"))
+    let notInpaint = try StageRun.run(
+      "vae-render", ["--run", cvae, "--test-input", test, "--baseline", plain, "--out", folder.file("r2")], in: folder.path)
+    StageRun.expectOneLineFailure(notInpaint, naming: plain, ["--baseline must name an inpaint run"])
     // A --denoiser-run that is not a plain VAE is one line.
     let wrong = try StageRun.run(
       "vae-eval", ["--run", cvae, "--test-input", test, "--denoiser-run", baseline, "--out", folder.file("m.json")], in: folder.path)

@@ -62,6 +62,14 @@ public struct TrainingOptions: ParsableArguments {
   @Option(help: "With --prior learned: alpha, the weight of the GSNN term (decoding z from the prior network) mixed into the ELBO, 0-1 (default 0).")
   public var gsnn: Float?
 
+  @Option(help: "With --prior learned: what the decoder reads: code-and-condition (p(x | z, c), the default) or code (p(x | z), as Pyro's CVAE example: the condition reaches it only through the prior network's code).")
+  public var decoderReads: DecoderReads?
+
+  /// The values of `--decoder-reads`.
+  public enum DecoderReads: String, CaseIterable, ExpressibleByArgument, Sendable {
+    case codeAndCondition = "code-and-condition", code
+  }
+
   @Option(help: "Pixels the reconstruction term covers: image (all) or hole (an inpaint model's hidden pixels only) (default image).")
   public var loss: LossScope?
 
@@ -162,6 +170,9 @@ public struct TrainingOptions: ParsableArguments {
       ConfigFlag("--channels", \.model.channels, given: channelCounts, show: list, appliesTo: { $0.model.arch == .conv }),
       ConfigFlag("--prior", \.model.prior, given: prior, show: \.rawValue),
       ConfigFlag("--gsnn", \.training.gsnn, given: gsnn),
+      ConfigFlag(
+        "--decoder-reads", \.model.decoderReadsCondition, given: decoderReads.map { $0 == .codeAndCondition },
+        show: { $0 ? DecoderReads.codeAndCondition.rawValue : DecoderReads.code.rawValue }),
       ConfigFlag("--loss", \.training.loss, given: loss, show: \.rawValue),
       ConfigFlag(
         "--masks", \.masks, given: try maskKind().map(Optional.some), show: { InpaintCondition.name(of: $0) },
@@ -201,6 +212,9 @@ public struct TrainingOptions: ParsableArguments {
     }
     if config.training.gsnn > 0 && config.model.prior != .learned {
       throw ValidationError("--gsnn needs --prior learned; this run's prior is \(config.model.prior.rawValue)")
+    }
+    if !config.model.decoderReadsCondition && config.model.prior != .learned {
+      throw ValidationError("--decoder-reads code needs --prior learned (the code must carry the condition); this run's prior is \(config.model.prior.rawValue)")
     }
     if config.training.loss == .hole && !config.kind.run.needsMasks {
       throw ValidationError("--loss hole needs --model inpaint (a condition that marks the hole); this run is --model \(kind)")
