@@ -53,7 +53,7 @@ for q in 1 2 3; do
       --judge "$judge" --threads "$threads"
   done
   stage "render-$q" "$bin/vae-render" --run "artifacts/runs/$name-$q-cvae" \
-    --test-input "artifacts/corrupt/$name-$q-test/images.idx" --compare-run "artifacts/runs/$name-$q-baseline" \
+    --test-input "artifacts/corrupt/$name-$q-test/images.idx" --baseline "artifacts/runs/$name-$q-baseline" \
     --out "artifacts/render/$name-$q"
 done
 stage table python3 pipelines/quadrants-table.py artifacts "$name"

@@ -22,11 +22,20 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
   public var adamEpsilon: Float
   /// Which pixels the reconstruction term covers: the whole image, or an inpainting
   /// condition's hidden pixels only (``LossScope``). Written only when not `image`.
-  public var loss: LossScope = .image
+  public var loss: LossScope {
+    get { storedLoss ?? .image }
+    set { storedLoss = newValue == .image ? nil : newValue }
+  }
   /// alpha, the weight of the GSNN term (Sohn et al., 2015, eq. 8) of a learned-prior model:
   /// the loss is (1 - alpha) * ELBO + alpha * -log p(x | z_p, c) with z_p drawn from the prior
   /// network. 0 (the default) is the plain ELBO. Written only when not 0.
-  public var gsnn: Float = 0
+  public var gsnn: Float {
+    get { storedGSNN ?? 0 }
+    set { storedGSNN = newValue == 0 ? nil : newValue }
+  }
+  // nil for the defaults, which the synthesised encoding then leaves out of the file.
+  var storedLoss: LossScope?
+  var storedGSNN: Float?
 
   /// The largest batch (images per step): a batch's activations scale with it, and
   /// 65,536 images of the bench model already take about 0.5 GB.
@@ -64,28 +73,13 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     adamBeta1 = try c.decodeIfPresent(Float.self, forKey: .adamBeta1) ?? d.adamBeta1
     adamBeta2 = try c.decodeIfPresent(Float.self, forKey: .adamBeta2) ?? d.adamBeta2
     adamEpsilon = try c.decodeIfPresent(Float.self, forKey: .adamEpsilon) ?? d.adamEpsilon
-    loss = try c.decodeIfPresent(LossScope.self, forKey: .loss) ?? d.loss
-    gsnn = try c.decodeIfPresent(Float.self, forKey: .gsnn) ?? d.gsnn
+    loss = try c.decodeIfPresent(LossScope.self, forKey: .storedLoss) ?? d.loss
+    gsnn = try c.decodeIfPresent(Float.self, forKey: .storedGSNN) ?? d.gsnn
   }
 
   enum CodingKeys: String, CodingKey {
-    case batchSize, epochs, learningRate, beta, klWarmupEpochs, seed, threads, adamBeta1, adamBeta2, adamEpsilon, loss, gsnn
-  }
-
-  public func encode(to encoder: Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(batchSize, forKey: .batchSize)
-    try c.encode(epochs, forKey: .epochs)
-    try c.encode(learningRate, forKey: .learningRate)
-    try c.encode(beta, forKey: .beta)
-    try c.encode(klWarmupEpochs, forKey: .klWarmupEpochs)
-    try c.encode(seed, forKey: .seed)
-    try c.encode(threads, forKey: .threads)
-    try c.encode(adamBeta1, forKey: .adamBeta1)
-    try c.encode(adamBeta2, forKey: .adamBeta2)
-    try c.encode(adamEpsilon, forKey: .adamEpsilon)
-    if loss != .image { try c.encode(loss, forKey: .loss) }
-    if gsnn != 0 { try c.encode(gsnn, forKey: .gsnn) }
+    case batchSize, epochs, learningRate, beta, klWarmupEpochs, seed, threads, adamBeta1, adamBeta2, adamEpsilon
+    case storedLoss = "loss", storedGSNN = "gsnn"
   }
 
   /// Throws ``ModelError/invalidConfiguration(field:value:expected:)`` for the first bad field.

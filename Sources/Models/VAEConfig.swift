@@ -36,11 +36,20 @@ public struct VAEConfig: Codable, Equatable, Sendable {
   /// p(z | c): N(0, I) (``Prior/standard``), a prior network of its own (``Prior/learned``, C > 0
   /// only), or no latent code at all (``Prior/none``, C > 0 only). Written to a config only
   /// when not standard, so the files of every earlier run keep their bytes and meaning.
-  public var prior: Prior
+  public var prior: Prior {
+    get { storedPrior ?? .standard }
+    set { storedPrior = newValue == .standard ? nil : newValue }
+  }
   /// Whether the decoder reads the condition beside z (p(x | z, c), the default) or z alone
   /// (p(x | z), as the generation network of Pyro's CVAE example: with a learned prior, all it
   /// knows of the condition then comes through the prior network's code). Written only when false.
-  public var decoderReadsCondition: Bool
+  public var decoderReadsCondition: Bool {
+    get { storedDecoderReadsCondition ?? true }
+    set { storedDecoderReadsCondition = newValue ? nil : false }
+  }
+  // nil for the defaults, which the synthesised encoding then leaves out of the file.
+  var storedPrior: Prior?
+  var storedDecoderReadsCondition: Bool?
 
   public init(
     inputSize: Int = 784, hidden: [Int] = [400], latent: Int = 20, activation: Activation = .relu, dropout: Float = 0,
@@ -117,27 +126,13 @@ public struct VAEConfig: Codable, Equatable, Sendable {
     condition = try c.decodeIfPresent(Int.self, forKey: .condition) ?? defaults.condition
     arch = try c.decodeIfPresent(Architecture.self, forKey: .arch) ?? defaults.arch
     channels = try c.decodeIfPresent([Int].self, forKey: .channels) ?? defaults.channels
-    prior = try c.decodeIfPresent(Prior.self, forKey: .prior) ?? defaults.prior
-    decoderReadsCondition = try c.decodeIfPresent(Bool.self, forKey: .decoderReadsCondition) ?? defaults.decoderReadsCondition
+    prior = try c.decodeIfPresent(Prior.self, forKey: .storedPrior) ?? defaults.prior
+    decoderReadsCondition = try c.decodeIfPresent(Bool.self, forKey: .storedDecoderReadsCondition) ?? defaults.decoderReadsCondition
   }
 
   enum CodingKeys: String, CodingKey {
-    case inputSize, hidden, latent, activation, dropout, initialization, condition, arch, channels, prior, decoderReadsCondition
-  }
-
-  public func encode(to encoder: Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(inputSize, forKey: .inputSize)
-    try c.encode(hidden, forKey: .hidden)
-    try c.encode(latent, forKey: .latent)
-    try c.encode(activation, forKey: .activation)
-    try c.encode(dropout, forKey: .dropout)
-    try c.encode(initialization, forKey: .initialization)
-    try c.encode(condition, forKey: .condition)
-    try c.encode(arch, forKey: .arch)
-    try c.encode(channels, forKey: .channels)
-    if prior != .standard { try c.encode(prior, forKey: .prior) }
-    if !decoderReadsCondition { try c.encode(decoderReadsCondition, forKey: .decoderReadsCondition) }
+    case inputSize, hidden, latent, activation, dropout, initialization, condition, arch, channels
+    case storedPrior = "prior", storedDecoderReadsCondition = "decoderReadsCondition"
   }
 
   /// Throws ``ModelError/invalidConfiguration(field:value:expected:)`` for the first bad field.
