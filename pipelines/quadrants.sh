@@ -5,8 +5,9 @@
 # bottom-right quadrant); the models predict the rest. For each setting it
 # trains, with the same epochs and masks, a deterministic baseline (an MLP
 # from the observed pixels trained with the masked BCE: --prior none) and a
-# CVAE with a learned prior network (--prior learned), both scoring only
-# the hidden pixels (--loss hole), and evaluates both on the 10,000 test
+# CVAE with a learned prior network (--prior learned), both with Pyro's
+# hidden layers (500, 500; latent 20) and scoring only the hidden pixels
+# (--loss hole), and evaluates both on the 10,000 test
 # images: the Bernoulli NLL summed over the predicted pixels, nats per image
 # (the baseline's masked BCE; the CVAE's negative conditional ELBO with 10
 # samples and its importance-weighted estimate). Writes the table beside
@@ -43,7 +44,8 @@ for q in 1 2 3; do
     [ $model = cvae ] && prior=learned
     # shellcheck disable=SC2046
     stage "train-$q-$model" "$bin/vae-train" $(train_mode "$run") --model inpaint --prior $prior --loss hole \
-      --masks "quadrants-$q" --data $data --run "$run" --epochs "$epochs" --seed "$seed" --threads "$threads" "${limit[@]}"
+      --masks "quadrants-$q" --hidden 500,500 --data $data --run "$run" --epochs "$epochs" --seed "$seed" \
+      --threads "$threads" "${limit[@]}"
   done
 done
 for q in 1 2 3; do

@@ -72,12 +72,13 @@ extension VAE {
   }
 
   /// The prior p(z | c) of `count` conditions [count, C]: muP and logVarP, each [count, Z].
-  /// N(0, I) (zeros) for a standard prior, and for ``Prior/none`` (whose code is always 0).
+  /// N(0, I) (zeros) for a standard prior; for ``Prior/none``, whose code is always 0, a point
+  /// mass at 0 (logVarP = -infinity, so muP + sigmaP eps is 0 for every draw).
   public func prior(conditions: [Float], count: Int) -> (mu: [Float], logVar: [Float]) {
     checkConditions(conditions, count: count)
     let (zSize, c) = (config.latent, config.condition)
     var muOut = [Float](repeating: 0, count: count * zSize)
-    var logVarOut = [Float](repeating: 0, count: count * zSize)
+    var logVarOut = [Float](repeating: config.prior == .none ? -.infinity : 0, count: count * zSize)
     guard config.prior == .learned else { return (muOut, logVarOut) }
     var unused = Xoshiro256(seed: 0)
     withBases(conditions, &muOut, &logVarOut) { conditions, muOut, logVarOut in

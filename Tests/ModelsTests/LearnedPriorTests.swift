@@ -183,6 +183,8 @@ import Testing
     let logits = vae.decodeLogits([Float](repeating: 0, count: 6), conditions: c, count: 3)
     let expected = zip(logits, x).reduce(0.0) { $0 + Reference.bce(Double($1.0), Double($1.1)) } / 3
     #expect(abs(report.recon - expected) < 1e-4, "expected \(expected) seen \(report.recon)")
+    let prior = vae.prior(conditions: c, count: 3)
+    #expect(prior.mu.allSatisfy { $0 == 0 } && prior.logVar.allSatisfy { $0 == -.infinity }, "a point mass at z = 0")
     for e in vae.parameters.entries where e.name.hasPrefix("encoder.") {
       #expect(vae.parameters.grads.array[e.offset..<e.offset + e.count].allSatisfy { $0 == 0 }, "\(e.name)")
     }

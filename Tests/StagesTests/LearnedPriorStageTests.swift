@@ -70,7 +70,9 @@ import TestSupport
     #expect(learned.priorDrawCount == 3 && learned.priorDraws != nil && learned.denoiser != nil && learned.denoiserCheckpoint != nil)
     #expect(nll.elboSamples == 10 && nll.iwSamples == 20 && nll.iw < nll.elbo && nll.iw > 0, "\(nll)")
     #expect(abs(learned.holeFraction - 0.5) < 1e-9, "quadrants 2 hide the right half: \(learned.holeFraction)")
-    let deterministic = try #require(try RunMetrics.read(from: baseline + "/metrics.json").inpaint?.conditionalNLL)
+    let baselineFills = try #require(try RunMetrics.read(from: baseline + "/metrics.json").inpaint)
+    #expect(baselineFills.priorDraws == baselineFills.priorMean && baselineFills.priorSample == baselineFills.priorMean, "no code: every draw is z = 0")
+    let deterministic = try #require(baselineFills.conditionalNLL)
     #expect(deterministic.elbo == deterministic.iw && deterministic.elboKL == 0, "\(deterministic)")
     // completions.png: a row per image, 10 columns (observed, truth, baseline, prior mean, 6 draws).
     let out = folder.file("render")
