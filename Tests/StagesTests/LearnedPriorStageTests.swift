@@ -71,7 +71,9 @@ import TestSupport
     #expect(nll.elboSamples == 10 && nll.iwSamples == 20 && nll.iw < nll.elbo && nll.iw > 0, "\(nll)")
     #expect(abs(learned.holeFraction - 0.5) < 1e-9, "quadrants 2 hide the right half: \(learned.holeFraction)")
     let baselineFills = try #require(try RunMetrics.read(from: baseline + "/metrics.json").inpaint)
-    #expect(baselineFills.priorDraws == baselineFills.priorMean && baselineFills.priorSample == baselineFills.priorMean, "no code: every draw is z = 0")
+    // No code: every draw is z = 0 (the mean of 3 equal decodes may differ in the last bit).
+    #expect(baselineFills.priorSample == baselineFills.priorMean)
+    #expect(abs((baselineFills.priorDraws?.mse ?? 1) - baselineFills.priorMean.mse) < 1e-6, "\(baselineFills)")
     let deterministic = try #require(baselineFills.conditionalNLL)
     #expect(deterministic.elbo == deterministic.iw && deterministic.elboKL == 0, "\(deterministic)")
     // completions.png: a row per image, 10 columns (observed, truth, baseline, prior mean, 6 draws).
