@@ -30,6 +30,9 @@ start=$(date +%s)
 prepare_stages vae-fetch vae-decompress vae-corrupt vae-classify vae-train vae-eval vae-render
 
 data=artifacts/data/mnist
+# A smoke run (--quick) estimates the likelihood with fewer samples.
+eval_args=()
+[ "$quick" = 1 ] && eval_args=(--nll-samples 10 --fill-draws 4)
 run=artifacts/runs/$name
 plain=artifacts/runs/$name-vae
 square=artifacts/corrupt/$name-square-test
@@ -74,7 +77,7 @@ for masks in square rectangles; do
   test=$square
   [ $masks = rectangles ] && test=$rectangles
   stage "evaluate-prior-$masks" "$bin/vae-eval" --run "$run-prior-$masks" --test-input "$test/images.idx" \
-    --compare-run "$plain" --denoiser-run "$run-denoise-$masks" --judge "$judge" --threads "$threads"
+    --compare-run "$plain" --denoiser-run "$run-denoise-$masks" --judge "$judge" --threads "$threads" "${eval_args[@]}"
   stage "render-prior-$masks" "$bin/vae-render" --run "$run-prior-$masks" --test-input "$test/images.idx" \
     --out "artifacts/render/$name-prior-$masks"
 done

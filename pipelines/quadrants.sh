@@ -32,6 +32,9 @@ start=$(date +%s)
 prepare_stages vae-fetch vae-decompress vae-corrupt vae-classify vae-train vae-eval vae-render
 
 data=artifacts/data/mnist
+# A smoke run (--quick) estimates the likelihood with fewer samples.
+eval_args=()
+[ "$quick" = 1 ] && eval_args=(--nll-samples 10 --fill-draws 4)
 fetch_data
 train_judge
 for q in 1 2 3; do
@@ -52,7 +55,7 @@ for q in 1 2 3; do
   for model in baseline cvae; do
     run=artifacts/runs/$name-$q-$model
     stage "evaluate-$q-$model" "$bin/vae-eval" --run "$run" --test-input "artifacts/corrupt/$name-$q-test/images.idx" \
-      --judge "$judge" --threads "$threads"
+      --judge "$judge" --threads "$threads" "${eval_args[@]}"
   done
   stage "render-$q" "$bin/vae-render" --run "artifacts/runs/$name-$q-cvae" \
     --test-input "artifacts/corrupt/$name-$q-test/images.idx" --baseline "artifacts/runs/$name-$q-baseline" \
