@@ -3,8 +3,13 @@
 # observed pixels and the mask, trained on fresh random occlusions every
 # epoch) and a plain VAE, then score both inside the hole on the same test
 # occlusions: a centre 10x10 square and random rectangles; render the
-# original / occluded / filled triplets. Every file goes under artifacts/;
-# re-running skips finished stages and continues interrupted trainings.
+# original / occluded / filled triplets. Then, for each of two training mask
+# distributions (random 10x10 squares, three random rectangles), train on
+# the same masks and with the same epochs: the CVAE with a learned prior
+# network (Sohn et al. 2015; hole-only loss) and a denoising VAE (vae-corrupt's occluded training images as
+# input, clean targets); evaluate the learned-prior CVAE beside all of them.
+# Every file goes under artifacts/; re-running skips finished stages and
+# continues interrupted trainings.
 set -euo pipefail
 pipeline=inpaint.sh
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +29,9 @@ apply_quick
 start=$(date +%s)
 prepare_stages vae-fetch vae-decompress vae-corrupt vae-classify vae-train vae-eval vae-render
 
+# A smoke run (--quick) estimates the likelihood with fewer samples.
+eval_args=()
+[ "$quick" = 1 ] && eval_args=(--nll-samples 10 --fill-draws 4)
 run=artifacts/runs/$name
 plain=artifacts/runs/$name-vae
 square=artifacts/corrupt/$name-square-test
@@ -42,10 +50,36 @@ stage train-inpaint "$bin/vae-train" $(train_mode "$run") --model inpaint --data
 # shellcheck disable=SC2046
 stage train-vae "$bin/vae-train" $(train_mode "$plain") --model vae --data "$data" --run "$plain" \
   --epochs "$epochs" --seed "$seed" --threads "$threads" "${limit[@]}"
+# The learned-prior comparison: every model trained on the same mask distribution.
+for masks in square rectangles; do
+  case $masks in
+    square) occlude=(--kind square --level 10 --random-place) ;;
+    rectangles) occlude=(--kind rectangles --level 3) ;;
+  esac
+  stage "corrupt-train-$masks" "$bin/vae-corrupt" --images "$data"/train-images.idx "${occlude[@]}" \
+    --seed $((seed + 2000)) --out "artifacts/corrupt/$name-$masks-train"
+  # shellcheck disable=SC2046
+  stage "train-denoise-$masks" "$bin/vae-train" $(train_mode "$run-denoise-$masks") --model vae --data "$data" \
+    --input "artifacts/corrupt/$name-$masks-train/images.idx" --run "$run-denoise-$masks" \
+    --epochs "$epochs" --seed "$seed" --threads "$threads" "${limit[@]}"
+  # shellcheck disable=SC2046
+  stage "train-prior-$masks" "$bin/vae-train" $(train_mode "$run-prior-$masks") --model inpaint --prior learned \
+    --loss hole --masks "$masks" --data "$data" --run "$run-prior-$masks" \
+    --epochs "$epochs" --seed "$seed" --threads "$threads" "${limit[@]}"
+done
+
 stage evaluate-square "$bin/vae-eval" --run "$run" --test-input "$square/images.idx" --compare-run "$plain" \
   --judge "$judge" --threads "$threads"
 stage evaluate-rectangles "$bin/vae-eval" --run "$run" --test-input "$rectangles/images.idx" --compare-run "$plain" \
   --out "$run/rectangles/metrics.json" --judge "$judge" --threads "$threads"
+for masks in square rectangles; do
+  test=$square
+  [ $masks = rectangles ] && test=$rectangles
+  stage "evaluate-prior-$masks" "$bin/vae-eval" --run "$run-prior-$masks" --test-input "$test/images.idx" \
+    --compare-run "$plain" --denoiser-run "$run-denoise-$masks" --judge "$judge" --threads "$threads" "${eval_args[@]}"
+  stage "render-prior-$masks" "$bin/vae-render" --run "$run-prior-$masks" --test-input "$test/images.idx" \
+    --out "artifacts/render/$name-prior-$masks"
+done
 stage render "$bin/vae-render" --run "$run" --test-input "$square/images.idx" --out "artifacts/render/$name"
 stage render-rectangles "$bin/vae-render" --run "$run" --test-input "$rectangles/images.idx" \
   --out "artifacts/render/$name-rectangles"
@@ -57,3 +91,5 @@ echo "$pipeline: done in $(( $(date +%s) - start )) s"
 echo "  all runs: artifacts/report/index.html"
 echo "  figures: artifacts/render/$name/index.html (centre square), artifacts/render/$name-rectangles/index.html"
 echo "  metrics: $run/metrics.json (centre square), $run/rectangles/metrics.json (rectangles)"
+echo "  learned prior: $run-prior-square/metrics.json (centre square), $run-prior-rectangles/metrics.json (rectangles)"
+echo "  figures: artifacts/render/$name-prior-square/index.html, artifacts/render/$name-prior-rectangles/index.html"

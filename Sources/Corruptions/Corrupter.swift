@@ -132,6 +132,15 @@ public struct Corrupter: Sendable {
     case let .band(edge, fraction):
       let region = strip(along: edge, depth: Int((Double(size.across(edge)) * fraction).rounded()), size: size)
       hide(rows: region.rows, columns: region.columns)
+    case let .quadrants(observed):
+      // Rows above `top` and columns left of `left` are the top and the left halves; an odd
+      // side gives the middle row (column) to the bottom (right).
+      let (top, left) = (rows / 2, columns / 2)
+      switch observed {
+      case 1: hide(rows: 0..<top, columns: 0..<columns); hide(rows: top..<rows, columns: left..<columns)
+      case 2: hide(rows: 0..<rows, columns: left..<columns)
+      default: hide(rows: top..<rows, columns: left..<columns)
+      }
     case let .mixed(kinds):
       let chosen = kinds[generator.nextInt(below: kinds.count)]
       corrupt(image, mask: mask, size: size, kind: chosen, generator: &generator)

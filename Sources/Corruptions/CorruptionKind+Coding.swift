@@ -5,13 +5,13 @@
 /// `{"kind": "zero", "fraction": 0.5}`, `{"kind": "square", "size": 10, "placement": "centred"}`
 /// (or `"random"`), `{"kind": "rectangles", "count": 3, "sizes": [4, 10]}` (smallest and largest
 /// side), `{"kind": "half", "side": "bottom"}`, `{"kind": "band", "side": "right", "fraction": 0.3}`,
-/// `{"kind": "mixed", "kinds": [...]}` (each one of the others).
+/// `{"kind": "mixed", "kinds": [...]}` (each one of the others), `{"kind": "quadrants", "observed": 1}`.
 ///
 /// Decoding checks the shape of the parameters (a known kind, every parameter present, sizes
 /// in order, a non-empty mixture of plain kinds), not their ranges: `validate(side:)` does that.
 extension CorruptionKind: Codable {
   enum CodingKeys: String, CodingKey {
-    case kind, sigma, fraction, size, placement, count, sizes, side, kinds
+    case kind, sigma, fraction, size, placement, count, sizes, side, kinds, observed
   }
 
   /// Where a square goes.
@@ -36,6 +36,7 @@ extension CorruptionKind: Codable {
       try container.encode(side, forKey: .side)
       try container.encode(fraction, forKey: .fraction)
     case let .mixed(kinds): try container.encode(kinds, forKey: .kinds)
+    case let .quadrants(observed): try container.encode(observed, forKey: .observed)
     }
   }
 
@@ -70,6 +71,7 @@ extension CorruptionKind: Codable {
           forKey: .kinds, in: container, debugDescription: "a mixture names one or more kinds, none of them a mixture")
       }
       self = .mixed(kinds)
+    case .quadrants: self = .quadrants(observed: try container.decode(Int.self, forKey: .observed))
     }
   }
 }

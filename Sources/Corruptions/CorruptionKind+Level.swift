@@ -8,6 +8,7 @@ extension CorruptionKind.Name {
     case .square: 10
     case .rectangles: 3
     case .band: 0.3
+    case .quadrants: 1
     case .half, .mixed: nil
     }
   }
@@ -29,6 +30,7 @@ extension CorruptionKind.Name {
     case .half: return .half(side ?? .bottom)
     case .band: return .band(side ?? .right, fraction: level)
     case .mixed: return .mixed(CorruptionKind.defaultMixture)
+    case .quadrants: return whole.map { .quadrants(observed: $0) }
     }
   }
 }

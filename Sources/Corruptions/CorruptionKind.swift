@@ -22,6 +22,10 @@ public enum CorruptionKind: Equatable, Sendable {
   case band(Side, fraction: Double)
   /// One of `kinds` drawn at random for each image.
   case mixed([CorruptionKind])
+  /// The quadrant benchmark of Pyro's CVAE example: `observed` (1...3) quadrants of the
+  /// side/2 x side/2 quadrants stay, the others are hidden. 1: the bottom-left quadrant
+  /// (rows side/2..., columns ..<side/2); 2: the left half; 3: all but the bottom-right quadrant.
+  case quadrants(observed: Int)
 
   public enum Side: String, CaseIterable, Codable, Sendable {
     case top, bottom, left, right
@@ -35,7 +39,7 @@ public enum CorruptionKind: Equatable, Sendable {
 
   /// The name of each kind, as the command line (`vae-corrupt --kind`) and spec.json spell it.
   public enum Name: String, CaseIterable, Codable, Sendable {
-    case gaussian, saltPepper = "salt-pepper", zero, square, rectangles, half, band, mixed
+    case gaussian, saltPepper = "salt-pepper", zero, square, rectangles, half, band, mixed, quadrants
   }
 
   /// The kind's name.
@@ -49,6 +53,7 @@ public enum CorruptionKind: Equatable, Sendable {
     case .half: .half
     case .band: .band
     case .mixed: .mixed
+    case .quadrants: .quadrants
     }
   }
 
@@ -63,6 +68,7 @@ public enum CorruptionKind: Equatable, Sendable {
     case let .half(side): "\(side.rawValue) half hidden"
     case let .band(side, fraction): "\(side.rawValue) band of \(fraction) of the width hidden"
     case let .mixed(kinds): "one of: " + kinds.map(\.summary).joined(separator: "; ")
+    case let .quadrants(observed): "\(observed) quadrant\(observed == 1 ? "" : "s") observed"
     }
   }
 
@@ -95,6 +101,10 @@ public enum CorruptionKind: Equatable, Sendable {
         throw .levelOutOfRange(kind: name.rawValue, what: "sizes", value: "\(sizes.lowerBound)-\(sizes.upperBound)", allowed: "1...\(side)")
       }
     case .half: break
+    case let .quadrants(observed):
+      guard (1...3).contains(observed) else {
+        throw .levelOutOfRange(kind: name.rawValue, what: "observed quadrants", value: "\(observed)", allowed: "1...3")
+      }
     case let .mixed(kinds):
       guard !kinds.isEmpty else { throw .emptyMixture }
       for kind in kinds {

@@ -22,7 +22,7 @@ extension LevelSweep {
     public init(kind: CorruptionKind.Name) throws(MetricError) {
       guard kind != .half, kind != .mixed else {
         throw .noLevel(
-          kind: kind.rawValue, withLevel: CorruptionKind.Name.allCases.filter { $0 != .half && $0 != .mixed }.map(\.rawValue))
+          kind: kind.rawValue, withLevel: CorruptionKind.Name.allCases.filter { $0 != .half && $0 != .mixed && $0 != .quadrants }.map(\.rawValue))
       }
       self.kind = kind
     }
@@ -48,7 +48,7 @@ extension LevelSweep {
       case .square: "side of the black square (pixels)"
       case .rectangles: "number of black rectangles"
       case .band: "width of the black band (fraction of the side)"
-      case .half, .mixed: "level"
+      case .half, .mixed, .quadrants: "level"
       }
     }
 
@@ -67,7 +67,7 @@ extension LevelSweep {
       case .square: centred ? "a centred square" : "a square at a random place"
       case .rectangles: "rectangles with sides \(sizes.lowerBound)-\(sizes.upperBound)"
       case .band: "a band along the \(side.rawValue)"
-      case .half, .mixed: kind.rawValue
+      case .half, .mixed, .quadrants: kind.rawValue
       }
     }
 
@@ -81,7 +81,7 @@ extension LevelSweep {
       case let .square(_, centred): (kind, self.centred) = (.square, centred)
       case let .rectangles(_, sizes): (kind, self.sizes) = (.rectangles, sizes)
       case let .band(side, _): (kind, self.side) = (.band, side)
-      case .half, .mixed: return nil
+      case .half, .mixed, .quadrants: return nil
       }
     }
 

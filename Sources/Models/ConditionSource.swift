@@ -12,6 +12,13 @@ public protocol ConditionSource: Sendable {
   /// Writes the condition [C] of image `index` for epoch `epoch` into `output`.
   /// `image` is that image's D bytes (the clean target), for sources derived from it.
   func write(index: Int, epoch: Int, image: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<Float>)
+  /// Where, inside a condition, a mask of the image's pixels starts (1 observed, 0 hidden),
+  /// for a loss over the hidden pixels only (``LossScope/hole``); nil when the condition has none.
+  var observedOffset: Int? { get }
+}
+
+extension ConditionSource {
+  public var observedOffset: Int? { nil }
 }
 
 /// One-hot class labels: the condition of a CVAE on digits (C = `classes`).

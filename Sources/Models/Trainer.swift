@@ -67,6 +67,12 @@ public final class Trainer {
       throw .sizeMismatch(what: "training targets [\(count), \(modelConfig.inputSize)]", expected: size, found: targets.count)
     }
     try Self.check(conditions, model: modelConfig, count: count, what: "training")
+    if config.loss == .hole && conditions?.observedOffset == nil {
+      throw .invalidConfiguration(field: "loss", value: "hole", expected: "image for a model whose condition marks no hidden pixels")
+    }
+    if config.gsnn > 0 && modelConfig.prior != .learned {
+      throw .invalidConfiguration(field: "gsnn", value: "\(config.gsnn)", expected: "0 for a model without a learned prior")
+    }
     self.conditions = conditions
     conditionBatch = FloatBuffer(count: config.batchSize * modelConfig.condition)
     self.config = config
@@ -130,7 +136,8 @@ public final class Trainer {
     let targetPointer = targets == nil ? inputBatch.pointer : targetBatch.pointer
     let report = model.trainStep(
       input: inputBatch.pointer, target: targetPointer, condition: conditions == nil ? nil : conditionBatch.pointer,
-      count: b, beta: beta, generator: &generator, optimizer: optimizer)
+      observed: observed(conditions), count: b, beta: beta, gsnn: config.gsnn, generator: &generator,
+      optimizer: optimizer)
     globalStep += 1
     stepInEpoch += 1
     if start + b == count {
@@ -179,8 +186,8 @@ public final class Trainer {
       }
       let report = model.evaluate(
         input: inputBatch.pointer, target: evalTargets?.pointer ?? inputBatch.pointer,
-        condition: conditions == nil ? nil : conditionBatch.pointer, count: b, beta: config.beta,
-        generator: &evalGenerator)
+        condition: conditions == nil ? nil : conditionBatch.pointer, observed: observed(conditions), count: b,
+        beta: config.beta, generator: &evalGenerator)
       total += report.total * Double(b)
       recon += report.recon * Double(b)
       kl += report.kl * Double(b)
@@ -188,6 +195,12 @@ public final class Trainer {
     }
     let n = Double(count)
     return LossReport(total: total / n, recon: recon / n, kl: kl / n)
+  }
+
+  /// The mask of the hidden pixels inside the condition batch, with ``LossScope/hole``; nil otherwise.
+  private func observed(_ conditions: (any ConditionSource)?) -> UnsafePointer<Float>? {
+    guard config.loss == .hole, let offset = conditions?.observedOffset else { return nil }
+    return UnsafePointer(conditionBatch.pointer + offset)
   }
 
   // MARK: - Saving and restoring

@@ -20,6 +20,22 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
   public var adamBeta2: Float
   /// Adam's denominator floor.
   public var adamEpsilon: Float
+  /// Which pixels the reconstruction term covers: the whole image, or an inpainting
+  /// condition's hidden pixels only (``LossScope``). Written only when not `image`.
+  public var loss: LossScope {
+    get { storedLoss ?? .image }
+    set { storedLoss = newValue == .image ? nil : newValue }
+  }
+  /// alpha, the weight of the GSNN term (Sohn et al., 2015, eq. 8) of a learned-prior model:
+  /// the loss is (1 - alpha) * ELBO + alpha * -log p(x | z_p, c) with z_p drawn from the prior
+  /// network. 0 (the default) is the plain ELBO. Written only when not 0.
+  public var gsnn: Float {
+    get { storedGSNN ?? 0 }
+    set { storedGSNN = newValue == 0 ? nil : newValue }
+  }
+  // nil for the defaults, which the synthesised encoding then leaves out of the file.
+  var storedLoss: LossScope?
+  var storedGSNN: Float?
 
   /// The largest batch (images per step): a batch's activations scale with it, and
   /// 65,536 images of the bench model already take about 0.5 GB.
@@ -57,6 +73,13 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     adamBeta1 = try c.decodeIfPresent(Float.self, forKey: .adamBeta1) ?? d.adamBeta1
     adamBeta2 = try c.decodeIfPresent(Float.self, forKey: .adamBeta2) ?? d.adamBeta2
     adamEpsilon = try c.decodeIfPresent(Float.self, forKey: .adamEpsilon) ?? d.adamEpsilon
+    loss = try c.decodeIfPresent(LossScope.self, forKey: .storedLoss) ?? d.loss
+    gsnn = try c.decodeIfPresent(Float.self, forKey: .storedGSNN) ?? d.gsnn
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case batchSize, epochs, learningRate, beta, klWarmupEpochs, seed, threads, adamBeta1, adamBeta2, adamEpsilon
+    case storedLoss = "loss", storedGSNN = "gsnn"
   }
 
   /// Throws ``ModelError/invalidConfiguration(field:value:expected:)`` for the first bad field.
@@ -73,6 +96,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     try check(adamBeta1 >= 0 && adamBeta1 < 1, "adamBeta1", adamBeta1, "a number in [0, 1)")
     try check(adamBeta2 >= 0 && adamBeta2 < 1, "adamBeta2", adamBeta2, "a number in [0, 1)")
     try check(adamEpsilon > 0 && adamEpsilon.isFinite, "adamEpsilon", adamEpsilon, "a positive number")
+    try check(gsnn >= 0 && gsnn <= 1, "gsnn", gsnn, "a weight in [0, 1]")
   }
 
   /// The KL weight in force at `epochProgress` epochs into training (e.g. 2.5 = half-way

@@ -46,6 +46,18 @@ import Compute
 ///     decoder.<j>.weight     [Z + C (j = 0) or H(n-j), H(n-1-j)]  decoder.<j>.bias  [H(n-1-j)]
 ///     decoder.out.weight     [H0, D]                          decoder.out.bias  [D]
 ///
+/// A learned prior (``Prior/learned``, Sohn et al. 2015) adds, after every other tensor, a
+/// prior network p(z | c) from the condition alone, with hidden widths P0 ... P(m-1)
+/// (``VAEConfig/priorHidden``):
+///
+///     prior.<i>.weight       [C (i = 0) or P(i-1), Pi]        prior.<i>.bias    [Pi]
+///     prior.mu.weight        [P(m-1), Z]                      prior.mu.bias     [Z]
+///     prior.logvar.weight    [P(m-1), Z]                      prior.logvar.bias [Z]
+///
+/// Its loss is BCE + beta * KL(N(mu, sigma^2) || N(muP, sigmaP^2)) (``GaussianKL``), with an
+/// optional GSNN term (see ``computeGradients(input:target:condition:observed:count:beta:gsnn:generator:)``).
+/// ``Prior/none`` runs no encoder: z = 0 and the KL is 0.
+///
 /// A conv model with n convolutions of C0 ... C(n-1) channels (k = 4) has, in this order:
 ///
 ///     encoder.conv.<i>.weight    [k, k, C(i-1) (1 for i = 0), Ci]     encoder.conv.<i>.bias  [Ci]
@@ -114,6 +126,17 @@ public final class VAE {
   /// True when the last forward pass ran the first encoder layer on ``sparseInput``.
   var firstLayerWasSparse = false
   let flags: FloatBuffer  // [threads * 16] per-thread results of the finiteness check
+  // The prior network of a learned prior (empty and nil otherwise; VAE+Prior.swift).
+  let priorLayers: [Hidden]
+  let priorMuHead: Linear?
+  let priorLogVarHead: Linear?
+  let muP: FloatBuffer  // [Bm, Z] the prior network's mean
+  let logVarP: FloatBuffer  // [Bm, Z] its log variance
+  let sigmaP: FloatBuffer  // [Bm, Z] exp(logVarP / 2) (GSNN pass)
+  let epsP: FloatBuffer  // [Bm, Z] the GSNN pass's eps
+  let dmuP: FloatBuffer  // [Bm, Z]
+  let dlogVarP: FloatBuffer  // [Bm, Z]
+  let savedGrads: FloatBuffer  // [parameters] the GSNN pass's gradients while the ELBO's are taken
 
   /// The names and shapes of the tensors of `config`, in layout order.
   public static func tensorLayout(_ config: VAEConfig) -> [(name: String, shape: [Int])] {
@@ -126,16 +149,25 @@ public final class VAE {
     }
     tensors += [("encoder.mu.weight", [width, config.latent]), ("encoder.mu.bias", [config.latent])]
     tensors += [("encoder.logvar.weight", [width, config.latent]), ("encoder.logvar.bias", [config.latent])]
-    width = config.latent + config.condition
+    width = config.latent + config.decoderCondition
     for (j, h) in config.hidden.reversed().enumerated() {
       tensors += [("decoder.\(j).weight", [width, h]), ("decoder.\(j).bias", [h])]
       width = h
     }
     if let conv {
       tensors += [("decoder.project.weight", [width, config.features]), ("decoder.project.bias", [config.features])]
-      return tensors + conv.decoder
+      tensors += conv.decoder
+    } else {
+      tensors += [("decoder.out.weight", [width, config.inputSize]), ("decoder.out.bias", [config.inputSize])]
     }
-    tensors += [("decoder.out.weight", [width, config.inputSize]), ("decoder.out.bias", [config.inputSize])]
+    guard config.prior == .learned else { return tensors }
+    width = config.condition
+    for (i, h) in config.priorHidden.enumerated() {
+      tensors += [("prior.\(i).weight", [width, h]), ("prior.\(i).bias", [h])]
+      width = h
+    }
+    tensors += [("prior.mu.weight", [width, config.latent]), ("prior.mu.bias", [config.latent])]
+    tensors += [("prior.logvar.weight", [width, config.latent]), ("prior.logvar.bias", [config.latent])]
     return tensors
   }
 
@@ -187,14 +219,23 @@ public final class VAE {
     let encoderWidth = (conv ? config.features : config.inputSize) + c
     encoderInput = FloatBuffer(count: c == 0 ? 0 : maxBatch * encoderWidth)
     encoderInputGrad = FloatBuffer(count: c == 0 || !conv ? 0 : maxBatch * encoderWidth)
-    decoderInput = FloatBuffer(count: c == 0 ? 0 : maxBatch * (config.latent + c))
-    decoderInputGrad = FloatBuffer(count: c == 0 ? 0 : maxBatch * (config.latent + c))
+    let dc = config.decoderCondition
+    decoderInput = FloatBuffer(count: dc == 0 ? 0 : maxBatch * (config.latent + dc))
+    decoderInputGrad = FloatBuffer(count: dc == 0 ? 0 : maxBatch * (config.latent + dc))
     dlogits = FloatBuffer(count: maxBatch * config.inputSize)
     let chunks = Parallel.chunks(count: config.inputSize, size: 8)
     partials = .allocate(capacity: chunks)
     partials.initialize(repeating: 0, count: chunks)
     flags = FloatBuffer(count: parallel.threads * 16)
     sparseInput = conv || config.hidden.isEmpty ? nil : CompressedRows(maxRows: maxBatch, maxColumns: encoderWidth)
+    let learned = config.prior == .learned
+    priorLayers = learned ? config.priorHidden.indices.map { hidden("prior.\($0)") } : []
+    priorMuHead = learned ? Linear("prior.mu", in: parameters) : nil
+    priorLogVarHead = learned ? Linear("prior.logvar", in: parameters) : nil
+    let priorSize = learned ? latentSize : 0
+    (muP, logVarP, sigmaP) = (FloatBuffer(count: priorSize), FloatBuffer(count: priorSize), FloatBuffer(count: priorSize))
+    (epsP, dmuP, dlogVarP) = (FloatBuffer(count: priorSize), FloatBuffer(count: priorSize), FloatBuffer(count: priorSize))
+    savedGrads = FloatBuffer(count: learned ? parameters.count : 0)
     initializeParameters(seed: seed)
   }
 
@@ -233,6 +274,10 @@ public final class VAE {
     for layer in decoder { layer.linear.initialize(parameters, hiddenInit, generator: &generator) }
     outputLayer?.initialize(parameters, headInit, generator: &generator)
     convolutional?.initializeDecoder(parameters, hiddenInit, headInit, generator: &generator)
+    // The prior network comes last, so the other tensors draw what they drew before it existed.
+    for layer in priorLayers { layer.linear.initialize(parameters, hiddenInit, generator: &generator) }
+    priorMuHead?.initialize(parameters, headInit, generator: &generator)
+    priorLogVarHead?.initialize(parameters, headInit, generator: &generator)
   }
 
   // MARK: - Training
@@ -248,22 +293,56 @@ public final class VAE {
   ///   - input: x [B, D], what the encoder sees (e.g. a corrupted image)
   ///   - target: t [B, D], what the decoder should produce, intensities in [0, 1]
   ///   - condition: c [B, C] when C > 0, nil for a plain VAE
+  ///   - observed: with ``LossScope/hole``, the mask (1 observed, 0 hidden) [B, D] inside the
+  ///     condition rows (row stride C): only hidden pixels enter the loss; nil for all pixels
   ///   - count: B, 1...maxBatch
   ///   - beta: the KL weight
+  ///   - gsnn: alpha, the GSNN weight of a learned prior (0 for none): the loss becomes
+  ///     (1 - alpha) * (BCE(z_q) + beta KL) + alpha * BCE(z_p), z_p = muP + sigmaP epsP. Its
+  ///     pass draws epsP [B, Z] after eps, then its decoder's dropout masks, before the ELBO
+  ///     pass's.
   public func computeGradients(
-    input: UnsafePointer<Float>, target: UnsafePointer<Float>, condition: UnsafePointer<Float>? = nil, count: Int,
-    beta: Float, generator: inout Xoshiro256
+    input: UnsafePointer<Float>, target: UnsafePointer<Float>, condition: UnsafePointer<Float>? = nil,
+    observed: UnsafePointer<Float>? = nil, count: Int, beta: Float, gsnn: Float = 0, generator: inout Xoshiro256
   ) -> LossReport {
     precondition(count >= 1 && count <= maxBatch, "batch of \(count) outside 1...\(maxBatch)")
+    precondition(gsnn == 0 || config.prior == .learned, "the GSNN term needs a learned prior")
     checkCondition(condition)
-    let klSum = forward(input: input, condition: condition, count: count, training: true, sample: true, generator: &generator)
     let invB = 1 / Float(count)
-    let reconSum = BernoulliLoss.lossAndGradient(
-      logits: logits.pointer, bias: parameters.values.pointer + outputBias, targets: target,
-      gradient: dlogits.pointer, biasGradient: parameters.grads.pointer + outputBias, scale: invB,
-      rows: count, columns: config.inputSize, partials: partials, parallel: parallel)
-    backward(input: input, count: count, klWeight: beta * invB)
+    if gsnn > 0, let condition {
+      let klSum = encodeBatch(input: input, condition: condition, count: count, generator: &generator, sample: true, training: true)
+      let gsnnSum = gsnnGradients(
+        target: target, condition: condition, observed: observed, count: count, scale: gsnn * invB, generator: &generator)
+      restoreSample(count: count)
+      decodeLogits(condition: condition, count: count, training: true, generator: &generator)
+      let reconSum = reconstructionLoss(target: target, observed: observed, count: count, scale: (1 - gsnn) * invB)
+      backward(input: input, condition: condition, count: count, klWeight: (1 - gsnn) * beta * invB)
+      addSavedGrads()
+      var report = report(reconSum: reconSum, klSum: klSum, count: count, beta: beta)
+      report.total = Double(1 - gsnn) * report.total + Double(gsnn) * gsnnSum / Double(count)
+      return report
+    }
+    let klSum = forward(input: input, condition: condition, count: count, training: true, sample: true, generator: &generator)
+    let reconSum = reconstructionLoss(target: target, observed: observed, count: count, scale: invB)
+    backward(input: input, condition: condition, count: count, klWeight: beta * invB)
     return report(reconSum: reconSum, klSum: klSum, count: count, beta: beta)
+  }
+
+  /// The Bernoulli loss of the logits against `target` (over the hidden pixels when `observed`
+  /// is given), with dlogits and the output bias's gradient scaled by `scale` (none when nil).
+  func reconstructionLoss(target: UnsafePointer<Float>, observed: UnsafePointer<Float>?, count: Int, scale: Float?) -> Double {
+    let bias = parameters.values.pointer + outputBias
+    let gradient = scale == nil ? nil : dlogits.pointer
+    let biasGradient = scale == nil ? nil : parameters.grads.pointer + outputBias
+    if let observed {
+      return BernoulliLoss.holeLossAndGradient(
+        logits: logits.pointer, bias: bias, targets: target, observed: observed, observedStride: config.condition,
+        gradient: gradient, biasGradient: biasGradient, scale: scale ?? 1, rows: count, columns: config.inputSize,
+        partials: partials, parallel: parallel)
+    }
+    return BernoulliLoss.lossAndGradient(
+      logits: logits.pointer, bias: bias, targets: target, gradient: gradient, biasGradient: biasGradient,
+      scale: scale ?? 1, rows: count, columns: config.inputSize, partials: partials, parallel: parallel)
   }
 
   /// One training step: ``computeGradients(input:target:condition:count:beta:generator:)``, then
@@ -272,11 +351,13 @@ public final class VAE {
   /// When the returned report is not finite (``LossReport/isFinite``), the parameters
   /// and the optimizer are unchanged (the generator has still advanced).
   public func trainStep(
-    input: UnsafePointer<Float>, target: UnsafePointer<Float>, condition: UnsafePointer<Float>? = nil, count: Int,
-    beta: Float, generator: inout Xoshiro256, optimizer: Adam
+    input: UnsafePointer<Float>, target: UnsafePointer<Float>, condition: UnsafePointer<Float>? = nil,
+    observed: UnsafePointer<Float>? = nil, count: Int, beta: Float, gsnn: Float = 0, generator: inout Xoshiro256,
+    optimizer: Adam
   ) -> LossReport {
     var report = computeGradients(
-      input: input, target: target, condition: condition, count: count, beta: beta, generator: &generator)
+      input: input, target: target, condition: condition, observed: observed, count: count, beta: beta, gsnn: gsnn,
+      generator: &generator)
     guard report.isFinite else { return report }
     guard gradientsAreFinite() else {
       // The loss was finite but a gradient overflowed: report it as a non-finite step.
@@ -306,16 +387,13 @@ public final class VAE {
   /// The loss on one batch, with z sampled using `generator` (eps [B, Z] drawn in
   /// order) and no dropout; no gradients, no update.
   public func evaluate(
-    input: UnsafePointer<Float>, target: UnsafePointer<Float>, condition: UnsafePointer<Float>? = nil, count: Int,
-    beta: Float, generator: inout Xoshiro256
+    input: UnsafePointer<Float>, target: UnsafePointer<Float>, condition: UnsafePointer<Float>? = nil,
+    observed: UnsafePointer<Float>? = nil, count: Int, beta: Float, generator: inout Xoshiro256
   ) -> LossReport {
     precondition(count >= 1 && count <= maxBatch, "batch of \(count) outside 1...\(maxBatch)")
     checkCondition(condition)
     let klSum = forward(input: input, condition: condition, count: count, training: false, sample: true, generator: &generator)
-    let reconSum = BernoulliLoss.lossAndGradient(
-      logits: logits.pointer, bias: parameters.values.pointer + outputBias, targets: target,
-      gradient: nil, biasGradient: nil, scale: 1, rows: count, columns: config.inputSize, partials: partials,
-      parallel: parallel)
+    let reconSum = reconstructionLoss(target: target, observed: observed, count: count, scale: nil)
     return report(reconSum: reconSum, klSum: klSum, count: count, beta: beta)
   }
 
@@ -429,12 +507,12 @@ public final class VAE {
   }
 
   /// Calls `body` with the first condition, or nil for a plain VAE.
-  private func withConditions(_ conditions: [Float]?, _ body: (UnsafePointer<Float>?) -> Void) {
+  func withConditions(_ conditions: [Float]?, _ body: (UnsafePointer<Float>?) -> Void) {
     guard let conditions, config.condition > 0 else { return body(nil) }
     conditions.withUnsafeBufferPointer { body($0.baseAddress) }
   }
 
-  private func checkConditions(_ conditions: [Float]?, count: Int) {
+  func checkConditions(_ conditions: [Float]?, count: Int) {
     if config.condition > 0 {
       precondition(conditions?.count == count * config.condition, "conditions must hold count x condition Floats")
     } else {
@@ -459,7 +537,7 @@ public final class VAE {
   }
 
   /// Calls `body` with the first elements of three arrays; does nothing when one is empty.
-  private func withBases(
+  func withBases(
     _ input: [Float], _ first: inout [Float], _ second: inout [Float],
     _ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
   ) {
@@ -496,7 +574,7 @@ public final class VAE {
   /// With `sparse` (the encoder of an MLP), the first layer compresses its input and, when
   /// at most ``sparseDensityLimit`` of it is non-zero, multiplies only the non-zero entries
   /// (``firstLayerWasSparse`` records which way it went, for the backward pass).
-  private func forwardHidden(
+  func forwardHidden(
     _ layers: [Hidden], input: UnsafePointer<Float>, count: Int, training: Bool, generator: inout Xoshiro256,
     sparse: CompressedRows? = nil
   ) -> UnsafeMutablePointer<Float> {
@@ -532,25 +610,37 @@ public final class VAE {
   /// z; returns the KL summed over the batch (only meaningful with `sample`).
   /// With C > 0, [x, c] goes through encoderInput first.
   @discardableResult
-  private func encodeBatch(
+  func encodeBatch(
     input: UnsafePointer<Float>, condition: UnsafePointer<Float>?, count: Int, generator: inout Xoshiro256, sample: Bool,
     training: Bool = false
   ) -> Double {
     let h = forwardHidden(
       encoder, input: denseInput(input: input, condition: condition, count: count), count: count, training: training,
       generator: &generator, sparse: sparseInput)
-    // The two heads are small products: side by side on two threads.
+    forwardHeads(h, muHead, logVarHead, mu: mu, logVar: logVar, count: count)
+    guard sample else { return 0 }
+    if config.prior == .learned, let condition {
+      forwardPrior(condition: condition, count: count, training: training, generator: &generator)
+    }
+    let size = count * config.latent
+    generator.fillNormal(UnsafeMutableBufferPointer(start: eps.pointer, count: size))
+    if config.prior == .learned {
+      return GaussianKL.forward(
+        mu: mu.pointer, logVar: logVar.pointer, muP: muP.pointer, logVarP: logVarP.pointer, eps: eps.pointer,
+        sigma: sigma.pointer, z: z.pointer, count: size)
+    }
+    return GaussianKL.forward(
+      mu: mu.pointer, logVar: logVar.pointer, eps: eps.pointer, sigma: sigma.pointer, z: z.pointer, count: size)
+  }
+
+  /// mu [B, Z] and logVar [B, Z] from the two linear heads on h: small products, side by side on two threads.
+  func forwardHeads(_ h: UnsafePointer<Float>, _ muHead: Linear, _ logVarHead: Linear, mu: FloatBuffer, logVar: FloatBuffer, count: Int) {
     parallel.concurrently(
       { muHead.forward(input: h, output: mu.pointer, batch: count, parameters: parameters, activation: nil, parallel: $0) },
       {
         logVarHead.forward(
           input: h, output: logVar.pointer, batch: count, parameters: parameters, activation: nil, parallel: $0)
       })
-    guard sample else { return 0 }
-    let size = count * config.latent
-    generator.fillNormal(UnsafeMutableBufferPointer(start: eps.pointer, count: size))
-    return GaussianKL.forward(
-      mu: mu.pointer, logVar: logVar.pointer, eps: eps.pointer, sigma: sigma.pointer, z: z.pointer, count: size)
   }
 
   /// What the encoder's dense part reads: x, or the conv features, with c beside them when C > 0
@@ -571,7 +661,7 @@ public final class VAE {
   /// Decoder from z (with C > 0: [z, c] through decoderInput) to logits (bias not added).
   func decodeLogits(condition: UnsafePointer<Float>?, count: Int, training: Bool, generator: inout Xoshiro256) {
     var input = UnsafePointer(z.pointer)
-    if let condition {
+    if let condition, config.decoderCondition > 0 {
       sideBySide(z.pointer, width: config.latent, condition, count: count, into: decoderInput.pointer)
       input = UnsafePointer(decoderInput.pointer)
     }
@@ -586,7 +676,7 @@ public final class VAE {
     }
   }
 
-  private func decodeBatch(condition: UnsafePointer<Float>?, count: Int, into output: UnsafeMutablePointer<Float>) {
+  func decodeBatch(condition: UnsafePointer<Float>?, count: Int, into output: UnsafeMutablePointer<Float>) {
     var unused = Xoshiro256(seed: 0)
     decodeLogits(condition: condition, count: count, training: false, generator: &unused)
     BernoulliLoss.probabilities(
@@ -599,6 +689,12 @@ public final class VAE {
     input: UnsafePointer<Float>, condition: UnsafePointer<Float>?, count: Int, training: Bool, sample: Bool,
     generator: inout Xoshiro256
   ) -> Double {
+    if config.prior == .none {
+      // No latent code: the decoder reads z = 0 and the condition.
+      z.pointer.update(repeating: 0, count: count * config.latent)
+      decodeLogits(condition: condition, count: count, training: training, generator: &generator)
+      return 0
+    }
     let klSum = encodeBatch(
       input: input, condition: condition, count: count, generator: &generator, sample: sample, training: training)
     decodeLogits(condition: condition, count: count, training: training, generator: &generator)
@@ -607,7 +703,26 @@ public final class VAE {
 
   /// Back-propagates from dlogits (already written by the loss, with the output bias
   /// gradient) to every parameter gradient. `input` is x, what the encoder read.
-  private func backward(input: UnsafePointer<Float>, count: Int, klWeight: Float) {
+  private func backward(input: UnsafePointer<Float>, condition: UnsafePointer<Float>?, count: Int, klWeight: Float) {
+    backwardDecoder(count: count)
+    if config.prior == .none { return }
+    let size = count * config.latent
+    if config.prior == .learned, let condition {
+      GaussianKL.backward(
+        mu: mu.pointer, muP: muP.pointer, logVarP: logVarP.pointer, eps: eps.pointer, sigma: sigma.pointer,
+        dz: dz.pointer, klWeight: klWeight, dmu: dmu.pointer, dlogVar: dlogVar.pointer, dmuP: dmuP.pointer,
+        dlogVarP: dlogVarP.pointer, count: size)
+      backwardPrior(condition: condition, count: count)
+    } else {
+      GaussianKL.backward(
+        mu: mu.pointer, eps: eps.pointer, sigma: sigma.pointer, dz: dz.pointer, klWeight: klWeight,
+        dmu: dmu.pointer, dlogVar: dlogVar.pointer, count: size)
+    }
+    backwardEncoder(input: input, count: count)
+  }
+
+  /// From dlogits (with the output bias's gradient already written) through the decoder to dz [B, Z].
+  func backwardDecoder(count: Int) {
     let last = decoder[decoder.count - 1]
     if let convolutional {
       convolutional.backwardDecoder(
@@ -618,7 +733,7 @@ public final class VAE {
         input: last.result(training: true), outputGrad: dlogits.pointer, inputGrad: last.grad.pointer, batch: count,
         parameters: parameters, parallel: parallel)
     }
-    if config.condition > 0 {
+    if config.decoderCondition > 0 {
       // The decoder read [z, c]: its input gradient has Z + C columns, of which dz is the first Z.
       backwardHidden(decoder, input: decoderInput.pointer, inputGrad: decoderInputGrad.pointer, count: count)
       let (zSize, row) = (config.latent, config.latent + config.condition)
@@ -626,10 +741,10 @@ public final class VAE {
     } else {
       backwardHidden(decoder, input: z.pointer, inputGrad: dz.pointer, count: count)
     }
-    let size = count * config.latent
-    GaussianKL.backward(
-      mu: mu.pointer, eps: eps.pointer, sigma: sigma.pointer, dz: dz.pointer, klWeight: klWeight,
-      dmu: dmu.pointer, dlogVar: dlogVar.pointer, count: size)
+  }
+
+  /// From dmu and dlogVar through the heads and the encoder (and its convolutions) to its weights.
+  private func backwardEncoder(input: UnsafePointer<Float>, count: Int) {
     // What the dense part read ([x or features, c] when C > 0) and, for conv, where its
     // input gradient goes (the features' gradient, or [features, c]'s when C > 0).
     let c = config.condition
@@ -637,26 +752,14 @@ public final class VAE {
     let denseInput = c > 0 ? UnsafePointer(encoderInput.pointer) : features ?? input
     let denseInputGrad = convolutional.map { c > 0 ? encoderInputGrad.pointer : $0.featuresGrad }
     let h = encoder.last.map { UnsafePointer($0.result(training: true)) } ?? denseInput
-    // Weight and bias gradients of the two heads side by side; then dL/dh = dmu W_mu^T +
-    // dlogVar W_logVar^T, split by columns of dh (each thread both products, in order).
-    parallel.concurrently(
-      {
-        muHead.backward(
-          input: h, output: mu.pointer, outputGrad: dmu.pointer, inputGrad: nil, batch: count,
-          parameters: parameters, activation: nil, parallel: $0)
-      },
-      {
-        logVarHead.backward(
-          input: h, output: logVar.pointer, outputGrad: dlogVar.pointer, inputGrad: nil, batch: count,
-          parameters: parameters, activation: nil, parallel: $0)
-      })
+    backwardHeads(h, muHead, logVarHead, dmu: dmu, dlogVar: dlogVar, count: count)
     if let top = encoder.last {
-      headsInputGrad(into: top.grad.pointer, count: count)
+      headsInputGrad(muHead, logVarHead, dmu: dmu, dlogVar: dlogVar, into: top.grad.pointer, count: count)
       backwardHidden(
         encoder, input: denseInput, inputGrad: denseInputGrad, count: count,
         sparse: firstLayerWasSparse ? sparseInput : nil)
     } else if let denseInputGrad {
-      headsInputGrad(into: denseInputGrad, count: count)
+      headsInputGrad(muHead, logVarHead, dmu: dmu, dlogVar: dlogVar, into: denseInputGrad, count: count)
     }
     guard let convolutional else { return }
     if c > 0 {
@@ -668,9 +771,29 @@ public final class VAE {
     convolutional.backwardEncoder(count: count, parameters: parameters, activation: config.activation, parallel: parallel)
   }
 
+  /// The weight and bias gradients of two heads on h, side by side.
+  func backwardHeads(
+    _ h: UnsafePointer<Float>, _ muHead: Linear, _ logVarHead: Linear, dmu: FloatBuffer, dlogVar: FloatBuffer, count: Int
+  ) {
+    parallel.concurrently(
+      {
+        muHead.backward(
+          input: h, output: dmu.pointer, outputGrad: dmu.pointer, inputGrad: nil, batch: count,
+          parameters: parameters, activation: nil, parallel: $0)
+      },
+      {
+        logVarHead.backward(
+          input: h, output: dlogVar.pointer, outputGrad: dlogVar.pointer, inputGrad: nil, batch: count,
+          parameters: parameters, activation: nil, parallel: $0)
+      })
+  }
+
   /// dh [B, H] = dmu [B, Z] @ W_mu^T [Z, H] + dlogVar [B, Z] @ W_logVar^T [Z, H], with the
   /// columns of dh split across threads (each column block: both products, mu first).
-  private func headsInputGrad(into dh: UnsafeMutablePointer<Float>, count: Int) {
+  func headsInputGrad(
+    _ muHead: Linear, _ logVarHead: Linear, dmu: FloatBuffer, dlogVar: FloatBuffer, into dh: UnsafeMutablePointer<Float>,
+    count: Int
+  ) {
     let (h, zSize) = (muHead.inputs, config.latent)
     let wMu = UnsafePointer(parameters.values.pointer + muHead.weight)
     let wLogVar = UnsafePointer(parameters.values.pointer + logVarHead.weight)
@@ -696,7 +819,7 @@ public final class VAE {
   /// layer's input gradient goes to `inputGrad` (skipped when nil). With `sparse` (the
   /// encoder, when its forward pass ran sparse), the first layer's weight gradient is
   /// x^T dy over the compressed input's non-zero entries.
-  private func backwardHidden(
+  func backwardHidden(
     _ layers: [Hidden], input: UnsafePointer<Float>, inputGrad: UnsafeMutablePointer<Float>?, count: Int,
     sparse: CompressedRows? = nil
   ) {

@@ -33,11 +33,29 @@ public struct VAEConfig: Codable, Equatable, Sendable {
   /// With ``Architecture/conv``: the output channels of the encoder's stride-2 convolutions, in
   /// order (e.g. [8, 32], the default); the decoder's transposed convolutions mirror them. Unused for mlp.
   public var channels: [Int]
+  /// p(z | c): N(0, I) (``Prior/standard``), a prior network of its own (``Prior/learned``, C > 0
+  /// only), or no latent code at all (``Prior/none``, C > 0 only). Written to a config only
+  /// when not standard, so the files of every earlier run keep their bytes and meaning.
+  public var prior: Prior {
+    get { storedPrior ?? .standard }
+    set { storedPrior = newValue == .standard ? nil : newValue }
+  }
+  /// Whether the decoder reads the condition beside z (p(x | z, c), the default) or z alone
+  /// (p(x | z), as the generation network of Pyro's CVAE example: with a learned prior, all it
+  /// knows of the condition then comes through the prior network's code). Written only when false.
+  public var decoderReadsCondition: Bool {
+    get { storedDecoderReadsCondition ?? true }
+    set { storedDecoderReadsCondition = newValue ? nil : false }
+  }
+  // nil for the defaults, which the synthesised encoding then leaves out of the file.
+  var storedPrior: Prior?
+  var storedDecoderReadsCondition: Bool?
 
   public init(
     inputSize: Int = 784, hidden: [Int] = [400], latent: Int = 20, activation: Activation = .relu, dropout: Float = 0,
     initialization: WeightInitialization = .fanInUniform, condition: Int = 0,
-    arch: Architecture = .mlp, channels: [Int] = VAEConfig.defaultConvChannels
+    arch: Architecture = .mlp, channels: [Int] = VAEConfig.defaultConvChannels, prior: Prior = .standard,
+    decoderReadsCondition: Bool = true
   ) {
     self.inputSize = inputSize
     self.hidden = hidden
@@ -48,7 +66,12 @@ public struct VAEConfig: Codable, Equatable, Sendable {
     self.condition = condition
     self.arch = arch
     self.channels = channels
+    self.prior = prior
+    self.decoderReadsCondition = decoderReadsCondition
   }
+
+  /// The condition columns the decoder's first layer reads: C, or 0 when it reads z alone.
+  public var decoderCondition: Int { decoderReadsCondition ? condition : 0 }
 
   /// The pytorch/examples VAE: 784-400-20, ReLU, no dropout.
   public static let bench = VAEConfig()
@@ -103,6 +126,13 @@ public struct VAEConfig: Codable, Equatable, Sendable {
     condition = try c.decodeIfPresent(Int.self, forKey: .condition) ?? defaults.condition
     arch = try c.decodeIfPresent(Architecture.self, forKey: .arch) ?? defaults.arch
     channels = try c.decodeIfPresent([Int].self, forKey: .channels) ?? defaults.channels
+    prior = try c.decodeIfPresent(Prior.self, forKey: .storedPrior) ?? defaults.prior
+    decoderReadsCondition = try c.decodeIfPresent(Bool.self, forKey: .storedDecoderReadsCondition) ?? defaults.decoderReadsCondition
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case inputSize, hidden, latent, activation, dropout, initialization, condition, arch, channels
+    case storedPrior = "prior", storedDecoderReadsCondition = "decoderReadsCondition"
   }
 
   /// Throws ``ModelError/invalidConfiguration(field:value:expected:)`` for the first bad field.
@@ -142,6 +172,13 @@ public struct VAEConfig: Codable, Equatable, Sendable {
           field: "channels", value: "\(channels)",
           expected: "a side divisible by 2^\(channels.count) (one halving per convolution); \(side) x \(side) images allow \(Self.maxHalvings(side)) convolutions at most")
       }
+    }
+    if prior != .standard && condition == 0 {
+      throw .invalidConfiguration(field: "prior", value: prior.rawValue, expected: "standard for a model without a condition")
+    }
+    if !decoderReadsCondition && prior != .learned {
+      throw .invalidConfiguration(
+        field: "decoderReadsCondition", value: "false", expected: "true unless the prior is learned (the code must carry the condition)")
     }
     if condition < 0 { throw .invalidConfiguration(field: "condition", value: "\(condition)", expected: "0 or more") }
     if latent < 1 { throw .invalidConfiguration(field: "latent", value: "\(latent)", expected: "at least 1") }

@@ -33,6 +33,7 @@ public enum ConditionalFile {
   public static let analogy = "analogy.png"
   public static let reconstructions = PageFile.reconstructions
   public static let inpainting = "inpainting.png"
+  public static let completions = "completions.png"
   /// The files only a conditional model writes.
-  public static let own = [labels, analogy, inpainting]
+  public static let own = [labels, analogy, inpainting, completions]
 }

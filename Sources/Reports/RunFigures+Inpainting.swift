@@ -66,11 +66,55 @@ extension RunFigures {
           ConditionalFile.inpainting,
           caption: "Inpainting, test images 0\u{2013}\(shown - 1) of \(inputs.testImages). Each group of three rows "
             + "shows the original (top), the occluded input with the hidden pixels drawn grey (middle; \(occlusions.text)) "
-            + "and the filled image (bottom): the observed pixels kept, the hole filled by the decoder at z = 0, the "
-            + "prior mean, given the observed pixels and the mask as its condition. \(conditionalScaleText)"))
+            + "and the filled image (bottom): the observed pixels kept, the hole filled by the decoder at the prior "
+            + "mean (z = 0, or the prior network's mean for a learned prior), given the observed pixels and the mask as "
+            + "its condition. \(conditionalScaleText)"))
     ]
     if let inpaint = metrics?.inpaint { blocks += Self.holeScores(inpaint, metricsPath: metricsPath) }
     drawing.sections.append(HTMLPage.Section(title: "Inpainting", blocks: blocks))
+    return drawing
+  }
+
+  /// The rows of completions.png: at most this many occluded test images.
+  public static let completionRows = 10
+  /// The columns of completions.png holding draws from the prior.
+  public static let completionDraws = 6
+
+  /// completions.png and its section: one row per occluded test image, left to right the observed
+  /// part (hidden pixels grey), the truth, `baseline`'s fill when given (another inpainting run,
+  /// such as a deterministic regressor), the fill at the prior mean, and ``completionDraws``
+  /// completions decoded from independent draws of the prior p(z | c) (seed `options.seed`).
+  public func drawCompletions(_ occlusions: Occlusions, baseline: TrainedModel?) throws -> Drawing {
+    let n = min(shown, Self.completionRows)
+    let (occluded, masks) = (Array(occlusions.occluded[0..<n * d]), Array(occlusions.masks[0..<n * d]))
+    let clean = images.clean.scalars[0..<n * d]
+    let shownOccluded = zip(occluded, masks).map { $1 == 0 ? UInt8(100) : $0 }
+    var columns = [tiles(shownOccluded[...], n), tiles(clean, n)]
+    if let baseline {
+      columns.append(tiles(baseline.inpaint(occluded: occluded[...], masks: masks[...], count: n, latent: .priorMean), n))
+    }
+    columns.append(tiles(model.inpaint(occluded: occluded[...], masks: masks[...], count: n, latent: .priorMean), n))
+    for k in 0..<Self.completionDraws {
+      columns.append(tiles(model.inpaintDraw(occluded: occluded[...], masks: masks[...], count: n, draw: k, seed: options.seed), n))
+    }
+    let rows = (0..<n).map { i in columns.map { $0[i] } }
+    var drawing = Drawing()
+    drawing.figures.append(Figure(ConditionalFile.completions, .png(try grid(columns: columns.count).render(rows: rows))))
+    let prior = model.config.model.prior == .learned ? "the prior network p(z | c)" : "the prior N(0, I)"
+    let baselineText = baseline.map { "the fill of the baseline \($0.path) (its prior mean), " } ?? ""
+    drawing.sections.append(
+      HTMLPage.Section(
+        title: "Completions",
+        blocks: [
+          .figure(
+            .image(
+              ConditionalFile.completions,
+              caption: "Completions of test images 0\u{2013}\(n - 1) of \(inputs.testImages), one image per row. Left to right: "
+                + "the observed part (hidden pixels grey; \(occlusions.text)), the truth, \(baselineText)the fill at the "
+                + "prior mean, and \(Self.completionDraws) completions, each decoded from its own draw of z from \(prior) "
+                + "(seed \(options.seed)). Observed pixels are kept; only the hole differs. Different completions of one "
+                + "row show what the model thinks the hole may hold: a distribution, not an average."))
+        ]))
     return drawing
   }
 
@@ -81,9 +125,11 @@ extension RunFigures {
       return [.text(name), .text(RunMetrics.fixed(score.mse, 4)), .text(RunMetrics.fixed(score.psnr, 2))]
     }
     let rows = [
-      row("inpainting CVAE, z = 0 (shown above)", inpaint.priorMean),
+      row("inpainting CVAE, z = prior mean (shown above)", inpaint.priorMean),
+      row("inpainting CVAE, mean of \(inpaint.priorDrawCount ?? 0) prior draws", inpaint.priorDraws),
       row("inpainting CVAE, z = mu(occluded)", inpaint.encoder),
-      row("inpainting CVAE, z ~ N(0, I)", inpaint.priorSample),
+      row("inpainting CVAE, one draw from the prior", inpaint.priorSample),
+      row("denoising VAE \(inpaint.denoiserCheckpoint ?? ""), decode(mu(occluded))", inpaint.denoiser),
       row("plain VAE \(inpaint.plainVAECheckpoint ?? ""), decode(mu(occluded))", inpaint.plainVAE),
       row("mean training image", inpaint.meanImage),
     ].compactMap { $0 }

@@ -1,3 +1,4 @@
+import Corruptions
 import DataFiles
 import Foundation
 import Models
@@ -28,6 +29,9 @@ public struct RunConfig: Codable, Equatable, Sendable {
   public var checkpointEvery: Int?
   /// How many checkpoints the run keeps; nil in runs from before it was recorded.
   public var keep: Int?
+  /// The occlusions an inpaint run trains on (`vae-train --masks`); nil for
+  /// ``InpaintCondition/mixture``, the only choice before the flag existed.
+  public var masks: CorruptionKind?
 
   public static let defaultCheckpointEvery = 500
   public static let defaultKeep = 3

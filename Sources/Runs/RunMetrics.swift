@@ -207,12 +207,25 @@ public struct RunMetrics: Codable, Equatable, Sendable {
     if let inpaint {
       lines += [
         "  inside the hole (\(inpaint.imagesWithHole) images, \(Self.fixed(100 * inpaint.holeFraction, 1))% of pixels hidden):",
-        "    inpainting CVAE, z = 0:     \(score(inpaint.priorMean))",
-        "    inpainting CVAE, z = mu:    \(score(inpaint.encoder))",
+        "    inpainting CVAE, z = prior mean: \(score(inpaint.priorMean))",
+        "    inpainting CVAE, z = mu:         \(score(inpaint.encoder))",
       ]
-      if let sampled = inpaint.priorSample { lines.append("    inpainting CVAE, z ~ N(0,I): \(score(sampled))") }
-      if let plain = inpaint.plainVAE { lines.append("    plain VAE, occluded input:  \(score(plain))") }
-      lines.append("    mean training image:        \(score(inpaint.meanImage))")
+      if let sampled = inpaint.priorSample { lines.append("    inpainting CVAE, one prior draw: \(score(sampled))") }
+      if let draws = inpaint.priorDraws, let k = inpaint.priorDrawCount {
+        lines.append("    inpainting CVAE, mean of \(k) draws: \(score(draws))")
+      }
+      if let denoiser = inpaint.denoiser { lines.append("    denoising VAE, occluded input:   \(score(denoiser))") }
+      if let plain = inpaint.plainVAE { lines.append("    plain VAE, occluded input:       \(score(plain))") }
+      lines.append("    mean training image:             \(score(inpaint.meanImage))")
+      if let nll = inpaint.conditionalNLL {
+        lines.append(
+          "  -log p(hidden | observed):      ELBO \(Self.fixed(nll.elbo, 2)) (\(nll.elboSamples) samples; recon \(Self.fixed(nll.elboRecon, 2)), KL \(Self.fixed(nll.elboKL, 2))), IW \(Self.fixed(nll.iw, 2)) (k = \(nll.iwSamples)), nats per image")
+      }
+      if let judge = inpaint.judge {
+        func percent(_ share: Double?) -> String { share.map { Self.fixed(100 * $0, 2) + "%" } ?? "-" }
+        lines.append(
+          "  judge on the fills:             prior mean \(percent(judge.priorMean))  mean of draws \(percent(judge.priorDraws))  one draw \(percent(judge.priorSample))  denoising VAE \(percent(judge.denoiser))  plain VAE \(percent(judge.plainVAE))")
+      }
     }
     if let judge {
       func percent(_ share: Double) -> String { Self.fixed(100 * share, 2) + "%" }

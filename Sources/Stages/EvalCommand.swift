@@ -48,6 +48,15 @@ public struct EvalCommand: ParsableCommand {
   @Option(help: "A plain VAE run to score on the same occluded images, inside the hole (inpaint models).")
   public var compareRun: String?
 
+  @Option(help: "A denoising VAE run (a plain VAE trained on occluded inputs with clean targets) to score on the same occluded images, inside the hole (inpaint models).")
+  public var denoiserRun: String?
+
+  @Option(help: "Inpaint models: K, the draws from the prior p(z | c) averaged into the mean fill, 1-1000 (default \(EvalStage.defaultFillDraws)).")
+  public var fillDraws: Int?
+
+  @Option(help: "Inpaint models: K, the importance samples of -log p(x_hidden | x_observed), 1-10000 (default \(EvalStage.defaultNLLSamples)).")
+  public var nllSamples: Int?
+
   @Option(help: "Where to write the metrics (default: <run>/metrics.json).")
   public var out: String?
 
@@ -82,6 +91,8 @@ public struct EvalCommand: ParsableCommand {
       guard judge != nil else { throw ValidationError("--judge-samples needs --judge, the classifier that scores the samples") }
       guard (1...100_000).contains(judgeSamples) else { throw ValidationError("--judge-samples must be 1...100000, got \(judgeSamples)") }
     }
+    if let fillDraws, !(1...1000).contains(fillDraws) { throw ValidationError("--fill-draws must be 1...1000, got \(fillDraws)") }
+    if let nllSamples, !(1...10000).contains(nllSamples) { throw ValidationError("--nll-samples must be 1...10000, got \(nllSamples)") }
     if levelsKind != nil, levels == nil { throw ValidationError("--levels-kind needs --levels, the levels to sweep") }
     if let levels {
       try Self.usage {
@@ -108,6 +119,9 @@ public struct EvalCommand: ParsableCommand {
         threads: compute.threadCount, seed: compute.seedValue)
       stage.testMask = testMask
       stage.compareRun = compareRun
+      stage.denoiserRun = denoiserRun
+      stage.fillDraws = fillDraws ?? EvalStage.defaultFillDraws
+      stage.nllSamples = nllSamples ?? EvalStage.defaultNLLSamples
       stage.iwSamples = iwSamples
       stage.judge = judge
       stage.judgeSamples = judgeSamples ?? Self.defaultJudgeSamples

@@ -53,11 +53,11 @@ extension EvalStage {
   }
 
   /// The plain VAE a --compare-run names, refused unless it is one.
-  static func comparison(run: String?, threads: Int) throws -> TrainedModel? {
+  static func comparison(run: String?, threads: Int, flag: String = "--compare-run") throws -> TrainedModel? {
     guard let run else { return nil }
     let model = try TrainedModel.load(run: run, checkpoint: nil, threads: threads)
     guard model.kind.run.reconstructsFromImageAlone else {
-      throw RunError.badConfig(path: model.path, reason: "--compare-run must name a plain VAE run, this one is \(model.kind.rawValue)")
+      throw RunError.badConfig(path: model.path, reason: "\(flag) must name a plain VAE run, this one is \(model.kind.rawValue)")
     }
     return model
   }

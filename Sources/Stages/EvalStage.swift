@@ -21,6 +21,14 @@ public struct EvalStage {
   public var testMask: String?
   /// A plain VAE run to compare an inpainting model with, on the same occluded images.
   public var compareRun: String?
+  /// A denoising VAE run (a plain VAE trained on occluded inputs) to compare an inpainting model with.
+  public var denoiserRun: String?
+  /// K, the prior draws averaged into an inpainting model's mean fill.
+  public var fillDraws = EvalStage.defaultFillDraws
+  /// K, the importance samples of an inpainting model's -log p(x_hidden | x_observed).
+  public var nllSamples = EvalStage.defaultNLLSamples
+  public static let defaultFillDraws = 16
+  public static let defaultNLLSamples = 100
   /// k for the importance-weighted bound of the clean test images; nil: not computed.
   public var iwSamples: Int?
   /// A judge classifier checkpoint (vae-classify); nil: no judge scores.
@@ -84,9 +92,10 @@ public struct EvalStage {
     let evaluation = inputs.model.kind.evaluation
     options.merge(try evaluation.options(of: self, model: inputs.model)) { $1 }
     let compare = try Self.comparison(run: compareRun, threads: threads)
+    let denoiser = try Self.comparison(run: denoiserRun, threads: threads, flag: "--denoiser-run")
     // The judge's scores depend on the judge and on the labels it is scored against.
     let judgeFiles = judge.map { [$0, JudgeScoring.labelsPath(testImages: inputs.testImagesPath)] } ?? []
-    let inputFiles = inputs.inputFiles + evaluation.inputFiles(of: self, inputs: inputs) + [compare?.path].compactMap { $0 } + judgeFiles
+    let inputFiles = inputs.inputFiles + evaluation.inputFiles(of: self, inputs: inputs) + [compare?.path, denoiser?.path].compactMap { $0 } + judgeFiles
     let sweep = try levels.map {
       try LevelSweep.plan(
         levels: $0, kind: levelsKind, specPath: inputs.specPath, testInput: inputs.testInputPath, seed: seed,
@@ -113,7 +122,7 @@ public struct EvalStage {
     if outcome == nil {
       let start = ProgressMeter.monotonicSeconds()
       var metrics = try evaluation.measure(
-        EvaluationContext(stage: self, inputs: inputs, images: images, judge: judging, compare: compare))
+        EvaluationContext(stage: self, inputs: inputs, images: images, judge: judging, compare: compare, denoiser: denoiser))
       metrics.seconds = ProgressMeter.monotonicSeconds() - start
       try record.writing { try metrics.write(to: path) }
       outcome = .wrote(path: path, metrics: metrics)

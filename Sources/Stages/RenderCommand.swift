@@ -67,6 +67,9 @@ public struct RenderCommand: ParsableCommand {
   @Option(help: "Another run (vae or cvae with a 2-D code) whose manifold canvas and latent scatter are drawn beside this 2-D VAE's.")
   public var beside: String?
 
+  @Option(help: "Inpaint runs: another inpaint run (e.g. a deterministic baseline) whose fill is drawn as a column of completions.png.")
+  public var baseline: String?
+
   @OptionGroup public var compute: ComputeOptions
 
   public init() {}
@@ -97,6 +100,7 @@ public struct RenderCommand: ParsableCommand {
         rows: rows, scale: scale, seed: compute.seedValue, threads: compute.threadCount)
       stage.manifoldGrid = manifoldGrid
       stage.beside = beside
+      stage.baseline = baseline
       let start = ProgressMeter.monotonicSeconds()
       switch try stage.run(warn: { Console.standard.warning("vae-render: warning: " + $0) }) {
       case let .skipped(folder):

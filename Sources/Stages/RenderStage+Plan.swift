@@ -74,6 +74,7 @@ extension RenderStage {
     var plan = try commonPlan(inputs, figures: figures, warn: warn)
     plan.maskPath = maskPath
     plan.sources += [plan.maskPath].compactMap { $0 } + recordFiles + [plan.levelsPlot].compactMap { $0 }
+    if let baseline { plan.options["baseline"] = baseline }
     plan.options["kind"] = model.kind.rawValue
     plan.staleCandidates += ConditionalFile.own
     return plan

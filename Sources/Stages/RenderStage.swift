@@ -27,6 +27,8 @@ public struct RenderStage {
   public var manifoldGrid: ManifoldGrid = .quantile
   /// Another run (vae or cvae, 2-D code) whose latent figures go beside this plain VAE's; nil: none.
   public var beside: String?
+  /// Another inpaint run (a baseline) whose fill is drawn beside this one's completions; nil: none.
+  public var baseline: String?
 
   public static let stageName = "vae-render"
   /// Allowed values of `scale`.

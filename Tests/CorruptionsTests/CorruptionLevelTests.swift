@@ -8,6 +8,7 @@ import Testing
       made == [
         .gaussian(sigma: 0.5), .saltPepper(fraction: 0.25), .zero(fraction: 0.5), .square(size: 10, centred: true),
         .rectangles(count: 3, sizes: 4...10), .half(.bottom), .band(.right, fraction: 0.3), .mixed(CorruptionKind.defaultMixture),
+        .quadrants(observed: 1),
       ], "\(made)")
   }
 

@@ -9,16 +9,7 @@ import Testing
     _ p: [Double], _ vae: VAE, x: [Float], c: [Float], t: [Float], batch: Int, beta: Double, eps: [Float]
   ) -> Double {
     let config = vae.config
-    let entries = Dictionary(uniqueKeysWithValues: vae.parameters.entries.map { ($0.name, $0) })
-    func tensor(_ name: String) -> [Double] {
-      guard let e = entries[name] else { return [] }
-      return Array(p[e.offset..<e.offset + e.count])
-    }
-    func layer(_ name: String, _ input: [Double], _ a: Activation?) -> [Double] {
-      guard let e = entries[name + ".weight"] else { return [] }
-      return Reference.linear(
-        input, tensor(name + ".weight"), tensor(name + ".bias"), batch: batch, inputs: e.shape[0], outputs: e.shape[1], a)
-    }
+    let layer = Reference.Layers(p, vae, batch: batch).layer
     func sideBySide(_ a: [Double], _ width: Int) -> [Double] {
       let cw = config.condition
       var out: [Double] = []

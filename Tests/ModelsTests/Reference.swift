@@ -62,6 +62,31 @@ enum Reference {
     return worst
   }
 
+  /// The named tensors of a parameter vector laid out as `vae`'s, and its dense layers in Double.
+  struct Layers {
+    let p: [Double]
+    let entries: [String: ParameterSet.Entry]
+    let batch: Int
+
+    init(_ p: [Double], _ vae: VAE, batch: Int) {
+      self.p = p
+      entries = Dictionary(uniqueKeysWithValues: vae.parameters.entries.map { ($0.name, $0) })
+      self.batch = batch
+    }
+
+    func tensor(_ name: String) -> [Double] {
+      guard let e = entries[name] else { return [] }
+      return Array(p[e.offset..<e.offset + e.count])
+    }
+
+    /// f(input @ <name>.weight + <name>.bias) for `batch` rows; empty when there is no such layer.
+    func layer(_ name: String, _ input: [Double], _ a: Activation?) -> [Double] {
+      guard let e = entries[name + ".weight"] else { return [] }
+      return Reference.linear(
+        input, tensor(name + ".weight"), tensor(name + ".bias"), batch: batch, inputs: e.shape[0], outputs: e.shape[1], a)
+    }
+  }
+
   static func randomFloats(_ count: Int, scale: Float = 1, seed: UInt64) -> [Float] {
     var g = Xoshiro256(seed: seed)
     return (0..<count).map { _ in (2 * g.nextFloat() - 1) * scale }

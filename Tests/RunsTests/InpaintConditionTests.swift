@@ -46,6 +46,20 @@ import Testing
     try InpaintCondition.mixture.validate(side: 28)
   }
 
+  /// Every `--masks` choice is a valid corruption with a unique name, and the condition draws
+  /// the chosen one: quadrants-2 hides exactly the right half, whatever the epoch.
+  @Test func namedMasksAreValidAndDrawn() throws {
+    for (_, kind) in InpaintCondition.named { try kind.validate(side: 28) }
+    #expect(Set(InpaintCondition.named.map(\.name)).count == InpaintCondition.named.count)
+    #expect(InpaintCondition.name(of: nil) == "mixture")
+    let source = InpaintCondition(seed: 4, count: 3, height: 28, width: 28, kind: .quadrants(observed: 2))
+    #expect(source.observedOffset == 784)
+    for epoch in 0..<2 {
+      let mask = condition(source, index: 1, epoch: epoch)[784...]
+      #expect(mask.enumerated().allSatisfy { k, m in m == ((k % 28) < 14 ? 1 : 0) })
+    }
+  }
+
   /// The fill keeps every observed pixel and takes the model's value only in the hole.
   @Test func compositeKeepsObservedPixels() {
     let out = TrainedModel.composite([0.1, 0.2, 0.3], occluded: [255, 0, 51], masks: [1, 0, 1])

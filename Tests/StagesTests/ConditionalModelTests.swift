@@ -11,11 +11,11 @@ import TestSupport
   /// Trains `kind` for 2 epochs straight, and again stopping at a mid-epoch checkpoint
   /// (step 7 of 10 in epoch 1) and resuming: every tensor of the final checkpoints must be
   /// identical (the epoch sums' seconds aside, which are wall time).
-  func resumeIsBitwise(_ kind: String) throws {
+  func resumeIsBitwise(_ kind: String, _ extra: [String] = []) throws {
     let folder = try TemporaryFolder("resume-\(kind)")
     defer { folder.remove() }
     let data = try makeDataFolder(in: folder, train: 300, test: 40)
-    let options = ["--data", data, "--model", kind, "--epochs", "2", "--checkpoint-every", "7", "--keep", "10"] + smallModel
+    let options = ["--data", data, "--model", kind, "--epochs", "2", "--checkpoint-every", "7", "--keep", "10"] + smallModel + extra
     let straight = try StageRun.run("vae-train", options + ["--run", folder.file("straight")], in: folder.path)
     #expect(straight.status == 0, "\(straight.stderr)")
     let run = folder.file("resumed")
@@ -44,6 +44,12 @@ import TestSupport
   @Test func cvaeResumesBitwise() throws { try resumeIsBitwise("cvae") }
 
   @Test func inpaintResumesBitwise() throws { try resumeIsBitwise("inpaint") }
+
+  /// The learned prior with the hole-only loss, GSNN and chosen masks: its prior network's
+  /// tensors are in the checkpoint and resume exactly like the others.
+  @Test func learnedPriorResumesBitwise() throws {
+    try resumeIsBitwise("inpaint", ["--prior", "learned", "--loss", "hole", "--gsnn", "0.3", "--masks", "square"])
+  }
 
   @Test func cvaeTrainsEvaluatesAndRendersTheLabelGrids() throws {
     let folder = try TemporaryFolder("cvae")

@@ -18,20 +18,43 @@ public struct InpaintCondition: ConditionSource {
     .band(.top, fraction: 0.3), .band(.bottom, fraction: 0.3), .band(.left, fraction: 0.3), .band(.right, fraction: 0.3),
   ])
 
+  /// The masks `vae-train --masks` names, each a corruption drawn afresh per image and epoch.
+  public static let named: [(name: String, kind: CorruptionKind)] = [
+    ("mixture", mixture),
+    ("square", .square(size: 10, centred: false)),
+    ("rectangles", .rectangles(count: 3, sizes: 4...10)),
+    ("quadrants-1", .quadrants(observed: 1)),
+    ("quadrants-2", .quadrants(observed: 2)),
+    ("quadrants-3", .quadrants(observed: 3)),
+    ("quadrants", .mixed([.quadrants(observed: 1), .quadrants(observed: 2), .quadrants(observed: 3)])),
+  ]
+
+  /// The name of `kind` in ``named``, or its summary when it has none.
+  public static func name(of kind: CorruptionKind?) -> String {
+    let kind = kind ?? mixture
+    return named.first { $0.kind == kind }?.name ?? kind.summary
+  }
+
   public let seed: UInt64
   public let count: Int
   /// The images' rows and columns.
   public let imageHeight: Int
   public let imageWidth: Int
+  /// The occlusions drawn (``mixture`` unless the run chose others).
+  public let kind: CorruptionKind
 
-  public init(seed: UInt64, count: Int, height: Int = 28, width: Int = 28) {
+  public init(seed: UInt64, count: Int, height: Int = 28, width: Int = 28, kind: CorruptionKind = InpaintCondition.mixture) {
     self.seed = seed
     self.count = count
     self.imageHeight = height
     self.imageWidth = width
+    self.kind = kind
   }
 
   public var width: Int { 2 * imageHeight * imageWidth }
+
+  /// The mask half of the condition starts after the D occluded pixels.
+  public var observedOffset: Int? { imageHeight * imageWidth }
 
   /// The corrupter's seed for one epoch: the run seed and the epoch mixed (splitmix64 step).
   public func epochSeed(_ epoch: Int) -> UInt64 {
@@ -44,10 +67,10 @@ public struct InpaintCondition: ConditionSource {
   public func write(index: Int, epoch: Int, image: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<Float>) {
     let d = imageHeight * imageWidth
     let pixels = Array(UnsafeBufferPointer(start: image, count: d))
-    // The mixture is a constant validated by the tests, so apply cannot throw here; an
-    // all-observed condition is the harmless fallback.
+    // The kinds are constants validated by the tests (and by the run config's check), so
+    // apply cannot throw here; an all-observed condition is the harmless fallback.
     guard
-      let result = try? Corrupter(kind: Self.mixture, seed: epochSeed(epoch)).apply(
+      let result = try? Corrupter(kind: kind, seed: epochSeed(epoch)).apply(
         to: pixels, count: 1, height: imageHeight, width: imageWidth, firstIndex: index)
     else {
       Self.write(occluded: pixels[...], mask: [UInt8](repeating: 1, count: d)[...], into: output)

@@ -12,9 +12,9 @@ struct InpaintEvaluation: KindEvaluation {
     if stage.iwSamples != nil {
       throw RunError.badConfig(
         path: model.path,
-        reason: "--iw-samples needs a vae or cvae, but this is an inpaint model, whose likelihood is conditioned on the observed pixels and so not comparable; drop --iw-samples")
+        reason: "--iw-samples needs a vae or cvae, but this is an inpaint model, whose likelihood is conditioned on the observed pixels (see inpaint.conditional_nll, --nll-samples); drop --iw-samples")
     }
-    return [:]
+    return ["fill-draws": String(stage.fillDraws), "nll-samples": String(stage.nllSamples)]
   }
 
   func inputFiles(of stage: EvalStage, inputs: EvaluationInputs) -> [String] {
@@ -46,35 +46,52 @@ struct InpaintEvaluation: KindEvaluation {
         restored: priorMean, corrupted: occluded, clean: clean, count: n, height: model.dataset.height, width: model.dataset.width,
         parallel: Parallel(threads: context.stage.threads)),
       elboCorruptedInput: model.elbo(inputs: occluded, targets: clean, conditions: conditions, count: n, seed: seed))
-    metrics.inpaint = try holeScores(context, occluded: occluded, masks: masks, maskPath: maskPath, priorMean: priorMean)
-    // The filled images of the figure and of denoise.restored: observed pixels kept, the hole decoded at z = 0.
+    var inpaint = try holeScores(context, occluded: occluded, masks: masks, maskPath: maskPath, priorMean: priorMean)
+    inpaint.conditionalNLL = model.conditionalNLL(
+      clean: clean[...], conditions: conditions, count: n, elboSamples: TrainedModel.conditionalELBOSamples,
+      iwSamples: context.stage.nllSamples, seed: seed)
+    metrics.inpaint = inpaint
+    // The filled images of the figure and of denoise.restored: observed pixels kept, the hole decoded at the prior mean.
     metrics.judge = context.judge?.scores(clean: clean, corrupted: occluded, restored: priorMean)
     return metrics
   }
 
-  /// Scores inside the holes: the model's fills (z = prior mean, z = mu, one prior draw), a plain VAE's, the mean image's.
+  /// Scores inside the holes: the model's fills (the prior mean, the mean of K prior draws, one
+  /// draw, z = mu), a plain VAE's, a denoising VAE's, the mean image's; and the judge's reading of each.
   func holeScores(
     _ context: EvaluationContext, occluded: [UInt8], masks: [UInt8], maskPath: String, priorMean: [Float]
   ) throws -> InpaintMetrics {
-    let (model, n, clean) = (context.model, context.count, context.clean)
+    let (model, n, clean, stage) = (context.model, context.count, context.clean, context.stage)
     let d = context.images.clean.itemSize
     func score(_ filled: [Float]) -> (score: DenoiseScore, images: Int) {
       InpaintMetrics.holeScore(filled, clean: clean, masks: masks, count: n, size: d)
     }
+    func fill(_ vae: TrainedModel) -> [Float] {
+      TrainedModel.composite(vae.restore(occluded[...], count: n), occluded: occluded[...], masks: masks[...])
+    }
     let encoder = model.inpaint(occluded: occluded[...], masks: masks[...], count: n, latent: .encoder)
     let sampled = model.inpaint(occluded: occluded[...], masks: masks[...], count: n, latent: .priorSample)
-    let plain = context.compare.map { compare in
-      score(TrainedModel.composite(compare.restore(occluded[...], count: n), occluded: occluded[...], masks: masks[...])).score
-    }
+    let draws = model.inpaintDrawMean(occluded: occluded[...], masks: masks[...], count: n, draws: stage.fillDraws, seed: stage.seed)
+    let plain = context.compare.map(fill)
+    let denoised = context.denoiser.map(fill)
     let mean = try EvalStage.meanTrainingImage(folder: model.config.data, pixels: d)
     let meanFill = TrainedModel.composite((0..<n).flatMap { _ in mean }, occluded: occluded[...], masks: masks[...])
     let prior = score(priorMean)
     let hidden = masks.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }
     var metrics = InpaintMetrics(
       masks: maskPath, imagesWithHole: prior.images, holeFraction: Double(hidden) / Double(max(1, n * d)),
-      priorMean: prior.score, encoder: score(encoder).score, plainVAE: plain, plainVAECheckpoint: context.compare?.path,
-      meanImage: score(meanFill).score)
+      priorMean: prior.score, encoder: score(encoder).score, plainVAE: plain.map { score($0).score },
+      plainVAECheckpoint: context.compare?.path, meanImage: score(meanFill).score)
     metrics.priorSample = score(sampled).score
+    metrics.priorDraws = score(draws).score
+    metrics.priorDrawCount = stage.fillDraws
+    metrics.denoiser = denoised.map { score($0).score }
+    metrics.denoiserCheckpoint = context.denoiser?.path
+    metrics.judge = context.judge.map { judge in
+      InpaintMetrics.FillJudge(
+        priorMean: judge.accuracy(priorMean), priorDraws: judge.accuracy(draws), priorSample: judge.accuracy(sampled),
+        denoiser: denoised.map { judge.accuracy($0) }, plainVAE: plain.map { judge.accuracy($0) })
+    }
     return metrics
   }
 }

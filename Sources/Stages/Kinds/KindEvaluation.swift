@@ -30,6 +30,7 @@ struct EvaluationContext {
   var images: EvaluationInputs.Images
   var judge: JudgeScoring?
   var compare: TrainedModel?
+  var denoiser: TrainedModel?
 
   var model: TrainedModel { inputs.model }
   var count: Int { images.count }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Corruptions
 import DataFiles
 import Models
 import Runs
@@ -6,6 +7,8 @@ import Runs
 extension Activation: ExpressibleByArgument {}
 extension Architecture: ExpressibleByArgument {}
 extension ModelKind: ExpressibleByArgument {}
+extension Prior: ExpressibleByArgument {}
+extension LossScope: ExpressibleByArgument {}
 
 /// The model and training options of `vae-train`. Each is declared once
 /// here and tied to its run-config field in `flags`, which both builds the
@@ -53,6 +56,26 @@ public struct TrainingOptions: ParsableArguments {
   @Option(help: "Epochs over which the KL weight ramps up from 0 (default 0: no warm-up).")
   public var klWarmup: Float?
 
+  @Option(help: "p(z | c) of a conditional model: standard (N(0, I)), learned (a prior network from the condition, Sohn et al. 2015) or none (no code: a deterministic regressor from the condition) (default standard).")
+  public var prior: Prior?
+
+  @Option(help: "With --prior learned: alpha, the weight of the GSNN term (decoding z from the prior network) mixed into the ELBO, 0-1 (default 0).")
+  public var gsnn: Float?
+
+  @Option(help: "With --prior learned: what the decoder reads: code-and-condition (p(x | z, c), the default) or code (p(x | z), as Pyro's CVAE example: the condition reaches it only through the prior network's code).")
+  public var decoderReads: DecoderReads?
+
+  /// The values of `--decoder-reads`.
+  public enum DecoderReads: String, CaseIterable, ExpressibleByArgument, Sendable {
+    case codeAndCondition = "code-and-condition", code
+  }
+
+  @Option(help: "Pixels the reconstruction term covers: image (all) or hole (an inpaint model's hidden pixels only) (default image).")
+  public var loss: LossScope?
+
+  @Option(help: "With --model inpaint: the occlusions drawn afresh each epoch: \(InpaintCondition.named.map(\.name).joined(separator: ", ")) (default mixture).")
+  public var masks: String?
+
   @Option(help: "Train on the first N training images only (quick runs).")
   public var limit: Int?
 
@@ -77,6 +100,8 @@ public struct TrainingOptions: ParsableArguments {
     if let learningRate, !(learningRate > 0 && learningRate < 10) { throw ValidationError("--learning-rate must be in (0, 10), got \(learningRate)") }
     if let beta, !(beta >= 0 && beta.isFinite) { throw ValidationError("--beta must be 0 or more, got \(beta)") }
     if let klWarmup, !(klWarmup >= 0 && klWarmup.isFinite) { throw ValidationError("--kl-warmup must be 0 or more, got \(klWarmup)") }
+    if let gsnn, !(gsnn >= 0 && gsnn <= 1) { throw ValidationError("--gsnn must be in [0, 1], got \(gsnn)") }
+    _ = try maskKind()
     if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit)") }
     if let checkpointEvery, checkpointEvery < 0 { throw ValidationError("--checkpoint-every must be 0 or more, got \(checkpointEvery)") }
     if let keep, keep < 1 { throw ValidationError("--keep must be at least 1, got \(keep)") }
@@ -92,6 +117,15 @@ public struct TrainingOptions: ParsableArguments {
     var (n, s) = (0, side)
     while s > 0 && s % 2 == 0 { (n, s) = (n + 1, s / 2) }
     return n
+  }
+
+  /// `--masks` as a corruption, nil when not given.
+  func maskKind() throws -> CorruptionKind? {
+    guard let masks else { return nil }
+    guard let kind = InpaintCondition.named.first(where: { $0.name == masks })?.kind else {
+      throw ValidationError("--masks must be one of \(InpaintCondition.named.map(\.name).joined(separator: ", ")), got \"\(masks)\"")
+    }
+    return kind
   }
 
   /// `--hidden` as sizes: [] for "none", nil when not given.
@@ -135,6 +169,15 @@ public struct TrainingOptions: ParsableArguments {
         },
         shown: { $0.model.arch.rawValue }),
       ConfigFlag("--channels", \.model.channels, given: channelCounts, show: list, appliesTo: { $0.model.arch == .conv }),
+      ConfigFlag("--prior", \.model.prior, given: prior, show: \.rawValue),
+      ConfigFlag("--gsnn", \.training.gsnn, given: gsnn),
+      ConfigFlag(
+        "--decoder-reads", \.model.decoderReadsCondition, given: decoderReads.map { $0 == .codeAndCondition },
+        show: { $0 ? DecoderReads.codeAndCondition.rawValue : DecoderReads.code.rawValue }),
+      ConfigFlag("--loss", \.training.loss, given: loss, show: \.rawValue),
+      ConfigFlag(
+        "--masks", \.masks, given: try maskKind().map(Optional.some), show: { InpaintCondition.name(of: $0) },
+        appliesTo: { $0.kind.run.needsMasks }),
       ConfigFlag("--latent", \.model.latent, given: latent),
       ConfigFlag("--activation", \.model.activation, given: activation, show: \.rawValue),
       ConfigFlag("--dropout", \.model.dropout, given: dropout),
@@ -162,9 +205,30 @@ public struct TrainingOptions: ParsableArguments {
     return config
   }
 
+  /// Flags that only make sense for conditional models (or inpainting) are usage errors.
+  func checkConditioning(_ config: RunConfig) throws {
+    let kind = config.kind.rawValue
+    if config.model.prior != .standard && config.model.condition == 0 {
+      throw ValidationError("--prior \(config.model.prior.rawValue) needs a conditional model (--model cvae or inpaint); this run is --model \(kind)")
+    }
+    if config.training.gsnn > 0 && config.model.prior != .learned {
+      throw ValidationError("--gsnn needs --prior learned; this run's prior is \(config.model.prior.rawValue)")
+    }
+    if !config.model.decoderReadsCondition && config.model.prior != .learned {
+      throw ValidationError("--decoder-reads code needs --prior learned (the code must carry the condition); this run's prior is \(config.model.prior.rawValue)")
+    }
+    if config.training.loss == .hole && !config.kind.run.needsMasks {
+      throw ValidationError("--loss hole needs --model inpaint (a condition that marks the hole); this run is --model \(kind)")
+    }
+    if masks != nil && !config.kind.run.needsMasks {
+      throw ValidationError("--masks applies to --model inpaint; this run is --model \(kind)")
+    }
+  }
+
   /// Flags that only make sense for the other layer family are usage errors, and a conv
   /// model must fit its images: square, the side halving exactly at each convolution.
   func checkArchitecture(_ config: RunConfig) throws {
+    try checkConditioning(config)
     let dataset = config.datasetDescriptor
     if config.model.arch == .conv {
       guard let side = dataset.side else {
