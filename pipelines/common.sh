@@ -79,9 +79,11 @@ parse_options() {
 # apply_quick: with --quick, 1 epoch on 6000 training images, and the run named <name>-quick.
 apply_quick() {
   limit=()
+  eval_args=()  # an inpaint vae-eval's extra options: a smoke run estimates the likelihood with fewer samples
   if [ "$quick" = 1 ]; then
     epochs=1
     limit=(--limit 6000)
+    eval_args=(--nll-samples 10 --fill-draws 4)
     name=$name-quick
   fi
 }

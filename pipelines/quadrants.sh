@@ -32,9 +32,6 @@ start=$(date +%s)
 prepare_stages vae-fetch vae-decompress vae-corrupt vae-classify vae-train vae-eval vae-render
 
 data=artifacts/data/mnist
-# A smoke run (--quick) estimates the likelihood with fewer samples.
-eval_args=()
-[ "$quick" = 1 ] && eval_args=(--nll-samples 10 --fill-draws 4)
 fetch_data
 train_judge
 for q in 1 2 3; do
@@ -66,5 +63,5 @@ report_runs
 
 echo
 echo "$pipeline: done in $(( $(date +%s) - start )) s"
-echo "  table: artifacts/report/quadrants.md"
+echo "  table: artifacts/report/$name.md"
 echo "  figures: artifacts/render/$name-{1,2,3}/index.html"
