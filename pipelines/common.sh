@@ -137,9 +137,11 @@ parse_options() {
 apply_quick() {
   if [ "$dataset" != mnist ] && [ "$name_given" = 0 ]; then name=$dataset-$name; fi
   limit=()
+  eval_args=()  # an inpaint vae-eval's extra options: a smoke run estimates the likelihood with fewer samples
   if [ "$quick" = 1 ]; then
     epochs=1
     limit=(--limit 6000)
+    eval_args=(--nll-samples 10 --fill-draws 4)
     name=$name-quick
   fi
 }

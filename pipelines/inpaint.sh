@@ -29,9 +29,6 @@ apply_quick
 start=$(date +%s)
 prepare_stages vae-fetch vae-decompress vae-corrupt vae-classify vae-train vae-eval vae-render
 
-# A smoke run (--quick) estimates the likelihood with fewer samples.
-eval_args=()
-[ "$quick" = 1 ] && eval_args=(--nll-samples 10 --fill-draws 4)
 run=artifacts/runs/$name
 plain=artifacts/runs/$name-vae
 square=artifacts/corrupt/$name-square-test
@@ -69,9 +66,9 @@ for masks in square rectangles; do
 done
 
 stage evaluate-square "$bin/vae-eval" --run "$run" --test-input "$square/images.idx" --compare-run "$plain" \
-  --judge "$judge" --threads "$threads"
+  --judge "$judge" --threads "$threads" "${eval_args[@]}"
 stage evaluate-rectangles "$bin/vae-eval" --run "$run" --test-input "$rectangles/images.idx" --compare-run "$plain" \
-  --out "$run/rectangles/metrics.json" --judge "$judge" --threads "$threads"
+  --out "$run/rectangles/metrics.json" --judge "$judge" --threads "$threads" "${eval_args[@]}"
 for masks in square rectangles; do
   test=$square
   [ $masks = rectangles ] && test=$rectangles

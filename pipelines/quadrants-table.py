@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The quadrant benchmark's table (pipelines/quadrants.sh): reads each run's metrics.json
 (vae-eval's inpaint.conditional_nll, nats per image over the 10,000 test images) and writes
-ARTIFACTS/report/quadrants.md beside Pyro's published figures. Usage: quadrants-table.py ARTIFACTS NAME"""
+ARTIFACTS/report/NAME.md (quadrants.md; quadrants-quick.md for a smoke run) beside Pyro's
+published figures. Usage: quadrants-table.py ARTIFACTS NAME"""
 import json
 import os
 import sys
@@ -26,7 +27,7 @@ def main():
         base, cvae = nll(runs + "baseline/metrics.json"), nll(runs + "cvae/metrics.json")
         lines.append("| %d | %.2f | %.2f | %.2f (k = %d) | %.1f | %.1f |" % (
             q, base["iw"], cvae["elbo"], cvae["iw"], cvae["iw_samples"], PYRO[q][0], PYRO[q][1]))
-    out = os.path.join(artifacts, "report", "quadrants.md")
+    out = os.path.join(artifacts, "report", name + ".md")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     text = ("Quadrant benchmark (Pyro's CVAE example): -log p(hidden | observed), Bernoulli NLL summed over "
             "the predicted pixels, nats per image, mean over the 10,000 MNIST test images (lower is better).\n\n"

@@ -31,9 +31,6 @@ apply_quick
 start=$(date +%s)
 prepare_stages vae-fetch vae-decompress vae-corrupt vae-classify vae-train vae-eval vae-render
 
-# A smoke run (--quick) estimates the likelihood with fewer samples.
-eval_args=()
-[ "$quick" = 1 ] && eval_args=(--nll-samples 10 --fill-draws 4)
 fetch_data
 train_judge
 for q in 1 2 3; do
@@ -65,5 +62,5 @@ report_runs
 
 echo
 echo "$pipeline: done in $(( $(date +%s) - start )) s"
-echo "  table: artifacts/report/quadrants.md"
+echo "  table: artifacts/report/$name.md"
 echo "  figures: artifacts/render/$name-{1,2,3}/index.html"

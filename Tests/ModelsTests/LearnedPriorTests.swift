@@ -229,6 +229,20 @@ import Testing
     }
   }
 
+  /// A conv model takes the same prior network (from the condition; 400 wide, since its own
+  /// dense layers are none): it trains and resumes bitwise like the MLP.
+  @Test func convModelsTakeTheLearnedPriorToo() throws {
+    let model = VAEConfig(inputSize: 64, hidden: [], latent: 3, condition: 128, arch: .conv, channels: [2, 4], prior: .learned)
+    #expect(VAE.tensorLayout(model).first { $0.name == "prior.0.weight" }?.shape == [128, 400])
+    var training = TrainerTests.training(threads: 2)
+    training.loss = .hole
+    training.gsnn = 0.2
+    let images = TrainerTests.bars(50, seed: 3)
+    func trainer() throws -> Trainer { try Trainer(model: model, training: training, images: images, count: 50, conditions: EpochMasks()) }
+    let ((a, stateA), (b, stateB)) = try TrainerTests.straightAndResumed(total: 7, split: 4, trainer)
+    #expect(stateA == stateB && a == b, "conv: \(zip(a, b).filter { $0 != $1 }.count) Floats differ after resuming")
+  }
+
   /// Old configs (no prior, loss or gsnn key) read as standard / image / 0 and are written back without them.
   @Test func configsWithoutTheNewKeysKeepTheirMeaningAndBytes() throws {
     let old = #"{"inputSize":10,"hidden":[7],"latent":3,"activation":"relu","dropout":0,"initialization":"fanInUniform","condition":0,"arch":"mlp","channels":[8,32]}"#
