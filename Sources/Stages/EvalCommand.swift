@@ -118,6 +118,10 @@ public struct EvalCommand: ParsableCommand {
         run: inputs.run, checkpoint: inputs.checkpoint, data: inputs.data, testInput: inputs.testInput, out: out,
         threads: compute.threadCount, seed: compute.seedValue)
       stage.testMask = testMask
+      stage.occlusionFlags = [
+        ("--test-mask", testMask != nil), ("--compare-run", compareRun != nil), ("--denoiser-run", denoiserRun != nil),
+        ("--fill-draws", fillDraws != nil), ("--nll-samples", nllSamples != nil),
+      ].filter(\.1).map(\.0)
       stage.compareRun = compareRun
       stage.denoiserRun = denoiserRun
       stage.fillDraws = fillDraws ?? EvalStage.defaultFillDraws

@@ -27,6 +27,9 @@ public struct EvalStage {
   public var fillDraws = EvalStage.defaultFillDraws
   /// K, the importance samples of an inpainting model's -log p(x_hidden | x_observed).
   public var nllSamples = EvalStage.defaultNLLSamples
+  /// The flags given that only an inpaint model uses (`--test-mask`, `--compare-run`,
+  /// `--denoiser-run`, `--fill-draws`, `--nll-samples`): the other kinds refuse them.
+  public var occlusionFlags: [String] = []
   public static let defaultFillDraws = 16
   public static let defaultNLLSamples = 100
   /// k for the importance-weighted bound of the clean test images; nil: not computed.

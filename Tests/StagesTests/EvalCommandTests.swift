@@ -223,4 +223,16 @@ private func expectRelative(_ seen: Double, _ expected: Double, _ tolerance: Dou
     let result = try StageRun.run("vae-eval", ["--threads", "0"], in: folder.path)
     #expect(result.status == 64 && result.stderr.contains("--threads must be 1...256"), "\(result.status) \(result.stderr)")
   }
+
+  /// The flags only an inpaint model uses are refused for the other kinds, in one line, before any work.
+  @Test func occlusionFlagsOnAPlainRunAreOneLine() throws {
+    let folder = try TemporaryFolder("evalocclusion")
+    defer { folder.remove() }
+    let trained = try TrainedRun.make(in: folder, epochs: 1)
+    let one = try StageRun.run("vae-eval", ["--run", trained.run, "--fill-draws", "3"], in: folder.path)
+    StageRun.expectOneLineFailure(one, naming: trained.run, ["--fill-draws applies to inpaint models", "this is a vae model; drop --fill-draws"])
+    let two = try StageRun.run("vae-eval", ["--run", trained.run, "--nll-samples", "5", "--compare-run", trained.run], in: folder.path)
+    StageRun.expectOneLineFailure(two, naming: trained.run, ["--compare-run, --nll-samples apply to inpaint models", "drop them"])
+    #expect(!Files.exists(trained.run + "/metrics.json"), "nothing written")
+  }
 }

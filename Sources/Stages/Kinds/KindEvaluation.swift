@@ -19,7 +19,16 @@ protocol KindEvaluation {
 }
 
 extension KindEvaluation {
-  func options(of stage: EvalStage, model: TrainedModel) throws -> [String: String] { [:] }
+  /// No options of its own; the occlusion flags (for inpaint models) are refused.
+  func options(of stage: EvalStage, model: TrainedModel) throws -> [String: String] {
+    if let first = stage.occlusionFlags.first {
+      throw RunError.badConfig(
+        path: model.path,
+        reason: "\(stage.occlusionFlags.joined(separator: ", ")) \(stage.occlusionFlags.count == 1 ? "applies" : "apply") to inpaint models, "
+          + "but this is a \(model.kind.rawValue) model; drop \(stage.occlusionFlags.count == 1 ? first : "them")")
+    }
+    return [:]
+  }
   func inputFiles(of stage: EvalStage, inputs: EvaluationInputs) -> [String] { [] }
 }
 
