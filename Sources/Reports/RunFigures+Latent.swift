@@ -113,9 +113,9 @@ extension RunFigures {
   /// One frame per epoch: the clean images, the corrupted ones (denoising runs), the
   /// snapshot's reconstructions, and a bar under them that fills up as epochs pass.
   func overTraining(path: String, corruptedRow: Bool, logEpochs: Int) throws -> (Animation, String) {
-    let snapshots = try ReconstructionSnapshots.read(from: path)
+    let snapshots = try ReconstructionSnapshots.read(from: path, height: dataset.height, width: dataset.width)
     let n = snapshots.images
-    guard n <= images.count, images.clean.itemSize == dataset.pixels else {
+    guard n <= images.count else {
       throw RunError.dataMismatch(path: path, reason: "holds \(n) images per frame but the test set has \(images.count)")
     }
     var fixed = [tiles(images.clean.scalars[0..<(n * d)], n)]

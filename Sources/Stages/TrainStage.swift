@@ -111,7 +111,8 @@ public final class TrainStage {
     try progress.log.write(to: folder.log)
     let snapshots = !config.kind.run.reconstructsFromImageAlone ? nil : try ReconstructionSnapshots.Recorder.start(
       path: folder.snapshots, requested: plan.snapshotImages, epochsDone: trainer.epoch, resuming: plan.resumeFrom != nil,
-      testInputs: data.testInputs, testCount: data.testCount, imageSize: config.model.inputSize)
+      testInputs: data.testInputs, testCount: data.testCount,
+      height: config.datasetDescriptor.height, width: config.datasetDescriptor.width)
     while trainer.epoch < config.training.epochs {
       if let signal = try trainEpoch(trainer, data: data, progress: &progress) {
         return .interrupted(signal: signal, checkpoint: progress.lastCheckpoint)

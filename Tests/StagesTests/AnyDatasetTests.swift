@@ -69,13 +69,14 @@ import TestSupport
     let trainDenoise = try StageRun.run(
       "vae-train",
       ["--data", data, "--run", denoise, "--input", folder.file("sq-train/images.idx"), "--test-input", folder.file("sq-test/images.idx"),
-       "--epochs", "1", "--latent", "4"] + Self.small, in: folder.path)
+       "--epochs", "1", "--latent", "4", "--snapshot-images", "4"] + Self.small, in: folder.path)
     #expect(trainDenoise.status == 0, "\(trainDenoise.stderr)")
     let sweep = try StageRun.run("vae-eval", ["--run", denoise, "--judge", judge, "--levels", "8,30", "--threads", "1"], in: folder.path)
     #expect(sweep.status == 0, "\(sweep.stderr)")
     #expect(try text(denoise + "/levels.csv").split(separator: "\n").count == 7, "a header and 2 levels x 3 methods")
     let renderDenoise = try StageRun.run("vae-render", ["--run", denoise, "--out", folder.file("render/denoise")], in: folder.path)
     #expect(renderDenoise.status == 0, "\(renderDenoise.stderr)")
+    #expect(Files.exists(folder.file("render/denoise/reconstructions-over-training.png")), "snapshots of 32 x 32 images animate")
   }
 
   @Test func theConvModelTakesSquareImagesThatHalveAndSaysSoOtherwise() throws {

@@ -13,8 +13,7 @@ import TestSupport
     let mirror = folder.file("fashion-mirror")
     try Files.makeFolder(mirror)
     var sums = ""
-    for (name, split, count, seed) in [("train", "train", 700, UInt64(1)), ("t10k", "test", 200, UInt64(2))] {
-      _ = split
+    for (name, count, seed) in [("train", 700, UInt64(1)), ("t10k", 200, UInt64(2))] {
       let set = SyntheticIDX.patterned(count: count, height: 28, width: 28, classes: 10, seed: seed)
       for (member, rank, bytes) in [
         ("images-idx3-ubyte", [count, 28, 28], set.images), ("labels-idx1-ubyte", [count], set.labels),
