@@ -5,6 +5,7 @@
 // every element, so they give the same bits; only the width differs.
 #include "CKernels.h"
 
+#include <float.h>
 #include <math.h>
 #include <stddef.h>
 
@@ -343,10 +344,13 @@ DV_AVX512 static void adam_avx512(
   const __m512 vb1 = _mm512_set1_ps(b1), vb2 = _mm512_set1_ps(b2);
   const __m512 c1 = _mm512_set1_ps(1 - b1), c2 = _mm512_set1_ps(1 - b2);
   const __m512 vic2 = _mm512_set1_ps(ic2), veps = _mm512_set1_ps(eps), vstep = _mm512_set1_ps(-stepSize);
+  const __m512 tiny = _mm512_set1_ps(FLT_MIN);
   for (int64_t i = 0; i < count; i += 16) {
     __m512 gi = _mm512_loadu_ps(g + i);
     __m512 mi = _mm512_fmadd_ps(vb1, _mm512_loadu_ps(m + i), _mm512_mul_ps(c1, gi));
     __m512 vi = _mm512_fmadd_ps(vb2, _mm512_loadu_ps(v + i), _mm512_mul_ps(c2, _mm512_mul_ps(gi, gi)));
+    mi = _mm512_mask_mov_ps(mi, _mm512_cmp_ps_mask(_mm512_abs_ps(mi), tiny, _CMP_LT_OQ), _mm512_setzero_ps());
+    vi = _mm512_mask_mov_ps(vi, _mm512_cmp_ps_mask(vi, tiny, _CMP_LT_OQ), _mm512_setzero_ps());
     __m512 denominator = _mm512_fmadd_ps(_mm512_sqrt_ps(vi), vic2, veps);
     _mm512_storeu_ps(m + i, mi);
     _mm512_storeu_ps(v + i, vi);
@@ -360,10 +364,13 @@ DV_AVX2 static void adam_avx2(
   const __m256 vb1 = _mm256_set1_ps(b1), vb2 = _mm256_set1_ps(b2);
   const __m256 c1 = _mm256_set1_ps(1 - b1), c2 = _mm256_set1_ps(1 - b2);
   const __m256 vic2 = _mm256_set1_ps(ic2), veps = _mm256_set1_ps(eps), vstep = _mm256_set1_ps(-stepSize);
+  const __m256 tiny = _mm256_set1_ps(FLT_MIN), sign = _mm256_set1_ps(-0.0f);
   for (int64_t i = 0; i < count; i += 8) {
     __m256 gi = _mm256_loadu_ps(g + i);
     __m256 mi = _mm256_fmadd_ps(vb1, _mm256_loadu_ps(m + i), _mm256_mul_ps(c1, gi));
     __m256 vi = _mm256_fmadd_ps(vb2, _mm256_loadu_ps(v + i), _mm256_mul_ps(c2, _mm256_mul_ps(gi, gi)));
+    mi = _mm256_andnot_ps(_mm256_cmp_ps(_mm256_andnot_ps(sign, mi), tiny, _CMP_LT_OQ), mi);
+    vi = _mm256_andnot_ps(_mm256_cmp_ps(vi, tiny, _CMP_LT_OQ), vi);
     __m256 denominator = _mm256_fmadd_ps(_mm256_sqrt_ps(vi), vic2, veps);
     _mm256_storeu_ps(m + i, mi);
     _mm256_storeu_ps(v + i, vi);
@@ -387,6 +394,8 @@ void dv_adam(
     float gi = g[i];
     float mi = fmaf(b1, m[i], c1 * gi);
     float vi = fmaf(b2, v[i], c2 * (gi * gi));
+    if (fabsf(mi) < FLT_MIN) mi = 0.0f;
+    if (vi < FLT_MIN) vi = 0.0f;
     float denominator = fmaf(sqrtf(vi), ic2, eps);
     m[i] = mi;
     v[i] = vi;

@@ -178,6 +178,30 @@ import Testing
     #expect((3..<parameters.count).allSatisfy { parameters.values.pointer[$0] == 0 })
   }
 
+  /// Moments that fall below the smallest normal Float are stored as zero (subnormal
+  /// operands cost Intel cores a microcode assist each); normal ones, NaN and the
+  /// weights are untouched.
+  @Test func subnormalMomentsBecomeZero() {
+    let parameters = ParameterSet([("p", [6])])
+    let tiny = Float.leastNormalMagnitude
+    let mStart: [Float] = [tiny, -tiny, 1e-30, Float.leastNonzeroMagnitude, 0, .nan]
+    let vStart: [Float] = [1e-4, 1e-4, 1e-4, 1e-4, tiny, 1e-4]
+    parameters.values.pointer.update(from: [1, 2, 3, 4, 5, 6], count: 6)
+    let adam = Adam(count: parameters.count)
+    adam.m.pointer.update(from: mStart, count: 6)
+    adam.v.pointer.update(from: vStart, count: 6)
+    adam.step = 100
+    adam.update(parameters, parallel: Parallel(threads: 1))  // all gradients zero
+    let m = adam.m.array, v = adam.v.array
+    #expect(m[0] == 0 && m[0].sign == .plus && m[1] == 0 && m[1].sign == .plus, "0.9 x FLT_MIN is subnormal: \(m[0]), \(m[1])")
+    #expect(m[2] == Float(0.9) * 1e-30, "a normal moment decays as before: \(m[2])")
+    #expect(m[3] == 0 && m[4] == 0)
+    #expect(m[5].isNaN, "NaN must not be hidden")
+    #expect(v[4] == 0, "0.999 x FLT_MIN is subnormal: \(v[4])")
+    #expect(v[0] == Float(0.999) * 1e-4)
+    #expect(parameters.values.array.prefix(5) == [1, 2, 3, 4, 5], "steps from tiny moments change no weight")
+  }
+
   @Test func threadCountDoesNotChangeTheUpdate() {
     var results: [[Float]] = []
     for threads in [1, 2] {
