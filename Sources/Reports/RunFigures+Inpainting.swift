@@ -124,15 +124,20 @@ extension RunFigures {
       guard let score else { return nil }
       return [.text(name), .text(RunMetrics.fixed(score.mse, 4)), .text(RunMetrics.fixed(score.psnr, 2))]
     }
-    let rows = [
-      row("inpainting CVAE, z = prior mean (shown above)", inpaint.priorMean),
-      row("inpainting CVAE, mean of \(inpaint.priorDrawCount ?? 0) prior draws", inpaint.priorDraws),
-      row("inpainting CVAE, z = mu(occluded)", inpaint.encoder),
-      row("inpainting CVAE, one draw from the prior", inpaint.priorSample),
+    let model =
+      inpaint.isDeterministic
+      ? [row("deterministic baseline, no z (shown above)", inpaint.priorMean)]
+      : [
+        row("inpainting CVAE, z = prior mean (shown above)", inpaint.priorMean),
+        row("inpainting CVAE, mean of \(inpaint.priorDrawCount ?? 0) prior draws", inpaint.priorDraws),
+        row("inpainting CVAE, z = mu(occluded)", inpaint.encoder),
+        row("inpainting CVAE, one draw from the prior", inpaint.priorSample),
+      ]
+    let rows = (model + [
       row("denoising VAE \(inpaint.denoiserCheckpoint ?? ""), decode(mu(occluded))", inpaint.denoiser),
       row("plain VAE \(inpaint.plainVAECheckpoint ?? ""), decode(mu(occluded))", inpaint.plainVAE),
       row("mean training image", inpaint.meanImage),
-    ].compactMap { $0 }
+    ]).compactMap { $0 }
     return [
       .paragraph(
         "Inside the hole only, from \(metricsPath) (vae-eval): per image the MSE over the hidden pixels (mask 0) "

@@ -80,7 +80,7 @@ extension RunTable {
     .init("epochs", "Epochs finished (rows of log.csv) / epochs planned (config.json)."),
     .init("test ELBO", "Minus the evidence lower bound on the clean test images, nats per image, with its reconstruction and KL parts: lower is better."),
     .init("IW bound", "Minus the importance-weighted bound of log p(x) on the clean test images, nats per image, with k samples per image (vae-eval --iw-samples): an upper bound on the test NLL, tighter than the ELBO."),
-    .init("baseline, PSNR, SSIM", "How well the model restores corrupted test images, against the clean ones, and the baseline it is compared with. Denoising runs: the model's decode(mu(corrupted)) vs the 3\u{00D7}3 median filter of the corrupted input. Inpainting runs: the hidden pixels only, the inpainting CVAE at z = 0 vs a plain VAE given the same occluded input (vae-eval --compare-run), else vs the mean training image."),
+    .init("baseline, PSNR, SSIM", "How well the model restores corrupted test images, against the clean ones, and the baseline it is compared with. Denoising runs: the model's decode(mu(corrupted)) vs the 3\u{00D7}3 median filter of the corrupted input. Inpainting runs: the hidden pixels only, the inpainting model at the prior mean vs a denoising VAE trained on the same masks (vae-eval --denoiser-run), else a plain VAE given the same occluded input (--compare-run), else the mean training image."),
     .init("judge accuracy", "Share of images the judge classifier (vae-classify) labels as their class (the judge of the run's data set): label-conditioned samples for a cvae, restored images for denoising and inpainting, clean test images otherwise."),
     .init("time (s)", "Seconds of training, the sum of log.csv's seconds column (test passes and restarts excluded)."),
     .init("status", "trained (all planned epochs in log.csv) or at epoch N of M (stopped, or still training); evaluated, not evaluated, or the step the metrics belong to when a newer checkpoint exists; unreadable: some file cannot be read; the line under the row names each such file and what is wrong with it."),
@@ -149,9 +149,15 @@ extension RunTable {
   func restorationCells(_ row: RunTableRow, _ metrics: RunMetrics) -> [HTMLPage.Cell] {
     let scored: String, model: DenoiseScore, baseline: DenoiseScore
     if let inpaint = metrics.inpaint {
+      // The strongest baseline vae-eval scored: a denoising VAE trained on the same masks, else a plain VAE.
       model = inpaint.priorMean
-      baseline = inpaint.plainVAE ?? inpaint.meanImage
-      scored = inpaint.plainVAE == nil ? "mean\u{00A0}image" : "plain\u{00A0}VAE"
+      if let denoiser = inpaint.denoiser {
+        (baseline, scored) = (denoiser, "denoising\u{00A0}VAE")
+      } else if let plain = inpaint.plainVAE {
+        (baseline, scored) = (plain, "plain\u{00A0}VAE")
+      } else {
+        (baseline, scored) = (inpaint.meanImage, "mean\u{00A0}image")
+      }
     } else if let denoise = metrics.denoise {
       model = denoise.restored
       baseline = denoise.median3x3

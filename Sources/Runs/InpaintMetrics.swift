@@ -12,6 +12,9 @@ public struct InpaintMetrics: Codable, Equatable, Sendable {
   public var imagesWithHole: Int
   /// The mean fraction of hidden pixels per image.
   public var holeFraction: Double
+  /// The model's prior (`standard`, `learned` or `none`, as `--prior` spells it); nil in
+  /// files written before it was recorded (those models all had the standard prior).
+  public var prior: String?
   /// The inpainting CVAE with z = 0 (the prior mean), the figure vae-render shows.
   public var priorMean: DenoiseScore
   /// The inpainting CVAE with z = mu(occluded image, condition).
@@ -37,6 +40,13 @@ public struct InpaintMetrics: Codable, Equatable, Sendable {
   public var conditionalNLL: ConditionalNLL?
   /// The judge's accuracy on each fill (with --judge).
   public var judge: FillJudge?
+
+  /// True for a model without a latent code (`--prior none`): a deterministic regressor,
+  /// whose fills at the prior mean, at mu, from a draw and from the mean of draws are one fill.
+  public var isDeterministic: Bool { prior == "none" }
+
+  /// How the summary and the run page name the model whose hole scores these are.
+  public var modelName: String { isDeterministic ? "deterministic baseline (no z)" : "inpainting CVAE" }
 
   /// The share of filled test images the judge reads as their digit, per fill.
   public struct FillJudge: Codable, Equatable, Sendable {
@@ -74,7 +84,7 @@ public struct InpaintMetrics: Codable, Equatable, Sendable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case masks, encoder
+    case masks, encoder, prior
     case imagesWithHole = "images_with_hole"
     case holeFraction = "hole_fraction"
     case priorMean = "prior_mean"

@@ -205,14 +205,18 @@ public struct RunMetrics: Codable, Equatable, Sendable {
       ]
     }
     if let inpaint {
-      lines += [
-        "  inside the hole (\(inpaint.imagesWithHole) images, \(Self.fixed(100 * inpaint.holeFraction, 1))% of pixels hidden):",
-        "    inpainting CVAE, z = prior mean: \(score(inpaint.priorMean))",
-        "    inpainting CVAE, z = mu:         \(score(inpaint.encoder))",
-      ]
-      if let sampled = inpaint.priorSample { lines.append("    inpainting CVAE, one prior draw: \(score(sampled))") }
-      if let draws = inpaint.priorDraws, let k = inpaint.priorDrawCount {
-        lines.append("    inpainting CVAE, mean of \(k) draws: \(score(draws))")
+      lines.append("  inside the hole (\(inpaint.imagesWithHole) images, \(Self.fixed(100 * inpaint.holeFraction, 1))% of pixels hidden):")
+      if inpaint.isDeterministic {
+        lines.append("    deterministic baseline (no z):   \(score(inpaint.priorMean))")
+      } else {
+        lines += [
+          "    inpainting CVAE, z = prior mean: \(score(inpaint.priorMean))",
+          "    inpainting CVAE, z = mu:         \(score(inpaint.encoder))",
+        ]
+        if let sampled = inpaint.priorSample { lines.append("    inpainting CVAE, one prior draw: \(score(sampled))") }
+        if let draws = inpaint.priorDraws, let k = inpaint.priorDrawCount {
+          lines.append("    inpainting CVAE, mean of \(k) draws: \(score(draws))")
+        }
       }
       if let denoiser = inpaint.denoiser { lines.append("    denoising VAE, occluded input:   \(score(denoiser))") }
       if let plain = inpaint.plainVAE { lines.append("    plain VAE, occluded input:       \(score(plain))") }
@@ -223,8 +227,12 @@ public struct RunMetrics: Codable, Equatable, Sendable {
       }
       if let judge = inpaint.judge {
         func percent(_ share: Double?) -> String { share.map { Self.fixed(100 * $0, 2) + "%" } ?? "-" }
+        let model =
+          inpaint.isDeterministic
+          ? "baseline \(percent(judge.priorMean))"
+          : "prior mean \(percent(judge.priorMean))  mean of draws \(percent(judge.priorDraws))  one draw \(percent(judge.priorSample))"
         lines.append(
-          "  judge on the fills:             prior mean \(percent(judge.priorMean))  mean of draws \(percent(judge.priorDraws))  one draw \(percent(judge.priorSample))  denoising VAE \(percent(judge.denoiser))  plain VAE \(percent(judge.plainVAE))")
+          "  judge on the fills:             \(model)  denoising VAE \(percent(judge.denoiser))  plain VAE \(percent(judge.plainVAE))")
       }
     }
     if let judge {

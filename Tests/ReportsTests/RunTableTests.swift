@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import Models
 @testable import Reports
 import Runs
@@ -65,5 +66,36 @@ extension ReportErrorTests {
   @Test func aFoundationErrorReadsAsTheSystemsMessage() {
     let error = NSError(domain: NSCocoaErrorDomain, code: NSFileReadNoSuchFileError, userInfo: [NSLocalizedDescriptionKey: "no such\nfile"])
     #expect(ReportError.oneLine(error) == "no such file")
+  }
+}
+
+/// The baseline column of an inpainting run names the strongest baseline vae-eval scored.
+@Suite struct InpaintBaselineColumnTests {
+  @Test func theDenoiserIsPreferredThenThePlainVAEThenTheMeanImage() {
+    let score = { (psnr: Double) in DenoiseScore(mse: 0.1, psnr: psnr) }
+    var inpaint = InpaintMetrics(
+      masks: "m.idx", imagesWithHole: 10, holeFraction: 0.1, priorMean: score(11), encoder: score(10),
+      plainVAE: score(6), plainVAECheckpoint: "p", meanImage: score(7))
+    var metrics = RunMetrics(
+      checkpoint: "c", epoch: 1, step: 1, testImages: "t", testInput: "i", corruption: nil, testImageCount: 10,
+      elbo: LossReport(total: 1, recon: 1, kl: 0), denoise: nil, seed: 1, seconds: 0)
+    let table = RunTable(artifacts: "artifacts", rows: [])
+    let row = RunTableRow(name: "r", folder: "runs/r")
+    func cells() -> (String, String, String) {
+      metrics.inpaint = inpaint
+      let c = table.restorationCells(row, metrics).map { cell -> String in
+        switch cell {
+        case let .text(value), let .number(value): value
+        default: "?"
+        }
+      }
+      return (c[0], c[1], c[2])
+    }
+    #expect(cells() == ("plain\u{00A0}VAE", "11.00", "6.00"))
+    inpaint.denoiser = score(11.5)
+    #expect(cells() == ("denoising\u{00A0}VAE", "11.00", "11.50"))
+    inpaint.denoiser = nil
+    inpaint.plainVAE = nil
+    #expect(cells() == ("mean\u{00A0}image", "11.00", "7.00"))
   }
 }

@@ -71,9 +71,15 @@ import TestSupport
     #expect(nll.elboSamples == 10 && nll.iwSamples == 20 && nll.iw < nll.elbo && nll.iw > 0, "\(nll)")
     #expect(abs(learned.holeFraction - 0.5) < 1e-9, "quadrants 2 hide the right half: \(learned.holeFraction)")
     let baselineFills = try #require(try RunMetrics.read(from: baseline + "/metrics.json").inpaint)
-    // No code: every draw is z = 0 (the mean of 3 equal decodes may differ in the last bit).
-    #expect(baselineFills.priorSample == baselineFills.priorMean)
-    #expect(abs((baselineFills.priorDraws?.mse ?? 1) - baselineFills.priorMean.mse) < 1e-6, "\(baselineFills)")
+    // No code: every fill is z = 0, scored once, and the printout names a baseline, not a CVAE.
+    #expect(baselineFills.prior == "none" && learned.prior == "learned")
+    #expect(baselineFills.priorSample == nil && baselineFills.priorDraws == nil && baselineFills.priorDrawCount == nil)
+    #expect(baselineFills.encoder == baselineFills.priorMean)
+    #expect(baselineFills.judge == nil || baselineFills.judge?.priorDraws == nil)
+    let printed = try StageRun.run(
+      "vae-eval", ["--run", baseline, "--test-input", test, "--out", folder.file("again.json"), "--threads", "1"], in: folder.path)
+    #expect(printed.status == 0, "\(printed.stderr)")
+    #expect(printed.stdout.contains("deterministic baseline (no z)") && !printed.stdout.contains("inpainting CVAE"), "\(printed.stdout)")
     let deterministic = try #require(baselineFills.conditionalNLL)
     #expect(deterministic.elbo == deterministic.iw && deterministic.elboKL == 0, "\(deterministic)")
     // completions.png: a row per image, 10 columns (observed, truth, baseline, prior mean, 6 draws).

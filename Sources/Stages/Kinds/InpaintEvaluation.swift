@@ -69,9 +69,14 @@ struct InpaintEvaluation: KindEvaluation {
     func fill(_ vae: TrainedModel) -> [Float] {
       TrainedModel.composite(vae.restore(occluded[...], count: n), occluded: occluded[...], masks: masks[...])
     }
-    let encoder = model.inpaint(occluded: occluded[...], masks: masks[...], count: n, latent: .encoder)
-    let sampled = model.inpaint(occluded: occluded[...], masks: masks[...], count: n, latent: .priorSample)
-    let draws = model.inpaintDrawMean(occluded: occluded[...], masks: masks[...], count: n, draws: stage.fillDraws, seed: stage.seed)
+    // Without a latent code every fill is the prior mean's: score it once.
+    let deterministic = model.config.model.prior == .none
+    let encoder = deterministic ? priorMean : model.inpaint(occluded: occluded[...], masks: masks[...], count: n, latent: .encoder)
+    let sampled =
+      deterministic ? nil : model.inpaint(occluded: occluded[...], masks: masks[...], count: n, latent: .priorSample)
+    let draws =
+      deterministic
+      ? nil : model.inpaintDrawMean(occluded: occluded[...], masks: masks[...], count: n, draws: stage.fillDraws, seed: stage.seed)
     let plain = context.compare.map(fill)
     let denoised = context.denoiser.map(fill)
     let mean = try EvalStage.meanTrainingImage(folder: model.config.data, pixels: d)
@@ -82,14 +87,16 @@ struct InpaintEvaluation: KindEvaluation {
       masks: maskPath, imagesWithHole: prior.images, holeFraction: Double(hidden) / Double(max(1, n * d)),
       priorMean: prior.score, encoder: score(encoder).score, plainVAE: plain.map { score($0).score },
       plainVAECheckpoint: context.compare?.path, meanImage: score(meanFill).score)
-    metrics.priorSample = score(sampled).score
-    metrics.priorDraws = score(draws).score
-    metrics.priorDrawCount = stage.fillDraws
+    metrics.prior = model.config.model.prior.rawValue
+    metrics.priorSample = sampled.map { score($0).score }
+    metrics.priorDraws = draws.map { score($0).score }
+    metrics.priorDrawCount = draws == nil ? nil : stage.fillDraws
     metrics.denoiser = denoised.map { score($0).score }
     metrics.denoiserCheckpoint = context.denoiser?.path
     metrics.judge = context.judge.map { judge in
       InpaintMetrics.FillJudge(
-        priorMean: judge.accuracy(priorMean), priorDraws: judge.accuracy(draws), priorSample: judge.accuracy(sampled),
+        priorMean: judge.accuracy(priorMean), priorDraws: draws.map { judge.accuracy($0) },
+        priorSample: sampled.map { judge.accuracy($0) },
         denoiser: denoised.map { judge.accuracy($0) }, plainVAE: plain.map { judge.accuracy($0) })
     }
     return metrics
