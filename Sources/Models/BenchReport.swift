@@ -22,12 +22,15 @@ public struct BenchReport: Codable, Equatable, Sendable {
   /// GEMM time / step time, taken per round and the median reported (1 = the step
   /// costs no more than its GEMMs alone).
   public var ratio: Double
-  /// The FMA peak of one core (GFLOP/s, ``FMAPeak``), measured in the same run.
+  /// The FMA peak of one core (GFLOP/s, ``FMAPeak``): the median of the peaks measured
+  /// after each round's steps.
   public var fmaPeakGFLOPs: Double = 0
   /// The FMA bound: `threads` cores at ``fmaPeakGFLOPs`` doing nothing but the step's
   /// dense matrix FLOPs (``flopsPerStep`` / batch per sample), in samples/s.
   public var fmaBoundSamplesPerSecond: Double = 0
-  /// samplesPerSecond / fmaBoundSamplesPerSecond. The FLOPs are counted dense: a step
-  /// that skips zero inputs (the sparse first layer) does fewer, so this can pass 1.
+  /// The step's samples/s over the FMA bound, taken per round against that round's own
+  /// peak, the median reported (so close to, not exactly, samplesPerSecond /
+  /// fmaBoundSamplesPerSecond). The FLOPs are counted dense: a step that skips zero
+  /// inputs (the sparse first layer) does fewer, so this can pass 1.
   public var fmaRatio: Double = 0
 }

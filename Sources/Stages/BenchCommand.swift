@@ -16,12 +16,15 @@ public struct BenchCommand: ParsableCommand {
       Adam), the GFLOP/s its matrix products achieve, and two bounds timed in the same run: the \
       sgemm bound (the samples/s the step would reach if it did nothing but its GEMMs at the speed \
       cblas_sgemm shows for the same shapes) and the FMA bound (the step's dense matrix FLOPs at \
-      the FMA peak of a plain fused multiply-add loop, one core's peak times the threads). The \
+      the FMA peak of a plain fused multiply-add loop, one core's peak times the threads, the \
+      peak measured again after each round's steps, since these virtual machines change speed \
+      from minute to minute). The \
       step's fraction of each is printed (/sgemm, /FMA). The first layer skips zero pixels, so \
       the step does fewer FLOPs than it is charged and /FMA may pass /sgemm. Then an epoch of \
       vae-train's own loop (TrainStage, checkpoints every --checkpoint-every steps, in a \
       temporary folder; the second of two epochs is timed) gives the trainer's samples/s and its ratio to the step's. Medians over \
-      --rounds rounds. The first lines state the CPU, the load average and both FMA peaks \
+      --rounds rounds. The first lines state the CPU, the load average and both FMA peaks at \
+      the start \
       (one core, and all the threads at once: their ratio shows how free the other cores \
       were). Build with -c release.
 
@@ -137,7 +140,7 @@ public struct BenchCommand: ParsableCommand {
       func time(_ name: String, _ config: VAEConfig, threads threadCount: Int) throws {
         let report = try Benchmark.run(
           images: images.scalars, count: images.itemCount, config: config, batch: batch, steps: steps,
-          threads: threadCount, rounds: rounds, fmaPeakGFLOPs: peak)
+          threads: threadCount, rounds: rounds)
         rates[name, default: [:]][threadCount] = report.samplesPerSecond
         let sgemm = report.flopsPerStep / report.gemmSecondsPerStep / 1e9
         var trainer = ""
