@@ -22,7 +22,8 @@ public struct BenchCommand: ParsableCommand {
       step's fraction of each is printed (/sgemm, /FMA). The first layer skips zero pixels, so \
       the step does fewer FLOPs than it is charged and /FMA may pass /sgemm. Then an epoch of \
       vae-train's own loop (TrainStage, checkpoints every --checkpoint-every steps, in a \
-      temporary folder; the second of two epochs is timed) gives the trainer's samples/s and its ratio to the step's. Medians over \
+      temporary folder; the second of two epochs is timed) gives the trainer's samples/s and its ratio to the step's \
+      (the mean of the step's rate before the epoch and again right after it). Medians over \
       --rounds rounds. The first lines state the CPU, the load average and both FMA peaks at \
       the start \
       (one core, and all the threads at once: their ratio shows how free the other cores \
@@ -148,7 +149,14 @@ public struct BenchCommand: ParsableCommand {
           let rate = try Self.trainerRate(
             config: config, data: data, batch: batch, threads: threadCount, images: epochImages,
             checkpointEvery: checkpointEvery)
-          trainer = Self.fixed(rate, 0).leftPad(19) + Self.fixed(rate / report.samplesPerSecond, 2).leftPad(14)
+          // The step again right after the epoch: the ratio is taken against the mean of the
+          // step's rate before and after, so that a change of the machine's speed during the
+          // epoch does not pass for the trainer's overhead.
+          let after = try Benchmark.run(
+            images: images.scalars, count: images.itemCount, config: config, batch: batch, steps: steps,
+            threads: threadCount, rounds: 1, fmaPeakGFLOPs: report.fmaPeakGFLOPs)
+          let step = (report.samplesPerSecond + after.samplesPerSecond) / 2
+          trainer = Self.fixed(rate, 0).leftPad(19) + Self.fixed(rate / step, 2).leftPad(14)
         }
         print(
           Self.label(name, config).padding(toLength: 17, withPad: " ", startingAt: 0)
