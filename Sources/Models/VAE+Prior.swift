@@ -41,10 +41,9 @@ extension VAE {
     let size = count * config.latent
     parameters.grads.fill(0)
     generator.fillNormal(UnsafeMutableBufferPointer(start: epsP.pointer, count: size))
-    let (mu, logVar, eps, sigma, z) = (muP.pointer, logVarP.pointer, epsP.pointer, sigmaP.pointer, self.z.pointer)
-    for i in 0..<size { sigma[i] = 0.5 * logVar[i] }
-    VectorMath.exp(sigma, into: sigma, count: size)
-    for i in 0..<size { z[i] = mu[i] + sigma[i] * eps[i] }
+    // sigmaP and z_p as the encoder's sample is drawn (the KL to N(0, I) it returns is not needed).
+    _ = GaussianKL.forward(mu: muP.pointer, logVar: logVarP.pointer, eps: epsP.pointer, sigma: sigmaP.pointer, z: z.pointer, count: size)
+    let (eps, sigma) = (UnsafePointer(epsP.pointer), UnsafePointer(sigmaP.pointer))
     decodeLogits(condition: condition, count: count, training: true, generator: &generator)
     let loss = reconstructionLoss(target: target, observed: observed, count: count, scale: scale)
     backwardDecoder(count: count)

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 
 /// The inpainting part of `metrics.json`: scores inside the hole only.
 ///
@@ -12,9 +13,9 @@ public struct InpaintMetrics: Codable, Equatable, Sendable {
   public var imagesWithHole: Int
   /// The mean fraction of hidden pixels per image.
   public var holeFraction: Double
-  /// The model's prior (`standard`, `learned` or `none`, as `--prior` spells it); nil in
-  /// files written before it was recorded (those models all had the standard prior).
-  public var prior: String?
+  /// The model's prior (`standard`, `learned` or `none` in the file, as `--prior` spells it);
+  /// nil in files written before it was recorded (those models all had the standard prior).
+  public var prior: Prior?
   /// The inpainting CVAE with z = 0 (the prior mean), the figure vae-render shows.
   public var priorMean: DenoiseScore
   /// The inpainting CVAE with z = mu(occluded image, condition).
@@ -43,10 +44,7 @@ public struct InpaintMetrics: Codable, Equatable, Sendable {
 
   /// True for a model without a latent code (`--prior none`): a deterministic regressor,
   /// whose fills at the prior mean, at mu, from a draw and from the mean of draws are one fill.
-  public var isDeterministic: Bool { prior == "none" }
-
-  /// How the summary and the run page name the model whose hole scores these are.
-  public var modelName: String { isDeterministic ? "deterministic baseline (no z)" : "inpainting CVAE" }
+  public var isDeterministic: Bool { prior == Prior.none }
 
   /// The share of filled test images the judge reads as their digit, per fill.
   public struct FillJudge: Codable, Equatable, Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 import Runs
 import Testing
 import TestSupport
@@ -72,7 +73,7 @@ import TestSupport
     #expect(abs(learned.holeFraction - 0.5) < 1e-9, "quadrants 2 hide the right half: \(learned.holeFraction)")
     let baselineFills = try #require(try RunMetrics.read(from: baseline + "/metrics.json").inpaint)
     // No code: every fill is z = 0, scored once, and the printout names a baseline, not a CVAE.
-    #expect(baselineFills.prior == "none" && learned.prior == "learned")
+    #expect(baselineFills.prior == Prior.none && learned.prior == Prior.learned)
     #expect(baselineFills.priorSample == nil && baselineFills.priorDraws == nil && baselineFills.priorDrawCount == nil)
     #expect(baselineFills.encoder == baselineFills.priorMean)
     #expect(baselineFills.judge == nil || baselineFills.judge?.priorDraws == nil)

@@ -87,7 +87,7 @@ struct InpaintEvaluation: KindEvaluation {
       masks: maskPath, imagesWithHole: prior.images, holeFraction: Double(hidden) / Double(max(1, n * d)),
       priorMean: prior.score, encoder: score(encoder).score, plainVAE: plain.map { score($0).score },
       plainVAECheckpoint: context.compare?.path, meanImage: score(meanFill).score)
-    metrics.prior = model.config.model.prior.rawValue
+    metrics.prior = model.config.model.prior
     metrics.priorSample = sampled.map { score($0).score }
     metrics.priorDraws = draws.map { score($0).score }
     metrics.priorDrawCount = draws == nil ? nil : stage.fillDraws
