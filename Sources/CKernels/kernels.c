@@ -111,34 +111,82 @@ double dv_fma_loop(int64_t iterations, float *sink) {
 
 // MARK: - Sparse rows times dense
 
+// The rows of b a column block reads are taken in slices small enough to stay in
+// L1 (32 KB: 64 rows of a 128-column block, 128 rows of a 64-column one) while
+// every output row takes its entries that fall in the slice; the partial sums are
+// stored in c between slices and loaded back. Each element still starts from the
+// bias (or 0) and adds its entries in order of k, one fused multiply-add each, so
+// the slicing changes no bit. Without it, each entry's row of b came from L2 and
+// the kernel was bound by L2 bandwidth.
+#ifndef DV_SLICE_BYTES
+#define DV_SLICE_BYTES 32768
+#endif
+// Rows of c whose next entry each slice remembers (a stack array; longer runs of
+// rows are taken in groups).
+#ifndef DV_ROW_GROUP
+#define DV_ROW_GROUP 256
+#endif
+
+// Runs BODY for each row r of the group that has entries in the slice of b rows
+// [k0, k1) (and for every row in the first and last slice, which initialise and
+// finish c); BODY takes the row's entries from k on while k < end and index[k] < k1,
+// leaving k at the first entry of a later slice.
+#define DV_FOR_SLICES(ROWS, DEPTH, SLICE_ROWS, BODY)                                                       \
+  int32_t cursor[DV_ROW_GROUP];                                                                             \
+  /* Two slices cost more (a round trip of c) than they save: one slice then. */                            \
+  const int32_t sliceRows = (DEPTH) > 2 * (SLICE_ROWS) ? (SLICE_ROWS) : (DEPTH);                            \
+  for (int32_t g = 0; g < (ROWS); g += DV_ROW_GROUP) {                                                      \
+    const int32_t groupRows = (ROWS) - g < DV_ROW_GROUP ? (ROWS) - g : DV_ROW_GROUP;                        \
+    for (int32_t i = 0; i < groupRows; i++) cursor[i] = start[g + i];                                       \
+    for (int32_t k0 = 0;; k0 += sliceRows) {                                                                \
+      const int32_t k1 = k0 + sliceRows;                                                                    \
+      const int first = k0 == 0, lastSlice = k1 >= (DEPTH);                                                 \
+      for (int32_t i = 0; i < groupRows; i++) {                                                             \
+        const int32_t r = g + i, end = start[r + 1];                                                        \
+        int32_t k = cursor[i];                                                                              \
+        if (!first && !lastSlice && (k == end || index[k] >= k1)) continue;                                 \
+        BODY                                                                                                \
+        cursor[i] = k;                                                                                      \
+      }                                                                                                     \
+      if (lastSlice) break;                                                                                 \
+    }                                                                                                       \
+  }
+
 // One column block of NV vectors (the last one partial when `tail` lanes < full),
 // for every row. NV is a constant after inlining, so the accumulators stay in registers.
 #if DV_X86
+// The terms of one row in one slice, while CONDITION holds.
+#define DV_TERMS512(NV, CONDITION)                                                                          \
+  for (; CONDITION; k++) {                                                                                  \
+    const __m512 w = _mm512_set1_ps(value[k]);                                                              \
+    const float *row = b + (int64_t)index[k] * ldb + c0;                                                    \
+    for (int i = 0; i < NV; i++) {                                                                          \
+      __mmask16 mask = i == NV - 1 ? last : 0xFFFF;                                                         \
+      acc[i] = _mm512_fmadd_ps(w, _mm512_maskz_loadu_ps(mask, row + 16 * i), acc[i]);                       \
+    }                                                                                                       \
+  }
+
 #define DV_BLOCK512(NV)                                                                                     \
   DV_AVX512 static void block512_##NV(                                                                      \
-    int32_t rows, int32_t c0, __mmask16 last, const int32_t *start, const int32_t *index, const float *value, \
-    const float *b, int64_t ldb, const float *bias, int32_t relu, float *c, int64_t ldc) {                  \
-    for (int32_t r = 0; r < rows; r++) {                                                                    \
+    int32_t rows, int32_t depth, int32_t c0, __mmask16 last, const int32_t *start, const int32_t *index,    \
+    const float *value, const float *b, int64_t ldb, const float *bias, int32_t relu, float *c, int64_t ldc) { \
+    DV_FOR_SLICES(rows, depth, DV_SLICE_BYTES / (64 * NV), {                                                \
+      float *out = c + (int64_t)r * ldc + c0;                                                               \
       __m512 acc[NV];                                                                                       \
       for (int i = 0; i < NV; i++) {                                                                        \
         __mmask16 mask = i == NV - 1 ? last : 0xFFFF;                                                       \
-        acc[i] = bias ? _mm512_maskz_loadu_ps(mask, bias + c0 + 16 * i) : _mm512_setzero_ps();              \
+        acc[i] = !first ? _mm512_maskz_loadu_ps(mask, out + 16 * i)                                         \
+               : bias   ? _mm512_maskz_loadu_ps(mask, bias + c0 + 16 * i)                                   \
+                        : _mm512_setzero_ps();                                                              \
       }                                                                                                     \
-      for (int32_t k = start[r]; k < start[r + 1]; k++) {                                                   \
-        const __m512 w = _mm512_set1_ps(value[k]);                                                          \
-        const float *row = b + (int64_t)index[k] * ldb + c0;                                                \
-        for (int i = 0; i < NV; i++) {                                                                      \
-          __mmask16 mask = i == NV - 1 ? last : 0xFFFF;                                                     \
-          acc[i] = _mm512_fmadd_ps(w, _mm512_maskz_loadu_ps(mask, row + 16 * i), acc[i]);                   \
-        }                                                                                                   \
-      }                                                                                                     \
-      float *out = c + (int64_t)r * ldc + c0;                                                               \
+      if (lastSlice) DV_TERMS512(NV, k < end)                                                               \
+      else DV_TERMS512(NV, k < end && index[k] < k1)                                                        \
       for (int i = 0; i < NV; i++) {                                                                        \
         __mmask16 mask = i == NV - 1 ? last : 0xFFFF;                                                       \
-        __m512 v = relu ? _mm512_max_ps(acc[i], _mm512_setzero_ps()) : acc[i];                              \
+        __m512 v = relu && lastSlice ? _mm512_max_ps(acc[i], _mm512_setzero_ps()) : acc[i];                 \
         _mm512_mask_storeu_ps(out + 16 * i, mask, v);                                                       \
       }                                                                                                     \
-    }                                                                                                       \
+    })                                                                                                      \
   }
 DV_BLOCK512(8)
 DV_BLOCK512(4)
@@ -146,10 +194,10 @@ DV_BLOCK512(2)
 DV_BLOCK512(1)
 
 DV_AVX512 static void sparse_dense_avx512(
-  int32_t rows, int32_t n, const int32_t *start, const int32_t *index, const float *value, const float *b,
-  int64_t ldb, const float *bias, int32_t relu, float *c, int64_t ldc) {
+  int32_t rows, int32_t n, int32_t depth, const int32_t *start, const int32_t *index, const float *value,
+  const float *b, int64_t ldb, const float *bias, int32_t relu, float *c, int64_t ldc) {
   int32_t c0 = 0;
-  // Blocks of 128 columns (8 vectors): b's block stays in L2 across the rows.
+  // Blocks of 128 columns (8 vectors).
   while (c0 < n) {
     int32_t width = n - c0 < 128 ? n - c0 : 128;
     int32_t vectors = (width + 15) / 16;
@@ -158,25 +206,25 @@ DV_AVX512 static void sparse_dense_avx512(
     if (vectors > 4) {
       // 5...8 vectors: pad to 8 with empty masks past the end (loads and stores of nothing).
       if (vectors == 8) {
-        block512_8(rows, c0, last, start, index, value, b, ldb, bias, relu, c, ldc);
+        block512_8(rows, depth, c0, last, start, index, value, b, ldb, bias, relu, c, ldc);
       } else {
         // Split: 4 full vectors, then the rest.
-        block512_4(rows, c0, 0xFFFF, start, index, value, b, ldb, bias, relu, c, ldc);
+        block512_4(rows, depth, c0, 0xFFFF, start, index, value, b, ldb, bias, relu, c, ldc);
         c0 += 64;
         continue;
       }
     } else if (vectors > 2) {
       if (vectors == 4) {
-        block512_4(rows, c0, last, start, index, value, b, ldb, bias, relu, c, ldc);
+        block512_4(rows, depth, c0, last, start, index, value, b, ldb, bias, relu, c, ldc);
       } else {
-        block512_2(rows, c0, 0xFFFF, start, index, value, b, ldb, bias, relu, c, ldc);
+        block512_2(rows, depth, c0, 0xFFFF, start, index, value, b, ldb, bias, relu, c, ldc);
         c0 += 32;
         continue;
       }
     } else if (vectors == 2) {
-      block512_2(rows, c0, last, start, index, value, b, ldb, bias, relu, c, ldc);
+      block512_2(rows, depth, c0, last, start, index, value, b, ldb, bias, relu, c, ldc);
     } else {
-      block512_1(rows, c0, last, start, index, value, b, ldb, bias, relu, c, ldc);
+      block512_1(rows, depth, c0, last, start, index, value, b, ldb, bias, relu, c, ldc);
     }
     c0 += width;
   }
@@ -184,47 +232,54 @@ DV_AVX512 static void sparse_dense_avx512(
 
 DV_AVX2 static inline __m256 mask_load256(__m256i mask, const float *p) { return _mm256_maskload_ps(p, mask); }
 
+// The terms of one row in one slice, while CONDITION holds.
+#define DV_TERMS256(NV, CONDITION)                                                                          \
+  for (; CONDITION; k++) {                                                                                  \
+    const __m256 w = _mm256_set1_ps(value[k]);                                                              \
+    const float *row = b + (int64_t)index[k] * ldb + c0;                                                    \
+    for (int i = 0; i < NV; i++) {                                                                          \
+      __m256i mask = i == NV - 1 ? last : all;                                                              \
+      acc[i] = _mm256_fmadd_ps(w, mask_load256(mask, row + 8 * i), acc[i]);                                 \
+    }                                                                                                       \
+  }
+
 #define DV_BLOCK256(NV)                                                                                     \
   DV_AVX2 static void block256_##NV(                                                                        \
-    int32_t rows, int32_t c0, __m256i last, const int32_t *start, const int32_t *index, const float *value,  \
-    const float *b, int64_t ldb, const float *bias, int32_t relu, float *c, int64_t ldc) {                  \
+    int32_t rows, int32_t depth, int32_t c0, __m256i last, const int32_t *start, const int32_t *index,      \
+    const float *value, const float *b, int64_t ldb, const float *bias, int32_t relu, float *c, int64_t ldc) { \
     const __m256i all = _mm256_set1_epi32(-1);                                                              \
-    for (int32_t r = 0; r < rows; r++) {                                                                    \
+    DV_FOR_SLICES(rows, depth, DV_SLICE_BYTES / (32 * NV), {                                                \
+      float *out = c + (int64_t)r * ldc + c0;                                                               \
       __m256 acc[NV];                                                                                       \
       for (int i = 0; i < NV; i++) {                                                                        \
         __m256i mask = i == NV - 1 ? last : all;                                                            \
-        acc[i] = bias ? mask_load256(mask, bias + c0 + 8 * i) : _mm256_setzero_ps();                        \
+        acc[i] = !first ? mask_load256(mask, out + 8 * i)                                                   \
+               : bias   ? mask_load256(mask, bias + c0 + 8 * i)                                             \
+                        : _mm256_setzero_ps();                                                              \
       }                                                                                                     \
-      for (int32_t k = start[r]; k < start[r + 1]; k++) {                                                   \
-        const __m256 w = _mm256_set1_ps(value[k]);                                                          \
-        const float *row = b + (int64_t)index[k] * ldb + c0;                                                \
-        for (int i = 0; i < NV; i++) {                                                                      \
-          __m256i mask = i == NV - 1 ? last : all;                                                          \
-          acc[i] = _mm256_fmadd_ps(w, mask_load256(mask, row + 8 * i), acc[i]);                             \
-        }                                                                                                   \
-      }                                                                                                     \
-      float *out = c + (int64_t)r * ldc + c0;                                                               \
+      if (lastSlice) DV_TERMS256(NV, k < end)                                                               \
+      else DV_TERMS256(NV, k < end && index[k] < k1)                                                        \
       for (int i = 0; i < NV; i++) {                                                                        \
         __m256i mask = i == NV - 1 ? last : all;                                                            \
-        __m256 v = relu ? _mm256_max_ps(acc[i], _mm256_setzero_ps()) : acc[i];                              \
+        __m256 v = relu && lastSlice ? _mm256_max_ps(acc[i], _mm256_setzero_ps()) : acc[i];                 \
         _mm256_maskstore_ps(out + 8 * i, mask, v);                                                          \
       }                                                                                                     \
-    }                                                                                                       \
+    })                                                                                                      \
   }
 DV_BLOCK256(8)
 DV_BLOCK256(1)
 
 DV_AVX2 static void sparse_dense_avx2(
-  int32_t rows, int32_t n, const int32_t *start, const int32_t *index, const float *value, const float *b,
-  int64_t ldb, const float *bias, int32_t relu, float *c, int64_t ldc) {
+  int32_t rows, int32_t n, int32_t depth, const int32_t *start, const int32_t *index, const float *value,
+  const float *b, int64_t ldb, const float *bias, int32_t relu, float *c, int64_t ldc) {
   const __m256i all = _mm256_set1_epi32(-1);
   int32_t c0 = 0;
   // Blocks of 64 columns (8 vectors of the 16 registers), then single vectors.
-  for (; c0 + 64 <= n; c0 += 64) block256_8(rows, c0, all, start, index, value, b, ldb, bias, relu, c, ldc);
+  for (; c0 + 64 <= n; c0 += 64) block256_8(rows, depth, c0, all, start, index, value, b, ldb, bias, relu, c, ldc);
   for (; c0 < n; c0 += 8) {
     int32_t tail = n - c0 < 8 ? n - c0 : 8;
     __m256i last = _mm256_cmpgt_epi32(_mm256_set1_epi32(tail), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    block256_1(rows, c0, last, start, index, value, b, ldb, bias, relu, c, ldc);
+    block256_1(rows, depth, c0, last, start, index, value, b, ldb, bias, relu, c, ldc);
   }
 }
 #endif
@@ -247,13 +302,13 @@ static void sparse_dense_scalar(
 }
 
 void dv_sparse_dense(
-  int32_t rows, int32_t n, const int32_t *start, const int32_t *index, const float *value, const float *b,
-  int64_t ldb, const float *bias, int32_t relu, float *c, int64_t ldc) {
+  int32_t rows, int32_t n, int32_t depth, const int32_t *start, const int32_t *index, const float *value,
+  const float *b, int64_t ldb, const float *bias, int32_t relu, float *c, int64_t ldc) {
   if (rows <= 0 || n <= 0) return;
 #if DV_X86
   switch (dv_isa()) {
-  case 2: sparse_dense_avx512(rows, n, start, index, value, b, ldb, bias, relu, c, ldc); return;
-  case 1: sparse_dense_avx2(rows, n, start, index, value, b, ldb, bias, relu, c, ldc); return;
+  case 2: sparse_dense_avx512(rows, n, depth, start, index, value, b, ldb, bias, relu, c, ldc); return;
+  case 1: sparse_dense_avx2(rows, n, depth, start, index, value, b, ldb, bias, relu, c, ldc); return;
   default: break;
   }
 #endif

@@ -86,7 +86,7 @@ public final class CompressedRows {
     let (ldb, ldc) = (Int64(ldb ?? n), ldc ?? n)
     Self.split(start, count: rows, work: entries * n, parallel: parallel) { range in
       dv_sparse_dense(
-        Int32(range.count), Int32(n), start + range.lowerBound, index, value, b, ldb, bias, relu ? 1 : 0,
+        Int32(range.count), Int32(n), Int32(columns), start + range.lowerBound, index, value, b, ldb, bias, relu ? 1 : 0,
         c + range.lowerBound * ldc, Int64(ldc))
     }
   }
@@ -100,7 +100,7 @@ public final class CompressedRows {
     let (ldb, ldc) = (Int64(ldb ?? n), ldc ?? n)
     Self.split(columnStart, count: columns, work: entries * n, parallel: parallel) { range in
       dv_sparse_dense(
-        Int32(range.count), Int32(n), columnStart + range.lowerBound, rowIndex, columnValue, b, ldb, nil, 0,
+        Int32(range.count), Int32(n), Int32(rows), columnStart + range.lowerBound, rowIndex, columnValue, b, ldb, nil, 0,
         c + range.lowerBound * ldc, Int64(ldc))
     }
   }

@@ -78,6 +78,60 @@ import Testing
     #expect(results[0].map(\.bitPattern) == results[1].map(\.bitPattern), "1 and 2 threads differ")
   }
 
+  /// Deep products, whose rows of b the vector kernels read in L1-sized slices (partial
+  /// sums kept in c between slices), with more output rows than one slice pass tracks
+  /// (256): the same bits as one fused multiply-add per term in order of k from the
+  /// bias, which is the kernel's contract, at 1 and 2 threads.
+  @Test(arguments: [(400, 784, 300), (130, 784, 41), (17, 1500, 260)])
+  func slicedProductsKeepTheTermOrder(n: Int, k: Int, r: Int) {
+    let x = Self.sparse(rows: r, columns: k, density: 0.19, seed: 5)
+    let b = Self.dense(k * n, seed: 6)
+    let bias = Self.dense(n, seed: 7)
+    let y = Self.dense(r * n, seed: 8)
+    // References: Float, one fma per term, in order.
+    var forwardReference = [Float](repeating: 0, count: r * n)
+    for i in 0..<r {
+      for j in 0..<n {
+        var sum = bias[j]
+        for c in 0..<k where x[i * k + c] != 0 { sum = sum.addingProduct(x[i * k + c], b[c * n + j]) }
+        forwardReference[i * n + j] = max(0, sum)
+      }
+    }
+    var gradientReference = [Float](repeating: 0, count: k * n)
+    for c in 0..<k {
+      for j in 0..<n {
+        var sum: Float = 0
+        for i in 0..<r where x[i * k + c] != 0 { sum = sum.addingProduct(x[i * k + c], y[i * n + j]) }
+        gradientReference[c * n + j] = sum
+      }
+    }
+    for threads in [1, 2] {
+      let sparse = CompressedRows(maxRows: r, maxColumns: k)
+      x.withUnsafeBufferPointer { sparse.compress($0.baseAddress!, rows: r, columns: k) }
+      sparse.transpose()
+      var forward = [Float](repeating: .nan, count: r * n)
+      var gradient = [Float](repeating: .nan, count: k * n)
+      let parallel = Parallel(threads: threads)
+      b.withUnsafeBufferPointer { b in
+        bias.withUnsafeBufferPointer { bias in
+          forward.withUnsafeMutableBufferPointer { c in
+            sparse.multiply(
+              by: b.baseAddress!, columns: n, bias: bias.baseAddress!, relu: true, into: c.baseAddress!, parallel: parallel)
+          }
+        }
+      }
+      y.withUnsafeBufferPointer { y in
+        gradient.withUnsafeMutableBufferPointer { c in
+          sparse.multiplyTransposed(by: y.baseAddress!, columns: n, into: c.baseAddress!, parallel: parallel)
+        }
+      }
+      let forwardDiffers = zip(forward, forwardReference).filter { $0.bitPattern != $1.bitPattern }.count
+      let gradientDiffers = zip(gradient, gradientReference).filter { $0.bitPattern != $1.bitPattern }.count
+      #expect(forwardDiffers == 0, "n \(n), k \(k), r \(r), \(threads) threads: \(forwardDiffers) forward values differ")
+      #expect(gradientDiffers == 0, "n \(n), k \(k), r \(r), \(threads) threads: \(gradientDiffers) gradient values differ")
+    }
+  }
+
   @Test func emptyAndFullRowsCompress() {
     // Row 0 all zero, row 1 all non-zero, row 2 one entry at the end (past a 16-lane block).
     let k = 19

@@ -27,9 +27,12 @@ double dv_fma_loop(int64_t iterations, float *sink);
 ///
 /// with the sum taken in order of k, one fused multiply-add per term; with `relu`,
 /// max(0, .) is applied before the store. `start` holds rows + 1 offsets into
-/// `index` and `value`. b is row-major with row stride `ldb`; c with `ldc`.
+/// `index` and `value`; each row's indices ascend and lie in 0..<depth (b's rows).
+/// b is row-major with row stride `ldb`; c with `ldc`. The vector variants read b in
+/// slices of rows that stay in L1, keeping partial sums in c between slices (the
+/// order of the terms, hence every bit, is unchanged).
 void dv_sparse_dense(
-  int32_t rows, int32_t n, const int32_t *start, const int32_t *index, const float *value,
+  int32_t rows, int32_t n, int32_t depth, const int32_t *start, const int32_t *index, const float *value,
   const float *b, int64_t ldb, const float *bias, int32_t relu, float *c, int64_t ldc);
 
 /// Compressed rows of a dense row-major block x [rows, columns] (row stride `ldx`):
