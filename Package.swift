@@ -75,7 +75,7 @@ let package = Package(
     .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"]),
     .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
     .testTarget(name: "StagesTests", dependencies: ["Stages", "Reports", "TestSupport"] + stages.map { .target(name: $0) }),
-    .testTarget(name: "ComputeTests", dependencies: ["Compute", "TestSupport"]),
+    .testTarget(name: "ComputeTests", dependencies: ["Compute", "CKernels", "TestSupport"]),
     .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
     .testTarget(name: "TerminalTests", dependencies: ["Terminal", "TestSupport"]),
     .testTarget(name: "FetchingTests", dependencies: ["Fetching", "TestSupport"]),

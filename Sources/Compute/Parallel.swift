@@ -1,4 +1,6 @@
+import CKernels
 import Dispatch
+import Foundation
 
 /// Work split across a fixed number of threads by a fixed partition.
 ///
@@ -9,23 +11,47 @@ import Dispatch
 public struct Parallel: Sendable, Equatable {
   /// How a ``gemm(m:n:k:a:lda:transposeA:b:ldb:transposeB:c:ldc:alpha:beta:)`` uses the threads.
   public enum GEMMThreading: String, Sendable, Codable, CaseIterable {
-    /// Split C into one block per thread and call single-threaded OpenBLAS on each, concurrently.
+    /// Split C into one block per thread and compute each block with a single-threaded call, concurrently.
     case split
-    /// One OpenBLAS call using its own threads.
+    /// One OpenBLAS call using its own threads (always OpenBLAS, whatever ``GEMMKernel``).
     case library
+  }
+
+  /// Which code computes the products of ``gemm(m:n:k:a:lda:transposeA:b:ldb:transposeB:c:ldc:alpha:beta:)``.
+  public enum GEMMKernel: String, Sendable, Codable, CaseIterable {
+    /// `dv_gemm` (CKernels): one fused multiply-add chain per element in order of k,
+    /// the same bits on every instruction set.
+    case own
+    /// OpenBLAS's `cblas_sgemm`, whose summation order depends on its kernels.
+    case openBLAS = "openblas"
+
+    /// The process's default: ``openBLAS`` when the environment variable
+    /// `DIGITVAE_GEMM` is `openblas` (read once, on first use), else ``own``.
+    public static let fromEnvironment: GEMMKernel = {
+      guard let value = ProcessInfo.processInfo.environment["DIGITVAE_GEMM"] else { return .own }
+      return value.lowercased() == "openblas" ? .openBLAS : .own
+    }()
   }
 
   /// The number of threads (1 or more).
   public let threads: Int
   /// How GEMMs use the threads.
   public let gemmThreading: GEMMThreading
+  /// Which code computes the GEMMs.
+  public let gemmKernel: GEMMKernel
 
-  /// - Parameter threads: 1 or more; 1 runs everything on the calling thread.
-  public init(threads: Int, gemmThreading: GEMMThreading = .split) {
+  /// - Parameters:
+  ///   - threads: 1 or more; 1 runs everything on the calling thread.
+  ///   - gemmKernel: defaults to ``GEMMKernel/fromEnvironment``.
+  public init(threads: Int, gemmThreading: GEMMThreading = .split, gemmKernel: GEMMKernel = .fromEnvironment) {
     precondition(threads >= 1, "threads must be at least 1")
     self.threads = threads
     self.gemmThreading = gemmThreading
+    self.gemmKernel = gemmKernel
   }
+
+  /// A single-threaded ``Parallel`` with the same GEMM settings, for calls made from inside a region.
+  public var singleThreaded: Parallel { Parallel(threads: 1, gemmThreading: gemmThreading, gemmKernel: gemmKernel) }
 
   /// Calls `body(t)` for `t` in `0..<threads`, concurrently, and returns when all are done.
   ///
@@ -67,7 +93,7 @@ public struct Parallel: Sendable, Equatable {
       second(self)
       return
     }
-    let single = Parallel(threads: 1, gemmThreading: gemmThreading)
+    let single = singleThreaded
     single.prepareForConcurrentCalls()
     Parallel(threads: 2).run { t in
       if t == 0 { first(single) } else { second(single) }
@@ -75,10 +101,16 @@ public struct Parallel: Sendable, Equatable {
   }
 
   /// Sets OpenBLAS to one thread, before single-threaded GEMMs run from several threads
-  /// at once (so that they never race to change the process-wide setting).
+  /// at once (so that they never race to change the process-wide setting). Nothing to
+  /// do when the GEMMs are ``GEMMKernel/own``.
   public func prepareForConcurrentCalls() {
+    guard usesOpenBLAS else { return }
     if BLAS.threads != 1 { BLAS.setThreads(1) }
   }
+
+  /// True when ``gemm(m:n:k:a:lda:transposeA:b:ldb:transposeB:c:ldc:alpha:beta:)`` calls
+  /// OpenBLAS for ordinary products (alpha 1, beta 0 or 1).
+  var usesOpenBLAS: Bool { gemmKernel == .openBLAS || gemmThreading == .library }
 
   /// Splits `0..<count` into `threads` contiguous ranges whose interior bounds are
   /// multiples of `alignment`, and calls `body(range)` for each, concurrently.
@@ -150,13 +182,19 @@ public struct Parallel: Sendable, Equatable {
   /// Row-major `C = alpha * op(A) * op(B) + beta * C` on all threads; the same
   /// contract as ``BLAS/gemm(m:n:k:a:lda:transposeA:b:ldb:transposeB:c:ldc:alpha:beta:)``.
   ///
+  /// With ``GEMMKernel/own`` (the default) the products are `dv_gemm` calls: each
+  /// element is one Float fused multiply-add chain over k in ascending order, added to
+  /// C once when `beta` is 1. `alpha` other than 1 or `beta` other than 0 and 1 (no
+  /// caller uses them) go to OpenBLAS, as does everything with ``GEMMKernel/openBLAS``.
+  ///
   /// Products under ``minimumParallelFlops`` are one single-threaded call.
   /// With ``GEMMThreading/split`` the larger of C's two dimensions is cut into one
-  /// block per thread (bounds multiples of 16), each computed by a single-threaded
-  /// OpenBLAS call; the inner (k) sums are never split, so each element of C is
-  /// computed by one call over the whole k range. OpenBLAS's thread count is set
-  /// to 1 for that (process-wide). With ``GEMMThreading/library`` it is set to
-  /// ``threads`` and one call is made.
+  /// block per thread (bounds multiples of 16), each computed by one single-threaded
+  /// call; the inner (k) sums are never split, so each element of C is computed by one
+  /// call over the whole k range and, with the own kernel, the bits do not depend on
+  /// the thread count. For OpenBLAS its thread count is set to 1 for that
+  /// (process-wide). With ``GEMMThreading/library`` OpenBLAS's thread count is set to
+  /// ``threads`` and one OpenBLAS call is made.
   public func gemm(
     m: Int, n: Int, k: Int,
     a: UnsafePointer<Float>, lda: Int? = nil, transposeA: Bool = false,
@@ -167,36 +205,58 @@ public struct Parallel: Sendable, Equatable {
     let lda = lda ?? (transposeA ? m : k)
     let ldb = ldb ?? (transposeB ? k : n)
     let ldc = ldc ?? n
+    let own = !usesOpenBLAS && alpha == 1 && (beta == 0 || beta == 1)
+    // One block of the product: rows `rows` and columns `columns` of C.
+    func block(rows: Range<Int>, columns: Range<Int>) {
+      // Row r of op(A) starts at a + r*lda, or at column r (a + r) when A is stored transposed;
+      // column j of op(B) starts at b + j, or at row j (b + j*ldb) when B is stored transposed.
+      let aBlock = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
+      let bBlock = transposeB ? b + columns.lowerBound * ldb : b + columns.lowerBound
+      let cBlock = c + rows.lowerBound * ldc + columns.lowerBound
+      if own {
+        Self.ownGEMM(
+          m: rows.count, n: columns.count, k: k, a: aBlock, lda: lda, transposeA: transposeA, b: bBlock, ldb: ldb,
+          transposeB: transposeB, c: cBlock, ldc: ldc, accumulate: beta == 1)
+      } else {
+        BLAS.gemm(
+          m: rows.count, n: columns.count, k: k, a: aBlock, lda: lda, transposeA: transposeA, b: bBlock, ldb: ldb,
+          transposeB: transposeB, c: cBlock, ldc: ldc, alpha: alpha, beta: beta)
+      }
+    }
     let single = threads == 1 || Self.isSmallGEMM(m: m, n: n, k: k)
-    if gemmThreading == .library || single {
-      let wanted = single ? 1 : threads
-      if BLAS.threads != wanted { BLAS.setThreads(wanted) }
-      BLAS.gemm(
-        m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, transposeB: transposeB,
-        c: c, ldc: ldc, alpha: alpha, beta: beta)
+    if single || gemmThreading == .library {
+      if !own {
+        let wanted = single ? 1 : threads
+        if BLAS.threads != wanted { BLAS.setThreads(wanted) }
+      }
+      block(rows: 0..<m, columns: 0..<n)
       return
     }
-    if BLAS.threads != 1 { BLAS.setThreads(1) }
+    if !own && BLAS.threads != 1 { BLAS.setThreads(1) }
     let splitRows = m >= n
     run { t in
       if splitRows {
         let rows = Self.part(t, of: threads, count: m, alignment: 16)
-        guard !rows.isEmpty else { return }
-        // Row r of op(A) starts at a + r*lda, or at column r (a + r) when A is stored transposed.
-        let aBlock = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
-        BLAS.gemm(
-          m: rows.count, n: n, k: k, a: aBlock, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
-          transposeB: transposeB, c: c + rows.lowerBound * ldc, ldc: ldc, alpha: alpha, beta: beta)
+        if !rows.isEmpty { block(rows: rows, columns: 0..<n) }
       } else {
         let columns = Self.part(t, of: threads, count: n, alignment: 16)
-        guard !columns.isEmpty else { return }
-        // Column j of op(B) starts at b + j, or at row j (b + j*ldb) when B is stored transposed.
-        let bBlock = transposeB ? b + columns.lowerBound * ldb : b + columns.lowerBound
-        BLAS.gemm(
-          m: m, n: columns.count, k: k, a: a, lda: lda, transposeA: transposeA, b: bBlock, ldb: ldb,
-          transposeB: transposeB, c: c + columns.lowerBound, ldc: ldc, alpha: alpha, beta: beta)
+        if !columns.isEmpty { block(rows: 0..<m, columns: columns) }
       }
     }
+  }
+
+  /// One single-threaded `dv_gemm` call (C = op(A) op(B), or C += op(A) op(B) with `accumulate`).
+  static func ownGEMM(
+    m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, transposeA: Bool, b: UnsafePointer<Float>, ldb: Int,
+    transposeB: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+  ) {
+    precondition(m >= 0 && n >= 0 && k >= 0, "negative GEMM dimension")
+    precondition(lda >= max(1, transposeA ? m : k), "lda too small")
+    precondition(ldb >= max(1, transposeB ? k : n), "ldb too small")
+    precondition(ldc >= max(1, n), "ldc too small")
+    dv_gemm(
+      transposeA ? 1 : 0, transposeB ? 1 : 0, Int64(m), Int64(n), Int64(k), a, Int64(lda), b, Int64(ldb), c,
+      Int64(ldc), accumulate ? 1 : 0)
   }
 }
 

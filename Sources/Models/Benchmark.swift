@@ -91,7 +91,10 @@ public enum Benchmark {
       a.pointer[i] = generator.nextFloat() - 0.5
       bm.pointer[i] = generator.nextFloat() - 0.5
     }
-    let modes = Parallel.GEMMThreading.allCases.map { Parallel(threads: threads, gemmThreading: $0) }
+    // The reference column times cblas_sgemm whatever kernel the trainer uses.
+    let modes = Parallel.GEMMThreading.allCases.map {
+      Parallel(threads: threads, gemmThreading: $0, gemmKernel: .openBLAS)
+    }
     var stepTimes: [Double] = []
     var gemmTimes: [Double] = []
     var ratios: [Double] = []

@@ -799,7 +799,7 @@ public final class VAE {
     let wLogVar = UnsafePointer(parameters.values.pointer + logVarHead.weight)
     let (dmu, dlogVar) = (UnsafePointer(dmu.pointer), UnsafePointer(dlogVar.pointer))
     let threads = parallel.threads
-    let single = Parallel(threads: 1)
+    let single = parallel.singleThreaded
     single.prepareForConcurrentCalls()
     parallel.run { t in
       let columns = Parallel.part(t, of: threads, count: h, alignment: 16)

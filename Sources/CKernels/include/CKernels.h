@@ -85,6 +85,27 @@ void dv_bernoulli_chunks(
 /// row and the lanes then added in Double. For scoring many rows one by one.
 double dv_bernoulli_row(int32_t columns, const float *logits, const float *bias, const float *target);
 
+/// Row-major single-precision matrix product, C [m, n] = op(A) [m, k] op(B) [k, n]:
+/// op(A) is A stored [m, k] (row stride `lda`), or A^T with A stored [k, m] when
+/// `transA`; op(B) likewise [k, n], or B^T with B stored [n, k] when `transB`.
+///
+/// Each element of the product is one Float accumulator that starts at 0 and takes
+/// fma(a_ik, b_kj, acc) for k = 0, 1, ..., k-1 in that order. Without `accumulate`
+/// C is overwritten with it (C is never read, so it may hold anything, NaN included);
+/// with `accumulate`, c = c + product (one rounding). Every variant (AVX-512, AVX2 +
+/// FMA, scalar) gives the same bits, and so does any split of C into blocks computed
+/// by separate calls. m, n or k may be 0. With `transB`, columns of B^T are packed
+/// into a per-thread buffer that grows to the largest panel needed and is then reused.
+void dv_gemm(
+  int32_t transA, int32_t transB, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
+  int64_t ldb, float *c, int64_t ldc, int32_t accumulate);
+
+/// dv_gemm through one variant, for tests: `isa` 0 = scalar, 1 = AVX2 + FMA, 2 = AVX-512.
+/// Returns 1 when it ran, 0 when this CPU lacks that variant (isa > dv_isa()).
+int dv_gemm_isa(
+  int32_t isa, int32_t transA, int32_t transB, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+  const float *b, int64_t ldb, float *c, int64_t ldc, int32_t accumulate);
+
 /// 1 when all `count` values are finite, else 0.
 int dv_all_finite(int64_t count, const float *x);
 
