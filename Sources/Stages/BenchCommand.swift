@@ -127,7 +127,8 @@ public struct BenchCommand: ParsableCommand {
       print("CPU: \(Self.cpuDescription()); load average \(Self.loadAverage())")
       print(
         "OpenBLAS kernels: \(BLAS.coreName)\(BLAS.coreTypeSetHere ? " (OPENBLAS_CORETYPE set by DigitVAE)" : ""); "
-          + "C kernels: \(FMAPeak.instructionSet)")
+          + "C kernels: \(FMAPeak.instructionSet); step GEMMs: "
+          + (Parallel.GEMMKernel.fromEnvironment == .own ? "dv_gemm" : "cblas_sgemm (DIGITVAE_GEMM=openblas)"))
       let peak = FMAPeak.measure(threads: 1)
       var peaks = "FMA peak: one core \(Self.fixed(peak, 1)) GF/s"
       for threadCount in Set(threadCounts).sorted() where threadCount > 1 {
