@@ -53,10 +53,14 @@ public final class Trainer {
   ///     `modelConfig.condition` > 0 (its width must equal it and it must cover N images)
   ///   - gemmThreading: how GEMMs use `config.threads` (see ``Parallel/GEMMThreading``);
   ///     results are reproducible for a given choice and thread count
+  ///   - gemmKernel: which code computes the GEMMs (default: `DIGITVAE_GEMM`, see
+  ///     ``Parallel/GEMMKernel``); with ``Parallel/GEMMKernel/own`` and `split` the
+  ///     results do not depend on the thread count either
   /// - Throws: ``ModelError`` for bad configurations, data of the wrong size, or no BLAS.
   public init(
     model modelConfig: VAEConfig, training config: TrainingConfig, images: [UInt8], targets: [UInt8]? = nil,
-    count: Int, conditions: (any ConditionSource)? = nil, gemmThreading: Parallel.GEMMThreading = .split
+    count: Int, conditions: (any ConditionSource)? = nil, gemmThreading: Parallel.GEMMThreading = .split,
+    gemmKernel: Parallel.GEMMKernel = .fromEnvironment
   ) throws(ModelError) {
     try config.validate()
     try modelConfig.validate()
@@ -82,7 +86,7 @@ public final class Trainer {
     stepsPerEpoch = (count + config.batchSize - 1) / config.batchSize
     model = try VAE(
       config: modelConfig, maxBatch: config.batchSize, seed: config.seed,
-      parallel: Parallel(threads: config.threads, gemmThreading: gemmThreading))
+      parallel: Parallel(threads: config.threads, gemmThreading: gemmThreading, gemmKernel: gemmKernel))
     optimizer = Adam(
       count: model.parameters.count, learningRate: config.learningRate, beta1: config.adamBeta1,
       beta2: config.adamBeta2, epsilon: config.adamEpsilon)
