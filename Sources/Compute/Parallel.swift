@@ -108,6 +108,19 @@ public struct Parallel: Sendable, Equatable {
     if BLAS.threads != 1 { BLAS.setThreads(1) }
   }
 
+  /// What checkpoints record as the kernels of this ``Parallel``'s products: `dv_gemm` for
+  /// the own kernel (whose bits do not depend on the instruction set), else OpenBLAS's
+  /// kernel family (``BLAS/coreName``, e.g. "SkylakeX"; families round differently).
+  public var gemmKernelsName: String { usesOpenBLAS ? BLAS.coreName : Self.ownKernelsName }
+
+  /// The kernels name of ``GEMMKernel/own``.
+  public static let ownKernelsName = "dv_gemm"
+
+  /// A recorded kernels name as messages print it: "dv_gemm", or "OpenBLAS SkylakeX".
+  public static func describeKernels(_ name: String) -> String {
+    name == ownKernelsName ? name : "OpenBLAS \(name)"
+  }
+
   /// True when ``gemm(m:n:k:a:lda:transposeA:b:ldb:transposeB:c:ldc:alpha:beta:)`` calls
   /// OpenBLAS for ordinary products (alpha 1, beta 0 or 1).
   var usesOpenBLAS: Bool { gemmKernel == .openBLAS || gemmThreading == .library }

@@ -12,7 +12,8 @@ import Models
 /// - "train.epoch_sums": F64 [5], the running sums of the epoch in progress
 ///   (total, recon, kl, images, seconds), so a resumed epoch reports the same loss.
 /// Metadata: "format", "kind", "content" ("training" or "weights"), "config" (RunConfig JSON)
-/// and "blas_kernels" (the OpenBLAS kernel family that trained it; absent in older files).
+/// and "blas_kernels" (the GEMM kernels that trained it: "dv_gemm", or the OpenBLAS kernel
+/// family under DIGITVAE_GEMM=openblas and in files from before dv_gemm; absent in older files).
 public struct TrainingCheckpoint {
   public static let format = "digitvae.checkpoint/1"
   /// The metadata key naming the BLAS kernel family the run was trained with.
@@ -43,11 +44,12 @@ public struct TrainingCheckpoint {
   public var parameters: [Float]
   public var adamM: [Float]
   public var adamV: [Float]
-  /// The OpenBLAS kernel family ("SkylakeX", "Haswell", ...) that computed this state, if recorded.
-  /// Kernel families round differently, so a continuation under another family is not bitwise equal.
+  /// The GEMM kernels that computed this state, if recorded: "dv_gemm" (``Parallel/ownKernelsName``),
+  /// or an OpenBLAS kernel family ("SkylakeX", "Haswell", ...). Kernels that round differently
+  /// make a continuation that is not bitwise equal.
   public var kernels: String?
 
-  /// Captures the trainer's whole state, and the kernel family this process runs.
+  /// Captures the trainer's whole state, and the GEMM kernels it runs.
   public init(trainer: Trainer, config: RunConfig, epochSums: EpochSums) {
     self.config = config
     state = trainer.state
@@ -55,7 +57,7 @@ public struct TrainingCheckpoint {
     parameters = trainer.parameters.values.array
     adamM = trainer.optimizer.m.array
     adamV = trainer.optimizer.v.array
-    kernels = BLAS.coreName
+    kernels = trainer.model.parallel.gemmKernelsName
   }
 
   /// The file holding all of it; with `weightsOnly`, just the model tensors and config.
@@ -201,12 +203,13 @@ public struct TrainingCheckpoint {
   }
 
   /// Why continuing this checkpoint here cannot match an uninterrupted run bit
-  /// for bit, or nil when it can (same kernel family, or none recorded).
+  /// for bit, or nil when it can (the same kernels, or none recorded).
   /// The thread count needs no check here: it is part of the config, and
   /// `RunConfig.conflicts` refuses a different one.
   public func kernelMismatch(running current: String) -> String? {
     guard let kernels, kernels != current else { return nil }
-    return "trained with OpenBLAS \(kernels) kernels, but this process runs \(current) kernels "
-      + "(set by OPENBLAS_CORETYPE or the CPU): the continuation is a valid training but will not be bitwise equal to an uninterrupted run"
+    return "trained with \(Parallel.describeKernels(kernels)) kernels, but this process runs "
+      + "\(Parallel.describeKernels(current)) kernels (set by DIGITVAE_GEMM, OPENBLAS_CORETYPE or the CPU): "
+      + "the continuation is a valid training but will not be bitwise equal to an uninterrupted run"
   }
 }

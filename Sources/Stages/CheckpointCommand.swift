@@ -1,5 +1,6 @@
 import ArgumentParser
 import Checkpoints
+import Compute
 import DataFiles
 import Foundation
 import Models
@@ -51,7 +52,7 @@ public struct CheckpointCommand: ParsableCommand {
         if let crc = file.metadata[SafeTensorsFile.checksumKey] { lines.append("data CRC-32: \(crc)") }
         let threads = file.metadata["config"].flatMap { try? RunConfig.parse($0, source: path) }?.training.threads
         lines.append(
-          "trained with: OpenBLAS \(file.metadata[TrainingCheckpoint.kernelsKey] ?? "(not recorded)") kernels, "
+          "trained with: \(file.metadata[TrainingCheckpoint.kernelsKey].map(Parallel.describeKernels) ?? "(not recorded)") kernels, "
             + "\(threads.map { "\($0) thread\($0 == 1 ? "" : "s")" } ?? "threads unknown"); resuming is bitwise exact under the same two")
         lines.append("tensors:")
         let width = file.tensors.map(\.name.count).max() ?? 0

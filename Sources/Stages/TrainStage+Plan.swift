@@ -92,7 +92,7 @@ extension TrainCommand {
     try training.checkArchitecture(wanted)
     let checkpoint = try found.trainingState()
     // The environment picks the kernels, not the user: warn rather than refuse (see docs/ARCHITECTURE-numerics.md).
-    if let mismatch = checkpoint.kernelMismatch(running: BLAS.coreName) {
+    if let mismatch = checkpoint.kernelMismatch(running: Parallel(threads: 1).gemmKernelsName) {
       console.warning("vae-train: warning: \(found.path): \(mismatch)")
     }
     return TrainStage.Plan(config: wanted, folder: folder, resumeFrom: .init(checkpoint: checkpoint, path: found.path))

@@ -36,8 +36,8 @@ public enum ProcessRunner {
   /// The one environment every child of a test runs in: the test process's own
   /// minus `projectVariables`, plus `overrides`.
   ///
-  /// Everything else passes through unchanged, above all `OPENBLAS_CORETYPE`
-  /// and `OPENBLAS_L2_SIZE`: the machine chooses the BLAS kernels, and every
+  /// Everything else passes through unchanged, above all `DIGITVAE_GEMM`,
+  /// `OPENBLAS_CORETYPE` and `OPENBLAS_L2_SIZE`: they choose the GEMM kernels, and every
   /// child of a test (a reference run, an interrupted run, its resumption)
   /// runs the same ones, so bitwise comparisons between them hold under any
   /// kernel family.
