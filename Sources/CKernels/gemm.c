@@ -13,6 +13,7 @@
 #include "CKernels.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -25,19 +26,27 @@
 
 // MARK: - Packing buffer
 
-// One per thread, grown to the largest panel a call has needed and then kept (the
-// worker threads live as long as the process); no allocation in the steady state.
+// One per thread, grown to the largest panel a call has needed and then kept: no
+// allocation in the steady state. The worker pool's threads live as long as the
+// process; a thread that ends (e.g. one of libdispatch's) frees its buffer through
+// the key's destructor.
 static __thread float *packBuffer;
 static __thread size_t packCapacity;
+static pthread_key_t packKey;
+static pthread_once_t packKeyOnce = PTHREAD_ONCE_INIT;
+
+static void make_pack_key(void) { pthread_key_create(&packKey, free); }
 
 /// A buffer of at least `count` floats (64-byte aligned), or NULL when memory is short.
 static float *pack_buffer(size_t count) {
   if (count <= packCapacity) return packBuffer;
+  pthread_once(&packKeyOnce, make_pack_key);
   void *grown = NULL;
   if (posix_memalign(&grown, 64, count * sizeof(float)) != 0) return NULL;
   free(packBuffer);
   packBuffer = grown;
   packCapacity = count;
+  pthread_setspecific(packKey, grown);
   return packBuffer;
 }
 
