@@ -140,6 +140,77 @@ public enum Benchmark {
     return report
   }
 
+  /// What ``importanceDecoding(config:images:imageCount:threads:rounds:batch:rows:samplesPerImage:)`` measured.
+  public struct DecodingReport: Codable, Equatable, Sendable {
+    /// Latent rows decoded and scored per second (median over rounds).
+    public var rowsPerSecond: Double
+    /// The decoder's dense matrix FLOPs per row.
+    public var flopsPerRow: Double
+    /// One core's FMA peak, GFLOP/s (median of the rounds' peaks).
+    public var fmaPeakGFLOPs: Double
+    /// `threads` cores at that peak doing nothing but the decoder's FLOPs, in rows/s.
+    public var fmaBoundRowsPerSecond: Double
+    /// Rows/s over the FMA bound, per round against that round's own peak; the median.
+    public var fmaRatio: Double
+  }
+
+  /// The inner loop of the importance-weighted bound (`vae-eval --iw-samples`):
+  /// ``VAE/reconstructionLosses(codes:conditions:count:target:observedOffset:into:)`` on
+  /// `rows` random latent codes, decoded `batch` at a time as vae-eval does (500), each
+  /// scored against the image it was drawn for (`samplesPerImage` rows per image). A model
+  /// of `config` with its initial weights: the work does not depend on the weights.
+  /// Dense (MLP) unconditional models only. Medians over `rounds` rounds, each followed by
+  /// a one-core FMA peak, as ``run(images:count:config:batch:steps:threads:rounds:gemmThreading:fmaPeakGFLOPs:)``.
+  public static func importanceDecoding(
+    config: VAEConfig, images: [UInt8], imageCount: Int, threads: Int, rounds: Int, batch: Int = 500, rows: Int = 4000,
+    samplesPerImage: Int = 100
+  ) throws(ModelError) -> DecodingReport {
+    precondition(config.arch == .mlp && config.condition == 0, "dense unconditional models only")
+    precondition(rounds >= 1 && rows >= 1 && samplesPerImage >= 1, "rounds, rows and samples must be at least 1")
+    let d = config.inputSize
+    let vae = try VAE(config: config, maxBatch: batch, seed: 3, parallel: Parallel(threads: threads))
+    let widths = [config.latent] + config.hidden.reversed() + [d]
+    let flopsPerRow = zip(widths, widths.dropFirst()).reduce(0.0) { $0 + 2 * Double($1.0) * Double($1.1) }
+    let targetCount = min(imageCount, (rows + samplesPerImage - 1) / samplesPerImage)
+    precondition(targetCount >= 1 && images.count >= targetCount * d, "not enough images")
+    let targets = FloatBuffer(count: targetCount * d)
+    for i in 0..<(targetCount * d) { targets.pointer[i] = Float(images[i]) / 255 }
+    let codes = FloatBuffer(count: rows * config.latent)
+    var generator = Xoshiro256(seed: 11)
+    generator.fillNormal(codes.buffer)
+    let losses = UnsafeMutablePointer<Double>.allocate(capacity: rows)
+    defer { losses.deallocate() }
+    func pass() {
+      vae.reconstructionLosses(
+        codes: codes.pointer, conditions: nil, count: rows,
+        target: { UnsafePointer(targets.pointer + min($0 / samplesPerImage, targetCount - 1) * d) }, into: losses)
+    }
+    pass()  // warm-up
+    var rates: [Double] = []
+    var peaks: [Double] = []
+    var fmaRatios: [Double] = []
+    for _ in 0..<rounds {
+      var passes = 0
+      let start = DispatchTime.now().uptimeNanoseconds
+      var elapsed = 0.0
+      // At least 0.2 s per round, so that a round is not one noisy pass.
+      while elapsed < 0.2 {
+        pass()
+        passes += 1
+        elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+      }
+      let rate = Double(passes * rows) / elapsed
+      let peak = FMAPeak.measure(threads: 1, repeats: 5)
+      rates.append(rate)
+      peaks.append(peak)
+      fmaRatios.append(rate / (Double(threads) * peak * 1e9 / flopsPerRow))
+    }
+    let peak = median(peaks)
+    return DecodingReport(
+      rowsPerSecond: median(rates), flopsPerRow: flopsPerRow, fmaPeakGFLOPs: peak,
+      fmaBoundRowsPerSecond: Double(threads) * peak * 1e9 / flopsPerRow, fmaRatio: median(fmaRatios))
+  }
+
   /// GF/s of `shape` alone through `mode`, after one call to warm up.
   private static func gemmRate(_ shape: GEMMShape, mode: Parallel, a: FloatBuffer, b: FloatBuffer, c: FloatBuffer) -> Double {
     func call() {

@@ -180,6 +180,20 @@ public struct BenchCommand: ParsableCommand {
         for (name, config) in models {
           for threadCount in threadCounts { try time(name, config, threads: threadCount) }
         }
+        print(
+          "importance-weighted bound's decoding (vae-eval --iw-samples: 4,000 latent rows, 500 per pass, each decoded and scored)")
+        print("model            threads     rows/s  decoder GF/s  FMA-bound   /FMA")
+        for (name, config) in models {
+          for threadCount in threadCounts {
+            let report = try Benchmark.importanceDecoding(
+              config: config, images: images.scalars, imageCount: images.itemCount, threads: threadCount, rounds: rounds)
+            print(
+              Self.label(name, config).padding(toLength: 17, withPad: " ", startingAt: 0)
+                + String(threadCount).leftPad(7) + Self.fixed(report.rowsPerSecond, 0).leftPad(11)
+                + Self.fixed(report.rowsPerSecond * report.flopsPerRow / 1e9, 1).leftPad(14)
+                + Self.fixed(report.fmaBoundRowsPerSecond, 0).leftPad(11) + Self.fixed(report.fmaRatio, 2).leftPad(7))
+          }
+        }
       }
       print("load average at the end: \(Self.loadAverage())")
     }

@@ -42,6 +42,20 @@ import TestSupport
     #expect(!r.coreName.isEmpty)
   }
 
+  /// The importance-weighted decoding figure: the decoder's FLOPs per row counted from the
+  /// widths (bench: 2 (20 x 400 + 400 x 784) = 643,200), and the bound and ratio consistent.
+  @Test func importanceDecodingCountsTheDecoderFLOPs() throws {
+    var generator = Xoshiro256(seed: 3)
+    let images = (0..<(10 * 784)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+    let r = try Benchmark.importanceDecoding(
+      config: .bench, images: images, imageCount: 10, threads: 2, rounds: 1, batch: 100, rows: 600, samplesPerImage: 100)
+    #expect(r.flopsPerRow == 643_200)
+    #expect(r.rowsPerSecond > 0 && r.fmaPeakGFLOPs > 0)
+    #expect(abs(r.fmaBoundRowsPerSecond - 2 * r.fmaPeakGFLOPs * 1e9 / 643_200) < 1e-6 * r.fmaBoundRowsPerSecond)
+    // One round: its ratio is its rate over its own bound.
+    #expect(abs(r.fmaRatio - r.rowsPerSecond / r.fmaBoundRowsPerSecond) < 1e-9)
+  }
+
   @Test(.enabled(if: ManualRun.setting("BENCH") != nil, "a benchmark, run by hand with BENCH=1"))
   func benchmark() throws {
     let count = 4096

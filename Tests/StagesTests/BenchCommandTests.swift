@@ -22,6 +22,13 @@ import TestSupport
     let row = out.split(separator: "\n").first { $0.hasPrefix("bench 784-400-20") }
     let figures = row.map { $0.split(separator: " ").dropFirst(2).compactMap { Double($0) } } ?? []
     #expect(figures.count == 10 && figures.allSatisfy { $0 > 0 }, "\(row ?? "no bench row")")
+    // The importance-weighted bound's decoding: its own table, rows with 5 figures
+    // (threads, rows/s, decoder GF/s, FMA-bound, /FMA).
+    let lines = out.split(separator: "\n")
+    let header = try #require(lines.firstIndex { $0.hasPrefix("importance-weighted bound's decoding") }, "\(out)")
+    let decodingRow = lines[(header + 1)...].first { $0.hasPrefix("bench 784-400-20") }
+    let decoding = decodingRow.map { $0.split(separator: " ").dropFirst(2).compactMap { Double($0) } } ?? []
+    #expect(decoding.count == 5 && decoding.allSatisfy { $0 > 0 }, "\(decodingRow ?? "no decoding row")")
     let skipped = try StageRun.run(
       "vae-bench", ["--data", data, "--models", "bench", "--threads", "1", "--steps", "1", "--rounds", "1", "--batch", "8", "--epoch-images", "0"],
       in: folder.path)
