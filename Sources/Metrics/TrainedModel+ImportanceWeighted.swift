@@ -69,7 +69,7 @@ extension TrainedModel {
       let rows = min(Self.importanceRows, totalRows - done)
       scratch.z.withUnsafeMutableBufferPointer { z in
         let eps = UnsafeMutableBufferPointer(rebasing: z[0..<(rows * zSize)])
-        generator.fillNormal(eps)
+        generator.fillNormal(eps, parallel: vae.parallel)
         for r in 0..<rows {
           let i = (done + r) / k
           var sum = 0.0

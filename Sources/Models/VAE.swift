@@ -623,7 +623,7 @@ public final class VAE {
       forwardPrior(condition: condition, count: count, training: training, generator: &generator)
     }
     let size = count * config.latent
-    generator.fillNormal(UnsafeMutableBufferPointer(start: eps.pointer, count: size))
+    generator.fillNormal(UnsafeMutableBufferPointer(start: eps.pointer, count: size), parallel: parallel)
     if config.prior == .learned {
       return GaussianKL.forward(
         mu: mu.pointer, logVar: logVar.pointer, muP: muP.pointer, logVarP: logVarP.pointer, eps: eps.pointer,

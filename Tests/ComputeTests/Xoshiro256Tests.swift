@@ -81,6 +81,22 @@ import Testing
     #expect(abs(fourth - 3) < 0.1, "fourth moment expected 3 seen \(fourth)")
   }
 
+  /// The parallel fill gives the same deviates and leaves the generator where the serial
+  /// one does, whatever the count (odd, below and above the threshold) and thread count.
+  @Test(arguments: [1, 2, 3])
+  func parallelNormalFillMatchesTheSerialOne(threads: Int) {
+    for count in [0, 1, 7, 511, 512, 513, 2560, 80_001] {
+      var serial = Xoshiro256(seed: 9, stream: 3)
+      var parallel = serial
+      var expected = [Float](repeating: .nan, count: count)
+      var seen = [Float](repeating: .nan, count: count)
+      expected.withUnsafeMutableBufferPointer { serial.fillNormal($0) }
+      seen.withUnsafeMutableBufferPointer { parallel.fillNormal($0, parallel: Parallel(threads: threads)) }
+      #expect(seen.map(\.bitPattern) == expected.map(\.bitPattern), "count \(count), \(threads) threads")
+      #expect(parallel.next() == serial.next(), "generator state after count \(count), \(threads) threads")
+    }
+  }
+
   @Test func uniformsAreInRangeAndCentred() {
     var generator = Xoshiro256(seed: 9)
     var sum = 0.0
