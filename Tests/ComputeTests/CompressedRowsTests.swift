@@ -16,6 +16,32 @@ import Testing
     return (0..<count).map { _ in 2 * g.nextFloat() - 1 }
   }
 
+  /// Compresses and transposes x [rows, columns] into `sparse`, then returns relu(x b + bias)
+  /// [rows, n] and x^T y [columns, n] (both start as NaN, so every element must be written).
+  static func products(
+    _ sparse: CompressedRows, x: [Float], rows r: Int, columns k: Int, b: [Float], bias: [Float], y: [Float], n: Int,
+    parallel: Parallel
+  ) -> (forward: [Float], gradient: [Float]) {
+    x.withUnsafeBufferPointer { sparse.compress($0.baseAddress!, rows: r, columns: k) }
+    sparse.transpose()
+    var forward = [Float](repeating: .nan, count: r * n)
+    var gradient = [Float](repeating: .nan, count: k * n)
+    b.withUnsafeBufferPointer { b in
+      bias.withUnsafeBufferPointer { bias in
+        forward.withUnsafeMutableBufferPointer { c in
+          sparse.multiply(
+            by: b.baseAddress!, columns: n, bias: bias.baseAddress!, relu: true, into: c.baseAddress!, parallel: parallel)
+        }
+      }
+    }
+    y.withUnsafeBufferPointer { y in
+      gradient.withUnsafeMutableBufferPointer { c in
+        sparse.multiplyTransposed(by: y.baseAddress!, columns: n, into: c.baseAddress!, parallel: parallel)
+      }
+    }
+    return (forward, gradient)
+  }
+
   /// x @ b (+ bias, relu) and x^T @ y against Double sums, for widths that leave every
   /// kind of tail in the AVX-512 (16-lane) and AVX2 (8-lane) column blocks; and the same
   /// bits at 1 and 2 threads. Tolerance: 1e-5 relative to the sum of |terms| (Float sums
@@ -30,25 +56,9 @@ import Testing
     var results: [[Float]] = []
     for threads in [1, 2] {
       let sparse = CompressedRows(maxRows: 32, maxColumns: k)
-      var forward = [Float](repeating: .nan, count: r * n)
-      var gradient = [Float](repeating: .nan, count: k * n)
-      x.withUnsafeBufferPointer { x in sparse.compress(x.baseAddress!, rows: r, columns: k) }
+      let (forward, gradient) = Self.products(
+        sparse, x: x, rows: r, columns: k, b: b, bias: bias, y: y, n: n, parallel: Parallel(threads: threads))
       #expect(sparse.entries == x.filter { $0 != 0 }.count)
-      sparse.transpose()
-      let parallel = Parallel(threads: threads)
-      b.withUnsafeBufferPointer { b in
-        bias.withUnsafeBufferPointer { bias in
-          forward.withUnsafeMutableBufferPointer { c in
-            sparse.multiply(
-              by: b.baseAddress!, columns: n, bias: bias.baseAddress!, relu: true, into: c.baseAddress!, parallel: parallel)
-          }
-        }
-      }
-      y.withUnsafeBufferPointer { y in
-        gradient.withUnsafeMutableBufferPointer { c in
-          sparse.multiplyTransposed(by: y.baseAddress!, columns: n, into: c.baseAddress!, parallel: parallel)
-        }
-      }
       var worst = 0.0
       for i in 0..<r {
         for j in 0..<n {
@@ -106,25 +116,9 @@ import Testing
       }
     }
     for threads in [1, 2] {
-      let sparse = CompressedRows(maxRows: r, maxColumns: k)
-      x.withUnsafeBufferPointer { sparse.compress($0.baseAddress!, rows: r, columns: k) }
-      sparse.transpose()
-      var forward = [Float](repeating: .nan, count: r * n)
-      var gradient = [Float](repeating: .nan, count: k * n)
-      let parallel = Parallel(threads: threads)
-      b.withUnsafeBufferPointer { b in
-        bias.withUnsafeBufferPointer { bias in
-          forward.withUnsafeMutableBufferPointer { c in
-            sparse.multiply(
-              by: b.baseAddress!, columns: n, bias: bias.baseAddress!, relu: true, into: c.baseAddress!, parallel: parallel)
-          }
-        }
-      }
-      y.withUnsafeBufferPointer { y in
-        gradient.withUnsafeMutableBufferPointer { c in
-          sparse.multiplyTransposed(by: y.baseAddress!, columns: n, into: c.baseAddress!, parallel: parallel)
-        }
-      }
+      let (forward, gradient) = Self.products(
+        CompressedRows(maxRows: r, maxColumns: k), x: x, rows: r, columns: k, b: b, bias: bias, y: y, n: n,
+        parallel: Parallel(threads: threads))
       let forwardDiffers = zip(forward, forwardReference).filter { $0.bitPattern != $1.bitPattern }.count
       let gradientDiffers = zip(gradient, gradientReference).filter { $0.bitPattern != $1.bitPattern }.count
       #expect(forwardDiffers == 0, "n \(n), k \(k), r \(r), \(threads) threads: \(forwardDiffers) forward values differ")
