@@ -78,14 +78,23 @@ public enum BLAS {
     let lda = lda ?? (transposeA ? m : k)
     let ldb = ldb ?? (transposeB ? k : n)
     let ldc = ldc ?? n
-    precondition(m >= 0 && n >= 0 && k >= 0, "negative GEMM dimension")
-    precondition(lda >= max(1, transposeA ? m : k), "lda too small")
-    precondition(ldb >= max(1, transposeB ? k : n), "ldb too small")
-    precondition(ldc >= max(1, n), "ldc too small")
+    checkShape(m: m, n: n, k: k, lda: lda, transposeA: transposeA, ldb: ldb, transposeB: transposeB, ldc: ldc)
     if m == 0 || n == 0 { return }
     loaded.sgemm(
       CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
       Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+  }
+
+  /// The preconditions of a row-major product's shape (a programmer error when broken):
+  /// dimensions not negative, each leading dimension at least its stored row length.
+  @inlinable
+  public static func checkShape(
+    m: Int, n: Int, k: Int, lda: Int, transposeA: Bool, ldb: Int, transposeB: Bool, ldc: Int
+  ) {
+    precondition(m >= 0 && n >= 0 && k >= 0, "negative GEMM dimension")
+    precondition(lda >= max(1, transposeA ? m : k), "lda too small")
+    precondition(ldb >= max(1, transposeB ? k : n), "ldb too small")
+    precondition(ldc >= max(1, n), "ldc too small")
   }
 
   /// True when /proc/cpuinfo lists every AVX-512 subset OpenBLAS's SkylakeX kernels need.

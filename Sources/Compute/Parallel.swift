@@ -243,6 +243,7 @@ public struct Parallel: Sendable, Equatable {
     let lda = lda ?? (transposeA ? m : k)
     let ldb = ldb ?? (transposeB ? k : n)
     let ldc = ldc ?? n
+    BLAS.checkShape(m: m, n: n, k: k, lda: lda, transposeA: transposeA, ldb: ldb, transposeB: transposeB, ldc: ldc)
     let own = !usesOpenBLAS && alpha == 1 && (beta == 0 || beta == 1)
     // One block of the product: rows `rows` and columns `columns` of C.
     func block(rows: Range<Int>, columns: Range<Int>) {
@@ -284,14 +285,12 @@ public struct Parallel: Sendable, Equatable {
   }
 
   /// One single-threaded `dv_gemm` call (C = op(A) op(B), or C += op(A) op(B) with `accumulate`).
+  /// The caller (``gemm(m:n:k:a:lda:transposeA:b:ldb:transposeB:c:ldc:alpha:beta:)``) has
+  /// checked the dimensions and leading dimensions of the whole product.
   static func ownGEMM(
     m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, transposeA: Bool, b: UnsafePointer<Float>, ldb: Int,
     transposeB: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
   ) {
-    precondition(m >= 0 && n >= 0 && k >= 0, "negative GEMM dimension")
-    precondition(lda >= max(1, transposeA ? m : k), "lda too small")
-    precondition(ldb >= max(1, transposeB ? k : n), "ldb too small")
-    precondition(ldc >= max(1, n), "ldc too small")
     dv_gemm(
       transposeA ? 1 : 0, transposeB ? 1 : 0, Int64(m), Int64(n), Int64(k), a, Int64(lda), b, Int64(ldb), c,
       Int64(ldc), accumulate ? 1 : 0)

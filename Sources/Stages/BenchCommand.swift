@@ -27,7 +27,11 @@ public struct BenchCommand: ParsableCommand {
       --rounds rounds. The first lines state the CPU, the load average and both FMA peaks at \
       the start \
       (one core, and all the threads at once: their ratio shows how free the other cores \
-      were). Build with -c release.
+      were). Last (MLP models), a second table times the importance-weighted bound's inner \
+      loop (vae-eval --iw-samples): 4,000 random latent codes decoded 500 at a time and scored \
+      against images, in rows/s and against the FMA bound of the decoder's FLOPs. The step's \
+      products run on DigitVAE's own kernel (dv_gemm), or on cblas_sgemm with \
+      DIGITVAE_GEMM=openblas; the header says which. Build with -c release.
 
       Models: bench = 784-400-20 (the pytorch/examples VAE), large = 784-512-256-20.
 
