@@ -523,15 +523,14 @@ DV_INLINE v16i ibits(v16f x) { return __builtin_bit_cast(v16i, x); }
 /// Lane-wise mask ? a : b, for a mask of all-ones or all-zeros lanes.
 DV_INLINE v16f vselect(v16i mask, v16f a, v16f b) { return vbits((ibits(a) & mask) | (ibits(b) & ~mask)); }
 
-/// e^x for x <= 0 (the callers' case): x = n ln2 + r, e^r by the Cephes polynomial,
-/// 2^n in two halves so that subnormal results need no special case; 0 below -103.97.
-DV_INLINE v16f vexp_nonpositive(v16f x) {
+/// e^r by the Cephes polynomial, for x = n ln2 + r with |r| <= ln2 / 2 and x in [-104, 0];
+/// n (as an integer) goes to `n`.
+DV_INLINE v16f vexp_reduced(v16f x, v16i *n) {
   const v16f magic = vsplat(12582912.0f);
-  v16f clamped = vselect(x < vsplat(-104.0f), vsplat(-104.0f), x);
-  v16f t = vfma(clamped, vsplat(1.4426950408889634f), magic);
-  v16f n = t - magic;
-  v16f r = vfma(n, vsplat(-0.693359375f), clamped);
-  r = vfma(n, vsplat(2.12194440054690583e-4f), r);
+  v16f t = vfma(x, vsplat(1.4426950408889634f), magic);
+  v16f whole = t - magic;
+  v16f r = vfma(whole, vsplat(-0.693359375f), x);
+  r = vfma(whole, vsplat(2.12194440054690583e-4f), r);
   v16f r2 = r * r;
   v16f p = vsplat(1.9875691500e-4f);
   p = vfma(p, r, vsplat(1.3981999507e-3f));
@@ -539,25 +538,42 @@ DV_INLINE v16f vexp_nonpositive(v16f x) {
   p = vfma(p, r, vsplat(4.1665795894e-2f));
   p = vfma(p, r, vsplat(1.6666665459e-1f));
   p = vfma(p, r, vsplat(5.0000001201e-1f));
-  p = vfma(p, r2, r + vsplat(1.0f));
-  v16i k = ibits(t) - 0x4B400000;
+  *n = ibits(t) - 0x4B400000;
+  return vfma(p, r2, r + vsplat(1.0f));
+}
+
+/// e^x for x <= 0 (the callers' case): x = n ln2 + r, e^r by the Cephes polynomial,
+/// 2^n in two halves so that subnormal results need no special case; 0 below -103.97.
+DV_INLINE v16f vexp_nonpositive(v16f x) {
+  v16f clamped = vselect(x < vsplat(-104.0f), vsplat(-104.0f), x);
+  v16i k;
+  v16f p = vexp_reduced(clamped, &k);
   v16i k1 = k >> 1;
   v16i k2 = k - k1;
   v16f result = p * vbits((k1 + 127) << 23) * vbits((k2 + 127) << 23);
   return vselect(x < vsplat(-103.97208f), vsplat(0.0f), result);
 }
 
-/// log(1 + e) for e in [0, 1], given inverse = 1 / (1 + e) (fdlibm's scheme, as VectorMath.log1p).
-DV_INLINE v16f vlog1p_unit(v16f e, v16f inverse) {
-  const v16f one = vsplat(1.0f);
-  v16f u = e + one;
+/// e^x for x <= 0 where only 1 + e^x matters: below -80 it gives e^-80 (1.8e-35, which
+/// 1 + e^x rounds away like any e^x below 2^-25), so the result is never subnormal and
+/// 2^n is one multiply. Same polynomial as vexp_nonpositive.
+DV_INLINE v16f vexp_beside_one(v16f x) {
+  v16i k;
+  v16f p = vexp_reduced(vselect(x < vsplat(-80.0f), vsplat(-80.0f), x), &k);
+  return p * vbits((k + 127) << 23);
+}
+
+/// fdlibm's reduction of log(u), u > 0 normal: u = 2^k m with m in [sqrt(1/2), sqrt(2));
+/// returns f = m - 1 and k (as a Float) in `dk`.
+DV_INLINE v16f vlog_reduce(v16f u, v16f *dk) {
   v16i b = ibits(u) + (0x3F800000 - 0x3F3504F3);
-  v16i k = (b >> 23) - 127;
-  v16f m = vbits((b & 0x007FFFFF) + 0x3F3504F3);
-  v16f dk = __builtin_convertvector(k, v16f);
-  // The rounding error of u = 1 + e, relative to u.
-  v16f c = vselect(dk > vsplat(0.0f), one - (u - e), e - (u - one)) * inverse;
-  v16f f = m - one;
+  *dk = __builtin_convertvector((b >> 23) - 127, v16f);
+  return vbits((b & 0x007FFFFF) + 0x3F3504F3) - vsplat(1.0f);
+}
+
+/// k ln2 + log(1 + f) + c from vlog_reduce's f and k, with `c` a correction of the order of
+/// an ulp of 1 + f (fdlibm's polynomial in s = f / (2 + f)).
+DV_INLINE v16f vlog_finish(v16f f, v16f dk, v16f c) {
   v16f s = f / (f + vsplat(2.0f));
   v16f z = s * s;
   v16f w = z * z;
@@ -567,6 +583,17 @@ DV_INLINE v16f vlog1p_unit(v16f e, v16f inverse) {
   v16f lo = vfma(dk, vsplat(9.0580006145e-6f), c);
   v16f sum = vfma(s, hfsq + t2 + t1, lo);
   return vfma(dk, vsplat(6.9313812256e-1f), (sum - hfsq) + f);
+}
+
+/// log(1 + e) for e in [0, 1], given inverse = 1 / (1 + e) (fdlibm's scheme, as VectorMath.log1p).
+DV_INLINE v16f vlog1p_unit(v16f e, v16f inverse) {
+  const v16f one = vsplat(1.0f);
+  v16f u = e + one;
+  v16f dk;
+  v16f f = vlog_reduce(u, &dk);
+  // The rounding error of u = 1 + e, relative to u.
+  v16f c = vselect(dk > vsplat(0.0f), one - (u - e), e - (u - one)) * inverse;
+  return vlog_finish(f, dk, c);
 }
 
 /// One element block: 16 logits (bias added), their targets; returns the losses and writes sigmoid - t.
@@ -687,34 +714,52 @@ void dv_bernoulli_chunks(
 
 // MARK: - Bernoulli loss of one row
 
-/// The loss of one row summed over its columns: 16-lane Float sums over the row's
-/// blocks, then the lanes added in Double in lane order.
+/// Factors 1 + e^-|x| (each in [1, 2]) multiplied per lane before one log: at most 2^16.
+#define DV_ROW_FACTORS 16
+
+/// The loss of one row summed over its columns, without a gradient (the importance-weighted
+/// bound scores millions of rows). Per element, max(x, 0) - x t + log(1 + e^-|x|) as in
+/// bernoulli16, but the log terms are taken as the log of their product: each lane
+/// multiplies DV_ROW_FACTORS factors 1 + e^-|x| before one log, so there is no division
+/// per element. Each factor is one rounding from its exact value (2^-24 relative, so
+/// 6e-8 nats), and so is each product. The linear terms and the logs are summed in 16
+/// Float lanes, and the lanes then added in Double in lane order.
 DV_INLINE double bernoulli_row_generic(int32_t columns, const float *logits, const float *bias, const float *target) {
-  v16f sum = vsplat(0.0f);
-  int32_t c = 0;
+  const v16f zero = vsplat(0.0f), one = vsplat(1.0f);
+  v16f linear = zero, logs = zero, product = one;
+  int32_t c = 0, factors = 0;
   for (; c + 16 <= columns; c += 16) {
-    v16f x = load16(logits + c) + (bias ? load16(bias + c) : vsplat(0.0f));
-    v16f difference;
-    sum += bernoulli16(x, load16(target + c), &difference);
+    v16f x = load16(logits + c) + (bias ? load16(bias + c) : zero);
+    v16f e = vexp_beside_one(vbits(ibits(x) | (int32_t)0x80000000));  // exp(-|x|)
+    linear += vselect(x >= zero, x, zero) - x * load16(target + c);
+    product = product * (one + e);
+    if (++factors == DV_ROW_FACTORS) {
+      v16f dk;
+      logs += vlog_finish(vlog_reduce(product, &dk), dk, zero);
+      product = one;
+      factors = 0;
+    }
   }
   if (c < columns) {
+    // Lanes past the row get x = -200 and t = 0: a linear term of 0 and a factor of 1.
     float padX[16], padT[16];
     for (int j = 0; j < 16; j++) {
       int inside = c + j < columns;
-      padX[j] = inside ? logits[c + j] + (bias ? bias[c + j] : 0.0f) : 0.0f;
+      padX[j] = inside ? logits[c + j] + (bias ? bias[c + j] : 0.0f) : -200.0f;
       padT[j] = inside ? target[c + j] : 0.0f;
     }
-    v16f difference;
-    v16f tail = bernoulli16(load16(padX), load16(padT), &difference);
-    // Lanes past the row saw x = t = 0, whose loss is log 2: drop them.
-    store16(tail, padX);
-    for (int j = columns - c; j < 16; j++) padX[j] = 0.0f;
-    sum += load16(padX);
+    v16f x = load16(padX);
+    v16f e = vexp_beside_one(vbits(ibits(x) | (int32_t)0x80000000));
+    linear += vselect(x >= zero, x, zero) - x * load16(padT);
+    product = product * (one + e);
   }
-  float lanes[16];
-  store16(sum, lanes);
+  v16f dk;
+  logs += vlog_finish(vlog_reduce(product, &dk), dk, zero);
+  float linearLanes[16], logLanes[16];
+  store16(linear, linearLanes);
+  store16(logs, logLanes);
   double total = 0;
-  for (int j = 0; j < 16; j++) total += (double)lanes[j];
+  for (int j = 0; j < 16; j++) total += (double)linearLanes[j] + (double)logLanes[j];
   return total;
 }
 

@@ -10,9 +10,12 @@ extension VAE {
   /// one target, so the caller need not repeat it). `losses[r]` receives the Bernoulli loss
   /// summed over the D pixels, in nats, the same figure as ``reconstructionLoss(codes:conditions:targets:count:)``.
   ///
-  /// Codes are decoded ``maxBatch`` rows at a time through the model's own buffers; the rows of
-  /// each batch are then scored on ``parallel``'s threads, each row by one thread, so the result
-  /// does not depend on the thread count.
+  /// Codes go through the model's own buffers ``maxBatch`` rows at a time. An MLP's rows are
+  /// split between ``parallel``'s threads, and each thread decodes and scores its own rows
+  /// on its own (one hand-off per batch, and its logits still in its cache when scored); a
+  /// convolutional decoder decodes the batch on all threads before the rows are scored.
+  /// Each row's loss is the same whatever the thread count (with dv_gemm; per thread count
+  /// with `DIGITVAE_GEMM=openblas`).
   ///
   /// With `observedOffset` (an inpainting condition's mask, 1 observed, at that offset in each
   /// condition row), only the hidden pixels are scored: -log p(x_hidden | z, c).
@@ -24,27 +27,65 @@ extension VAE {
     let (d, zSize, c) = (config.inputSize, config.latent, config.condition)
     let threads = parallel.threads
     let bias = UnsafePointer(parameters.values.pointer + outputBias)
+    /// Row r of the batch starting at `start`, its logits at `logits`.
+    func score(_ r: Int, start: Int, logits: UnsafePointer<Float>) -> Double {
+      if let observedOffset, let conditions {
+        return BernoulliLoss.holeRowLoss(
+          logits: logits, bias: bias, targets: target(start + r), observed: conditions + (start + r) * c + observedOffset,
+          columns: d)
+      }
+      // One row at a time (CKernels): 16-lane Float sums along the row, then Double.
+      return dv_bernoulli_row(Int32(d), logits, bias, target(start + r))
+    }
+    if convolutional == nil, let outputLayer {
+      let single = parallel.singleThreaded
+      forEachBatch(count) { start, b in
+        let input = decoderInput(codes: codes + start * zSize, conditions: conditions.map { $0 + start * c }, count: b)
+        parallel.run { t in
+          let rows = Parallel.part(t, of: threads, count: b)
+          guard !rows.isEmpty else { return }
+          let logits = decodeLogits(rows: rows, input: input, outputLayer: outputLayer, parallel: single)
+          for r in rows { losses[start + r] = score(r, start: start, logits: logits + (r - rows.lowerBound) * d) }
+        }
+      }
+      return
+    }
     var unused = Xoshiro256(seed: 0)
     forEachBatch(count) { start, b in
       z.pointer.update(from: codes + start * zSize, count: b * zSize)
       decodeLogits(condition: conditions.map { $0 + start * c }, count: b, training: false, generator: &unused)
       let logits = UnsafePointer(self.logits.pointer)
-      if let observedOffset, let conditions {
-        parallel.run { t in
-          for r in Parallel.part(t, of: threads, count: b) {
-            losses[start + r] = BernoulliLoss.holeRowLoss(
-              logits: logits + r * d, bias: bias, targets: target(start + r),
-              observed: conditions + (start + r) * c + observedOffset, columns: d)
-          }
-        }
-        return
-      }
       parallel.run { t in
-        for r in Parallel.part(t, of: threads, count: b) {
-          // One row at a time (CKernels): 16-lane Float sums along the row, then Double.
-          losses[start + r] = dv_bernoulli_row(Int32(d), logits + r * d, bias, target(start + r))
-        }
+        for r in Parallel.part(t, of: threads, count: b) { losses[start + r] = score(r, start: start, logits: logits + r * d) }
       }
     }
+  }
+
+  /// The decoder's input for `count` codes: the codes themselves, or each code beside its
+  /// condition (in ``decoderInput``) when the decoder reads the condition.
+  private func decoderInput(codes: UnsafePointer<Float>, conditions: UnsafePointer<Float>?, count: Int) -> UnsafePointer<Float> {
+    guard let conditions, config.decoderCondition > 0 else { return codes }
+    sideBySide(codes, width: config.latent, conditions, count: count, into: decoderInput.pointer)
+    return UnsafePointer(decoderInput.pointer)
+  }
+
+  /// An MLP's logits (without the output bias) for rows `rows` of `input` [batch, decoder
+  /// inputs], into the same rows of the layers' buffers, on `parallel` alone (one thread's
+  /// share of a batch); returns the first row's. The products are those ``decodeLogits`` takes
+  /// over the whole batch: dv_gemm's sums do not depend on how the rows are split.
+  private func decodeLogits(
+    rows: Range<Int>, input: UnsafePointer<Float>, outputLayer: Linear, parallel: Parallel
+  ) -> UnsafePointer<Float> {
+    var h = input + rows.lowerBound * (decoder.first?.linear.inputs ?? outputLayer.inputs)
+    for layer in decoder {
+      let out = layer.output.pointer + rows.lowerBound * layer.linear.outputs
+      layer.linear.forward(
+        input: h, output: out, batch: rows.count, parameters: parameters, activation: config.activation, parallel: parallel)
+      h = UnsafePointer(out)
+    }
+    let out = logits.pointer + rows.lowerBound * config.inputSize
+    outputLayer.forward(
+      input: h, output: out, batch: rows.count, parameters: parameters, activation: nil, addBias: false, parallel: parallel)
+    return UnsafePointer(out)
   }
 }

@@ -525,7 +525,7 @@ public final class VAE {
   }
 
   /// Rows [a, c] of `count` images into `output` [count, A + C].
-  private func sideBySide(
+  func sideBySide(
     _ a: UnsafePointer<Float>, width: Int, _ c: UnsafePointer<Float>, count: Int, into output: UnsafeMutablePointer<Float>
   ) {
     let cWidth = config.condition

@@ -81,8 +81,11 @@ void dv_bernoulli_chunks(
   const float *targets, float *gradient, float *biasGradient, float scale, double *partials);
 
 /// The Bernoulli loss of one row x [columns] (+ bias) against its targets, summed over
-/// the columns: per element as in dv_bernoulli_chunks, summed in 16 Float lanes over the
-/// row and the lanes then added in Double. For scoring many rows one by one.
+/// the columns, for scoring many rows one by one (no gradient): per element the same
+/// loss as dv_bernoulli_chunks, but log(1 + e^-|x|) is summed as the log of a product of
+/// 16 factors per lane (no division per element), and the sums are taken in 16 Float
+/// lanes and added in Double. Its error against a Double reference is at most 2.5e-8 of
+/// the row's sum of |x| + 1 in the tests; it is not bitwise equal to dv_bernoulli_chunks.
 double dv_bernoulli_row(int32_t columns, const float *logits, const float *bias, const float *target);
 
 /// Row-major single-precision matrix product, C [m, n] = op(A) [m, k] op(B) [k, n]:
