@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Testing
 @testable import Compute
@@ -95,6 +96,41 @@ import Testing
       #expect(seen.map(\.bitPattern) == expected.map(\.bitPattern), "count \(count), \(threads) threads")
       #expect(parallel.next() == serial.next(), "generator state after count \(count), \(threads) threads")
     }
+  }
+
+  /// The vector fill (dv_fill_normal: fdlibm's log, sin and cos in Doubles) against the
+  /// definition, libm's Box-Muller pair by pair: the same Floats and the same final state,
+  /// over 3 million deviates, and for short counts around its 8-pair blocks.
+  @Test func vectorFillMatchesLibmPairByPair() {
+    for (seed, count) in [(1, 1_000_001), (2, 1_000_000), (3, 999_999)] + (0...35).map({ (100 + $0, $0) }) {
+      var vector = Xoshiro256(seed: UInt64(seed), stream: 7)
+      var definition = vector
+      var seen = [Float](repeating: .nan, count: count)
+      var expected = [Float](repeating: .nan, count: count)
+      seen.withUnsafeMutableBufferPointer { vector.fillNormal($0) }
+      expected.withUnsafeMutableBufferPointer { definition.fillNormalOneByOne($0) }
+      let differing = zip(seen, expected).filter { $0.bitPattern != $1.bitPattern }
+      #expect(differing.isEmpty, "seed \(seed), \(count) deviates: \(differing.count) differ, e.g. \(differing.prefix(3))")
+      #expect(vector == definition, "generator state after \(count) deviates")
+    }
+  }
+
+  /// The AVX-512, AVX2 and portable bodies give the same deviates (those this CPU has).
+  @Test func everyInstructionSetFillsTheSameDeviates() {
+    let count = 100_003
+    var results: [[UInt32]] = []
+    for isa: Int32 in [0, 1, 2] {
+      var state: [UInt64] = Xoshiro256(seed: 4).state
+      var out = [Float](repeating: .nan, count: count)
+      let ran = dv_fill_normal_isa(isa, &state, Int64(count), &out)
+      guard ran == 1 else { continue }
+      results.append(out.map(\.bitPattern))
+      var generator = Xoshiro256(seed: 4)
+      for _ in 0..<(2 * ((count + 1) / 2)) { _ = generator.next() }
+      #expect(state == generator.state, "isa \(isa): state after the fill")
+    }
+    #expect(results.count == 1 + Int(dv_isa()))
+    #expect(results.allSatisfy { $0 == results[0] })
   }
 
   @Test func uniformsAreInRangeAndCentred() {

@@ -109,6 +109,20 @@ int dv_gemm_isa(
   int32_t isa, int32_t transA, int32_t transB, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
   const float *b, int64_t ldb, float *c, int64_t ldc, int32_t accumulate);
 
+/// Fills out[0 ..< count] with standard normal deviates from the xoshiro256** generator
+/// whose four state words are `state` (advanced in place): pair i takes two outputs x1, x2,
+/// u1 = ((x1 >> 11) + 1) 2^-53, u2 = (x2 >> 11) 2^-53, and gives sqrt(-2 log u1) cos(2 pi u2)
+/// and sqrt(-2 log u1) sin(2 pi u2), computed in Double and rounded to Float; for an odd
+/// count the last pair's second deviate is dropped (its two outputs are still taken).
+/// log, sin and cos are fdlibm's algorithms in vectors of 8 Doubles, within an ulp of
+/// libm's, so the deviates equal libm-based Box-Muller's except where the two Double
+/// results straddle a Float rounding boundary. Every variant gives the same bits.
+void dv_fill_normal(uint64_t *state, int64_t count, float *out);
+
+/// dv_fill_normal through one variant, for tests (`isa` as dv_gemm_isa's); returns 1 when
+/// it ran, 0 when this CPU lacks that variant.
+int dv_fill_normal_isa(int32_t isa, uint64_t *state, int64_t count, float *out);
+
 /// 1 when all `count` values are finite, else 0.
 int dv_all_finite(int64_t count, const float *x);
 
