@@ -124,8 +124,8 @@ public struct Xoshiro256: RandomNumberGenerator, Equatable, Sendable {
   /// ``fillNormal(_:)`` on `parallel`'s threads, with the same deviates and the
   /// generator left in the same state: every pair takes exactly two outputs, so the
   /// thread filling pairs `p0 ..< p1` starts from a copy advanced by `2 p0` outputs.
-  /// (The logarithm, sine and cosine of the pairs are the cost: 2,560 deviates took
-  /// about 68 us of a two-thread training step on one thread.)
+  /// (A training step's 2,560 deviates: 12 us on one thread, 11 us on two, against 54
+  /// and 33 us with libm's log, sin and cos.)
   public mutating func fillNormal(_ buffer: UnsafeMutableBufferPointer<Float>, parallel: Parallel) {
     let pairs = (buffer.count + 1) / 2
     // Below a few hundred pairs, skipping ahead and waking a thread cost more than they save.
