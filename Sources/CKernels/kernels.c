@@ -585,25 +585,27 @@ DV_INLINE v16f vlog_finish(v16f f, v16f dk, v16f c) {
   return vfma(dk, vsplat(6.9313812256e-1f), (sum - hfsq) + f);
 }
 
-/// log(1 + e) for e in [0, 1], given inverse = 1 / (1 + e) (fdlibm's scheme, as VectorMath.log1p).
-DV_INLINE v16f vlog1p_unit(v16f e, v16f inverse) {
-  const v16f one = vsplat(1.0f);
-  v16f u = e + one;
+/// Factors 1 + e^-|x| (each in [1, 2]) multiplied per lane before one log: at most 2^16.
+#define DV_LOG_FACTORS 16
+
+/// log(u) for a product u of at most DV_LOG_FACTORS factors in [1, 2] (normal, >= 1).
+DV_INLINE v16f vlog_product(v16f u) {
   v16f dk;
   v16f f = vlog_reduce(u, &dk);
-  // The rounding error of u = 1 + e, relative to u.
-  v16f c = vselect(dk > vsplat(0.0f), one - (u - e), e - (u - one)) * inverse;
-  return vlog_finish(f, dk, c);
+  return vlog_finish(f, dk, vsplat(0.0f));
 }
 
-/// One element block: 16 logits (bias added), their targets; returns the losses and writes sigmoid - t.
-DV_INLINE v16f bernoulli16(v16f x, v16f t, v16f *difference) {
+/// One element block: 16 logits (bias added) and their targets. Returns the loss's
+/// linear part max(x, 0) - x t; writes sigmoid(x) - t to `difference` and to `factor`
+/// 1 + e^-|x|, whose log is the rest of the loss (the callers take the log of products).
+DV_INLINE v16f bernoulli16(v16f x, v16f t, v16f *difference, v16f *factor) {
   v16f e = vexp_nonpositive(vbits(ibits(x) | (int32_t)0x80000000));  // exp(-|x|)
-  v16f inverse = vsplat(1.0f) / (vsplat(1.0f) + e);
+  v16f onePlus = vsplat(1.0f) + e;
+  v16f inverse = vsplat(1.0f) / onePlus;
   v16i nonnegative = x >= vsplat(0.0f);
   *difference = vselect(nonnegative, inverse, e * inverse) - t;
-  v16f positivePart = vselect(nonnegative, x, vsplat(0.0f));
-  return positivePart - x * t + vlog1p_unit(e, inverse);
+  *factor = onePlus;
+  return vselect(nonnegative, x, vsplat(0.0f)) - x * t;
 }
 
 DV_INLINE v16f load16(const float *p) {
@@ -614,11 +616,15 @@ DV_INLINE v16f load16(const float *p) {
 
 DV_INLINE void store16(v16f v, float *p) { __builtin_memcpy(p, &v, sizeof v); }
 
-/// Columns c0 ..< c0 + width (width <= 16; 16 takes the direct path) of every row.
+/// Columns c0 ..< c0 + width (width <= 16; 16 takes the direct path) of every row, rows in
+/// order. Per lane, the linear parts of the loss are summed, and its log parts are the logs
+/// of products of DV_LOG_FACTORS successive rows' factors 1 + e^-|x| (one log per 16 rows
+/// instead of a log1p, with its division, per element); the gradient does not use them.
 DV_INLINE void bernoulli_block(
   int32_t rows, int32_t columns, int32_t c0, int32_t width, const float *logits, const float *bias,
   const float *targets, float *gradient, float *biasGradient, float scale, double *partials) {
-  v16f lossSum = vsplat(0.0f), gradSum = vsplat(0.0f);
+  v16f linearSum = vsplat(0.0f), logSum = vsplat(0.0f), product = vsplat(1.0f), gradSum = vsplat(0.0f);
+  int32_t factors = 0;
   v16f b = vsplat(0.0f);
   float padX[16], padT[16];
   if (width == 16) {
@@ -643,8 +649,14 @@ DV_INLINE void bernoulli_block(
       t = load16(padT);
     }
     x = x + b;
-    v16f difference;
-    lossSum += bernoulli16(x, t, &difference);
+    v16f difference, factor;
+    linearSum += bernoulli16(x, t, &difference, &factor);
+    product = product * factor;
+    if (++factors == DV_LOG_FACTORS) {
+      logSum += vlog_product(product);
+      product = vsplat(1.0f);
+      factors = 0;
+    }
     if (gradient) {
       v16f g = difference * vscale;
       gradSum += g;
@@ -656,12 +668,14 @@ DV_INLINE void bernoulli_block(
       }
     }
   }
-  float lanes[16], grads[16];
-  store16(lossSum, lanes);
+  logSum += vlog_product(product);
+  float linearLanes[16], logLanes[16], grads[16];
+  store16(linearSum, linearLanes);
+  store16(logSum, logLanes);
   store16(gradSum, grads);
   for (int half = 0; half < 2 && 8 * half < width; half++) {
     double sum = 0;
-    for (int j = 8 * half; j < 8 * half + 8 && j < width; j++) sum += (double)lanes[j];
+    for (int j = 8 * half; j < 8 * half + 8 && j < width; j++) sum += (double)linearLanes[j] + (double)logLanes[j];
     partials[(c0 >> 3) + half] = sum;
   }
   if (gradient && biasGradient) {
@@ -714,16 +728,13 @@ void dv_bernoulli_chunks(
 
 // MARK: - Bernoulli loss of one row
 
-/// Factors 1 + e^-|x| (each in [1, 2]) multiplied per lane before one log: at most 2^16.
-#define DV_ROW_FACTORS 16
-
 /// The loss of one row summed over its columns, without a gradient (the importance-weighted
-/// bound scores millions of rows). Per element, max(x, 0) - x t + log(1 + e^-|x|) as in
-/// bernoulli16, but the log terms are taken as the log of their product: each lane
-/// multiplies DV_ROW_FACTORS factors 1 + e^-|x| before one log, so there is no division
-/// per element. Each factor is one rounding from its exact value (2^-24 relative, so
-/// 6e-8 nats), and so is each product. The linear terms and the logs are summed in 16
-/// Float lanes, and the lanes then added in Double in lane order.
+/// bound scores millions of rows). Per element max(x, 0) - x t + log(1 + e^-|x|), the log
+/// terms taken as in bernoulli_block as the log of products of DV_LOG_FACTORS factors per
+/// lane, here along the row; with vexp_beside_one and no sigmoid there is no division per
+/// element. Each factor is one rounding from its exact value (2^-24 relative, so 6e-8
+/// nats), and so is each product. The linear terms and the logs are summed in 16 Float
+/// lanes, and the lanes then added in Double in lane order.
 DV_INLINE double bernoulli_row_generic(int32_t columns, const float *logits, const float *bias, const float *target) {
   const v16f zero = vsplat(0.0f), one = vsplat(1.0f);
   v16f linear = zero, logs = zero, product = one;
@@ -733,9 +744,8 @@ DV_INLINE double bernoulli_row_generic(int32_t columns, const float *logits, con
     v16f e = vexp_beside_one(vbits(ibits(x) | (int32_t)0x80000000));  // exp(-|x|)
     linear += vselect(x >= zero, x, zero) - x * load16(target + c);
     product = product * (one + e);
-    if (++factors == DV_ROW_FACTORS) {
-      v16f dk;
-      logs += vlog_finish(vlog_reduce(product, &dk), dk, zero);
+    if (++factors == DV_LOG_FACTORS) {
+      logs += vlog_product(product);
       product = one;
       factors = 0;
     }
@@ -753,8 +763,7 @@ DV_INLINE double bernoulli_row_generic(int32_t columns, const float *logits, con
     linear += vselect(x >= zero, x, zero) - x * load16(padT);
     product = product * (one + e);
   }
-  v16f dk;
-  logs += vlog_finish(vlog_reduce(product, &dk), dk, zero);
+  logs += vlog_product(product);
   float linearLanes[16], logLanes[16];
   store16(linear, linearLanes);
   store16(logs, logLanes);

@@ -71,20 +71,22 @@ void dv_adam(
 ///     loss = max(x, 0) - x t + log1p(e),  e = exp(-|x|)
 ///     gradient = scale (sigmoid(x) - t)   (when `gradient` is not null)
 ///
-/// Each chunk's losses are summed down the rows in Float per column, and the eight
-/// column sums are added in column order in Double into partials[chunk]; with
-/// `biasGradient`, the column sums of the gradient go there. exp and log1p are
-/// polynomials within a few ulp (the same as Compute's VectorMath, with fused
-/// multiply-adds).
+/// Each chunk's losses are summed down the rows in Float per column: the linear parts
+/// max(x, 0) - x t term by term, and log1p(e) as the log of the product of 16 rows'
+/// factors 1 + e at a time (no log1p, and its division, per element). Each column's two
+/// sums are added in Double, and the eight columns in column order, into partials[chunk];
+/// with `biasGradient`, the column sums of the gradient go there. exp and log are
+/// polynomials within a few ulp (as Compute's VectorMath's, with fused multiply-adds);
+/// the gradient uses no log, so its bits are those of a per-element log1p.
 void dv_bernoulli_chunks(
   int32_t rows, int32_t columns, int32_t firstChunk, int32_t endChunk, const float *logits, const float *bias,
   const float *targets, float *gradient, float *biasGradient, float scale, double *partials);
 
 /// The Bernoulli loss of one row x [columns] (+ bias) against its targets, summed over
 /// the columns, for scoring many rows one by one (no gradient): per element the same
-/// loss as dv_bernoulli_chunks, but log(1 + e^-|x|) is summed as the log of a product of
-/// 16 factors per lane (no division per element), and the sums are taken in 16 Float
-/// lanes and added in Double. Its error against a Double reference is at most 2.5e-8 of
+/// loss as dv_bernoulli_chunks, log(1 + e^-|x|) summed as the log of a product of 16
+/// factors per lane (here along the row), with no sigmoid (no division per element), and
+/// the sums taken in 16 Float lanes and added in Double. Its error against a Double reference is at most 2.5e-8 of
 /// the row's sum of |x| + 1 in the tests; it is not bitwise equal to dv_bernoulli_chunks.
 double dv_bernoulli_row(int32_t columns, const float *logits, const float *bias, const float *target);
 
