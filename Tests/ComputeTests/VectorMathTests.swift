@@ -128,7 +128,8 @@ import Testing
     let bytes = (0..<300).map { UInt8(truncatingIfNeeded: $0 * 7) }
     var out = [Float](repeating: -1, count: 301)
     VectorMath.normalizeBytes(bytes, into: &out, count: 300)
-    // Exact: each must equal the correctly rounded quotient.
+    // Exact: each must equal the correctly rounded quotient (7 is odd, so the 300 bytes
+    // take all 256 values).
     #expect(zip(bytes, out).allSatisfy { Float($0) / 255 == $1 })
     #expect(out[300] == -1)
   }
