@@ -180,9 +180,10 @@ public enum VectorMath {
     return (x .< 0).select(-magnitude, magnitude)
   }
 
-  /// `output[i] = Float(source[i]) / 255` (a division, not a multiply by 1/255, so the
-  /// values equal PyTorch's `ToTensor`): CKernels' AVX-512 or AVX2 loop where the CPU
-  /// has one, else 16 bytes at a time with SSE2 (``normalizeBytesSSE2(_:into:count:)``).
+  /// `output[i] = Float(source[i]) / 255`, exactly the quotient (so the values equal
+  /// PyTorch's `ToTensor`; a bare multiply by 1/255 would differ for 126 of the 256 bytes):
+  /// CKernels' AVX-512 or AVX2 loop where the CPU has one (a product and one fused
+  /// correction), else 16 bytes at a time with SSE2 (``normalizeBytesSSE2(_:into:count:)``).
   public static func normalizeBytes(_ source: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<Float>, count: Int) {
     if dv_isa() > 0 {
       dv_bytes_to_unit(Int64(count), source, output)
