@@ -39,6 +39,8 @@ extension VAE {
     }
     if convolutional == nil, let outputLayer {
       let single = parallel.singleThreaded
+      // With OpenBLAS, its thread count is set to 1 here, not raced over by the threads below.
+      if threads > 1 { single.prepareForConcurrentCalls() }
       forEachBatch(count) { start, b in
         let input = decoderInput(codes: codes + start * zSize, conditions: conditions.map { $0 + start * c }, count: b)
         parallel.run { t in
