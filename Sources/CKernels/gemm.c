@@ -17,12 +17,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#define DV_X86 1
-#define DV_AVX512 __attribute__((target("avx512f,avx512vl,fma,avx2")))
-#define DV_AVX2 __attribute__((target("avx2,fma")))
-#endif
+#include "targets.h"
 
 // MARK: - Packing buffer
 

@@ -9,14 +9,7 @@
 #include <math.h>
 #include <stddef.h>
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#define DV_X86 1
-#define DV_AVX512 __attribute__((target("avx512f,avx512vl,fma,avx2")))
-#define DV_AVX2 __attribute__((target("avx2,fma")))
-#endif
-
-#define DV_INLINE static inline __attribute__((always_inline))
+#include "targets.h"
 
 // MARK: - CPU probe
 
