@@ -564,36 +564,24 @@ DV_INLINE v16f vexp_beside_one(v16f x) {
   return p * vbits((k + 127) << 23);
 }
 
-/// fdlibm's reduction of log(u), u > 0 normal: u = 2^k m with m in [sqrt(1/2), sqrt(2));
-/// returns f = m - 1 and k (as a Float) in `dk`.
-DV_INLINE v16f vlog_reduce(v16f u, v16f *dk) {
-  v16i b = ibits(u) + (0x3F800000 - 0x3F3504F3);
-  *dk = __builtin_convertvector((b >> 23) - 127, v16f);
-  return vbits((b & 0x007FFFFF) + 0x3F3504F3) - vsplat(1.0f);
-}
+/// Factors 1 + e^-|x| (each in [1, 2]) multiplied per lane before one log: at most 2^16.
+#define DV_LOG_FACTORS 16
 
-/// k ln2 + log(1 + f) + c from vlog_reduce's f and k, with `c` a correction of the order of
-/// an ulp of 1 + f (fdlibm's polynomial in s = f / (2 + f)).
-DV_INLINE v16f vlog_finish(v16f f, v16f dk, v16f c) {
+/// log(u) for a product u of at most DV_LOG_FACTORS factors in [1, 2] (normal, >= 1), by
+/// fdlibm's scheme (as VectorMath.log1p): u = 2^k m with m in [sqrt(1/2), sqrt(2)),
+/// f = m - 1, and log(1 + f) by a polynomial in s = f / (2 + f).
+DV_INLINE v16f vlog_product(v16f u) {
+  v16i b = ibits(u) + (0x3F800000 - 0x3F3504F3);
+  v16f dk = __builtin_convertvector((b >> 23) - 127, v16f);
+  v16f f = vbits((b & 0x007FFFFF) + 0x3F3504F3) - vsplat(1.0f);
   v16f s = f / (f + vsplat(2.0f));
   v16f z = s * s;
   v16f w = z * z;
   v16f t1 = w * vfma(w, vsplat(0.24279078841f), vsplat(0.40000972152f));
   v16f t2 = z * vfma(w, vsplat(0.28498786688f), vsplat(0.66666662693f));
   v16f hfsq = vsplat(0.5f) * f * f;
-  v16f lo = vfma(dk, vsplat(9.0580006145e-6f), c);
-  v16f sum = vfma(s, hfsq + t2 + t1, lo);
+  v16f sum = vfma(s, hfsq + t2 + t1, dk * vsplat(9.0580006145e-6f));
   return vfma(dk, vsplat(6.9313812256e-1f), (sum - hfsq) + f);
-}
-
-/// Factors 1 + e^-|x| (each in [1, 2]) multiplied per lane before one log: at most 2^16.
-#define DV_LOG_FACTORS 16
-
-/// log(u) for a product u of at most DV_LOG_FACTORS factors in [1, 2] (normal, >= 1).
-DV_INLINE v16f vlog_product(v16f u) {
-  v16f dk;
-  v16f f = vlog_reduce(u, &dk);
-  return vlog_finish(f, dk, vsplat(0.0f));
 }
 
 /// One element block: 16 logits (bias added) and their targets. Returns the loss's
