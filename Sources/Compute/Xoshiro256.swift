@@ -111,7 +111,7 @@ public struct Xoshiro256: RandomNumberGenerator, Equatable, Sendable {
 
   /// ``fillNormal(_:)`` one pair at a time through ``nextNormalPair()`` (libm's log, sin
   /// and cos): the definition the vector fill is tested against.
-  public mutating func fillNormalOneByOne(_ buffer: UnsafeMutableBufferPointer<Float>) {
+  mutating func fillNormalOneByOne(_ buffer: UnsafeMutableBufferPointer<Float>) {
     var i = 0
     while i < buffer.count {
       let (a, b) = nextNormalPair()

@@ -63,14 +63,6 @@ extension VAE {
     }
   }
 
-  /// The decoder's input for `count` codes: the codes themselves, or each code beside its
-  /// condition (in ``decoderInput``) when the decoder reads the condition.
-  private func decoderInput(codes: UnsafePointer<Float>, conditions: UnsafePointer<Float>?, count: Int) -> UnsafePointer<Float> {
-    guard let conditions, config.decoderCondition > 0 else { return codes }
-    sideBySide(codes, width: config.latent, conditions, count: count, into: decoderInput.pointer)
-    return UnsafePointer(decoderInput.pointer)
-  }
-
   /// An MLP's logits (without the output bias) for rows `rows` of `input` [batch, decoder
   /// inputs], into the same rows of the layers' buffers, on `parallel` alone (one thread's
   /// share of a batch); returns the first row's. The products are those ``decodeLogits`` takes

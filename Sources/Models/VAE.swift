@@ -524,8 +524,16 @@ public final class VAE {
     precondition((condition != nil) == (config.condition > 0), "a condition is needed exactly when config.condition > 0")
   }
 
+  /// The decoder's input for `count` codes: the codes themselves, or each code beside its
+  /// condition (in ``decoderInput``) when the decoder reads the condition.
+  func decoderInput(codes: UnsafePointer<Float>, conditions: UnsafePointer<Float>?, count: Int) -> UnsafePointer<Float> {
+    guard let conditions, config.decoderCondition > 0 else { return codes }
+    sideBySide(codes, width: config.latent, conditions, count: count, into: decoderInput.pointer)
+    return UnsafePointer(decoderInput.pointer)
+  }
+
   /// Rows [a, c] of `count` images into `output` [count, A + C].
-  func sideBySide(
+  private func sideBySide(
     _ a: UnsafePointer<Float>, width: Int, _ c: UnsafePointer<Float>, count: Int, into output: UnsafeMutablePointer<Float>
   ) {
     let cWidth = config.condition
@@ -660,11 +668,7 @@ public final class VAE {
 
   /// Decoder from z (with C > 0: [z, c] through decoderInput) to logits (bias not added).
   func decodeLogits(condition: UnsafePointer<Float>?, count: Int, training: Bool, generator: inout Xoshiro256) {
-    var input = UnsafePointer(z.pointer)
-    if let condition, config.decoderCondition > 0 {
-      sideBySide(z.pointer, width: config.latent, condition, count: count, into: decoderInput.pointer)
-      input = UnsafePointer(decoderInput.pointer)
-    }
+    let input = decoderInput(codes: z.pointer, conditions: condition, count: count)
     let h = forwardHidden(decoder, input: input, count: count, training: training, generator: &generator)
     if let convolutional {
       convolutional.decode(

@@ -77,7 +77,7 @@ void dv_adam(
 /// sums are added in Double, and the eight columns in column order, into partials[chunk];
 /// with `biasGradient`, the column sums of the gradient go there. exp and log are
 /// polynomials within a few ulp (as Compute's VectorMath's, with fused multiply-adds);
-/// the gradient uses no log, so its bits are those of a per-element log1p.
+/// the gradient does not depend on how the log is taken.
 void dv_bernoulli_chunks(
   int32_t rows, int32_t columns, int32_t firstChunk, int32_t endChunk, const float *logits, const float *bias,
   const float *targets, float *gradient, float *biasGradient, float scale, double *partials);
