@@ -18,6 +18,7 @@
 #include <stdlib.h>
 
 #include "targets.h"
+#include "transpose16.h"
 
 // MARK: - Packing buffer
 
@@ -138,47 +139,19 @@ DV_TILES512_UP_TO_2(9) DV_TILES512_UP_TO_2(10) DV_TILES512_UP_TO_2(11) DV_TILES5
    DV_ENTRY2(F, 11), DV_ENTRY2(F, 12)}
 static const Tile512 tiles512[2][13][4] = {DV_TABLE512(rows), DV_TABLE512(columns)};
 
-static inline __mmask16 lanes16(int64_t count) { return count >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << count) - 1); }
-
-/// A 16 x 16 block transposed in registers: on entry r[i] is row i, on return r[j] is column j.
-DV_AVX512 static inline void transpose16(__m512 r[16]) {
-  __m512 t[16], u[16];
-  for (int i = 0; i < 8; i++) {
-    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-  }
-  for (int g = 0; g < 4; g++) {
-    __m512d t0 = _mm512_castps_pd(t[4 * g]), t1 = _mm512_castps_pd(t[4 * g + 1]);
-    __m512d t2 = _mm512_castps_pd(t[4 * g + 2]), t3 = _mm512_castps_pd(t[4 * g + 3]);
-    u[4 * g] = _mm512_castpd_ps(_mm512_unpacklo_pd(t0, t2));
-    u[4 * g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(t0, t2));
-    u[4 * g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(t1, t3));
-    u[4 * g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(t1, t3));
-  }
-  // u[4g + q], lane l: rows 4g ..< 4g + 4 of column 4l + q.
-  for (int q = 0; q < 4; q++) {
-    __m512 v0 = _mm512_shuffle_f32x4(u[q], u[4 + q], 0x88), w0 = _mm512_shuffle_f32x4(u[8 + q], u[12 + q], 0x88);
-    __m512 v1 = _mm512_shuffle_f32x4(u[q], u[4 + q], 0xDD), w1 = _mm512_shuffle_f32x4(u[8 + q], u[12 + q], 0xDD);
-    r[q] = _mm512_shuffle_f32x4(v0, w0, 0x88);
-    r[8 + q] = _mm512_shuffle_f32x4(v0, w0, 0xDD);
-    r[4 + q] = _mm512_shuffle_f32x4(v1, w1, 0x88);
-    r[12 + q] = _mm512_shuffle_f32x4(v1, w1, 0xDD);
-  }
-}
-
 /// Columns j0 ..< j0 + width of op(B) = B^T, B stored [N, K]: out[p * stride + jj] = b[(j0 + jj) ldb + p],
 /// zero for width <= jj < stride (stride a multiple of 16).
 DV_AVX512 static void pack_transposed512(
   int64_t k, const float *b, int64_t ldb, int64_t j0, int64_t width, int64_t stride, float *out) {
   for (int64_t p0 = 0; p0 < k; p0 += 16) {
     const int64_t depth = k - p0 < 16 ? k - p0 : 16;
-    const __mmask16 mask = lanes16(depth);
+    const __mmask16 mask = dv_lanes16(depth);
     for (int64_t g = 0; g < stride; g += 16) {
       __m512 r[16];
       for (int q = 0; q < 16; q++) {
         r[q] = g + q < width ? _mm512_maskz_loadu_ps(mask, b + (j0 + g + q) * ldb + p0) : _mm512_setzero_ps();
       }
-      transpose16(r);
+      dv_transpose16(r);
       for (int64_t q = 0; q < depth; q++) _mm512_storeu_ps(out + (p0 + q) * stride + g, r[q]);
     }
   }
@@ -203,7 +176,7 @@ DV_AVX512 static int gemm_avx512(
   for (int64_t j0 = 0; j0 < n; j0 += panelWidth) {
     const int64_t width = n - j0 < panelWidth ? n - j0 : panelWidth;
     const int64_t vectors = (width + 15) / 16;
-    const __mmask16 last = lanes16(width - 16 * (vectors - 1));
+    const __mmask16 last = dv_lanes16(width - 16 * (vectors - 1));
     const float *panel;
     int64_t panelStride;
     if (transB) {

@@ -6,43 +6,46 @@ public enum Benchmark {
   /// The GEMM shapes of one training step of `config` at batch `batch`, in call order.
   ///
   /// Every layer is one matrix product over `rows` rows: B for a dense layer, B S'^2 for a
-  /// convolution (its im2col rows, k^2 Ci inputs, Co outputs) and B S^2 for a transposed
+  /// convolution (its output pixels, k^2 Ci inputs, Co outputs) and B S^2 for a transposed
   /// one (its input pixels, Ci inputs, k^2 Co outputs). The first layer has no input gradient.
+  /// A dense layer's products are y = x W, dW = x^T dy and dx = dy W^T; a convolution's
+  /// (channel-major, ImageColumns.swift) y^T = W^T x^T, dW = x^T dy with both operands
+  /// stored pixels-last, and dx^T = W dy^T: the same FLOPs, the pixels along n or k.
   public static func gemmShapes(config: VAEConfig, batch b: Int) -> [GEMMShape] {
-    var layers: [(rows: Int, inputs: Int, outputs: Int, needsInputGrad: Bool)] = []
+    var layers: [(rows: Int, inputs: Int, outputs: Int, needsInputGrad: Bool, planar: Bool)] = []
     let c = config.condition
     var width = config.inputSize + c
     if config.arch == .conv {
       var (side, channels) = (config.imageSide ?? 0, 1)
       for (i, co) in config.channels.enumerated() {
         side /= 2
-        layers.append((b * side * side, 16 * channels, co, i > 0))
+        layers.append((b * side * side, 16 * channels, co, i > 0, true))
         channels = co
       }
       width = config.features + c
     }
     for h in config.hidden {
-      layers.append((b, width, h, !layers.isEmpty))
+      layers.append((b, width, h, !layers.isEmpty, false))
       width = h
     }
     let headsNeedInputGrad = !layers.isEmpty
-    layers.append((b, width, config.latent, headsNeedInputGrad))  // mu head
-    layers.append((b, width, config.latent, headsNeedInputGrad))  // logVar head
+    layers.append((b, width, config.latent, headsNeedInputGrad, false))  // mu head
+    layers.append((b, width, config.latent, headsNeedInputGrad, false))  // logVar head
     width = config.latent + c
     for h in config.hidden.reversed() {
-      layers.append((b, width, h, true))
+      layers.append((b, width, h, true, false))
       width = h
     }
     if config.arch == .conv {
-      layers.append((b, width, config.features, true))  // decoder.project
+      layers.append((b, width, config.features, true, false))  // decoder.project
       var side = config.featureSide
       for j in config.channels.indices.reversed() {
         let (ci, co) = (config.channels[j], j > 0 ? config.channels[j - 1] : 1)
-        layers.append((b * side * side, ci, 16 * co, true))
+        layers.append((b * side * side, ci, 16 * co, true, true))
         side *= 2
       }
     } else {
-      layers.append((b, width, config.inputSize, true))
+      layers.append((b, width, config.inputSize, true, false))
     }
     var shapes: [GEMMShape] = []
     func add(_ m: Int, _ n: Int, _ k: Int, _ ta: Bool, _ tb: Bool) {
@@ -52,10 +55,21 @@ public enum Benchmark {
         shapes.append(GEMMShape(m: m, n: n, k: k, transposeA: ta, transposeB: tb, callsPerStep: 1))
       }
     }
-    for layer in layers { add(layer.rows, layer.outputs, layer.inputs, false, false) }  // y = x W
     for layer in layers {
-      add(layer.inputs, layer.outputs, layer.rows, true, false)  // dW = x^T dy
-      if layer.needsInputGrad { add(layer.rows, layer.inputs, layer.outputs, false, true) }  // dx = dy W^T
+      if layer.planar {
+        add(layer.outputs, layer.rows, layer.inputs, true, false)  // y^T = W^T x^T
+      } else {
+        add(layer.rows, layer.outputs, layer.inputs, false, false)  // y = x W
+      }
+    }
+    for layer in layers {
+      if layer.planar {
+        add(layer.inputs, layer.outputs, layer.rows, false, true)  // dW = (x^T) (dy^T)^T
+        if layer.needsInputGrad { add(layer.inputs, layer.rows, layer.outputs, false, false) }  // dx^T = W dy^T
+      } else {
+        add(layer.inputs, layer.outputs, layer.rows, true, false)  // dW = x^T dy
+        if layer.needsInputGrad { add(layer.rows, layer.inputs, layer.outputs, false, true) }  // dx = dy W^T
+      }
     }
     return shapes
   }

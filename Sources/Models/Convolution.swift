@@ -2,21 +2,26 @@ import Compute
 
 // Legend: B = images, S = input side, S' = output side, Ci = input channels,
 // Co = output channels, k = kernel side; R = S'^2 output pixels per image.
-// Images are channels-last (NHWC): [B, S, S, Ci] is also [B * S^2, Ci].
+// Maps are channel-major (planar, ImageColumns.swift): [B images of S x S, Ci channels]
+// is stored [Ci, B S^2], each channel's plane for the whole batch in one row.
 
-/// A square 2-D convolution `y = f(conv(x, W) + b)` over channels-last images, computed
-/// as im2col then one GEMM: `y [B R, Co] = cols [B R, k^2 Ci] @ W [k^2 Ci, Co]`.
+/// A square 2-D convolution `y = f(conv(x, W) + b)` over channel-major maps, computed as
+/// im2col then one GEMM: `y [Co, B R] = W^T [Co, k^2 Ci] @ cols [k^2 Ci, B R]`.
 ///
 /// Like ``Linear`` it owns no memory: W `[k, k, Ci, Co]` and b `[Co]` live in a
 /// ``ParameterSet``; the column matrix, activations and gradients are the caller's
-/// buffers. Its output [B R, Co] is itself a channels-last image [B, S', S', Co], so the
-/// next convolution (or a dense layer, as [B, R Co]) reads it directly.
+/// buffers. Its output [Co, B R] is itself a planar map [Co, B, S', S'], so the next
+/// convolution reads it directly (a dense layer reads it after a transpose to [B, R Co]).
+///
+/// Every element of every product is the same chain of fused multiply-adds, in the same
+/// order of k, as in the channels-last form this replaced (`y [B R, Co] = cols [B R, k^2 Ci]
+/// @ W`): only the layout differs, so the bits are the same.
 public struct Convolution: Sendable, Equatable {
   /// The input geometry (S, Ci, k, stride, padding).
   public let geometry: ImageColumns
   /// Co
   public let outputChannels: Int
-  /// The GEMM: inputs k^2 Ci, outputs Co, and the offsets of W and b.
+  /// The weight as a matrix: inputs k^2 Ci, outputs Co, and the offsets of W and b.
   public let matrix: Linear
 
   /// The layer whose tensors are `<name>.weight` `[k, k, Ci, Co]` and `<name>.bias` `[Co]`,
@@ -27,11 +32,11 @@ public struct Convolution: Sendable, Equatable {
     else { preconditionFailure("no convolution \(name) in the parameter set") }
     geometry = ImageColumns(side: side, channels: w.shape[2], kernel: w.shape[0], stride: stride, padding: padding)
     outputChannels = w.shape[3]
-    matrix = Linear(inputs: geometry.columns, outputs: outputChannels, weight: w.offset, bias: b.offset)
+    matrix = Linear(inputs: geometry.taps, outputs: outputChannels, weight: w.offset, bias: b.offset)
   }
 
   /// Floats of one output image: S'^2 Co.
-  public var outputSize: Int { geometry.rowsPerImage * outputChannels }
+  public var outputSize: Int { geometry.outputPixels * outputChannels }
 
   /// Draws W (row-major) then b, with PyTorch's fans for `Conv2d`: in k^2 Ci, out k^2 Co.
   public func initialize(_ parameters: ParameterSet, _ initialization: Linear.Initialization, generator: inout Xoshiro256) {
@@ -45,44 +50,51 @@ public struct Convolution: Sendable, Equatable {
   /// `output = f(conv(input, W) + b)`.
   ///
   /// - Parameters:
-  ///   - input: x `[B, S, S, Ci]`
-  ///   - cols: `[B R, k^2 Ci]`, overwritten with im2col(x) (keep it for ``backward``)
-  ///   - output: y `[B, S', S', Co]`, overwritten
+  ///   - input: x `[Ci, B S^2]`
+  ///   - cols: `[k^2 Ci, B R]`, overwritten with im2col(x) (keep it for ``backward``)
+  ///   - output: y `[Co, B R]`, overwritten
   public func forward(
     input: UnsafePointer<Float>, cols: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int,
     parameters: ParameterSet, activation: Activation?, parallel: Parallel
   ) {
     geometry.gather(input, into: cols, count: batch, parallel: parallel)
-    matrix.forward(
-      input: cols, output: output, batch: batch * geometry.rowsPerImage, parameters: parameters, activation: activation,
-      parallel: parallel)
+    let pixels = batch * geometry.outputPixels
+    // y = W^T cols: W [k^2 Ci, Co] read as its transpose.
+    parallel.gemm(
+      m: outputChannels, n: pixels, k: geometry.taps, a: parameters.values.pointer + matrix.weight, transposeA: true,
+      b: cols, c: output)
+    PlanarMaps.addBias(
+      UnsafePointer(parameters.values.pointer + matrix.bias), to: output, channels: outputChannels, length: pixels,
+      activation: activation, parallel: parallel)
   }
 
   /// Back-propagates through the layer.
   ///
   /// On entry `outputGrad` holds dL/dy; on return dL/d(pre-activation). Writes (overwrites)
   /// dL/dW and dL/db into `parameters.grads` and, when `inputGrad` is given, dL/dx into it
-  /// through `scratch` (dcols = dy W^T, then col2im).
+  /// through `scratch` (dcols = W dy, then col2im).
   ///
   /// - Parameters:
-  ///   - cols: im2col(x) from the forward pass `[B R, k^2 Ci]`
-  ///   - output: y `[B R, Co]` from the forward pass (read only with an activation)
-  ///   - inputGrad: dL/dx `[B, S, S, Ci]`, or nil for a first layer
-  ///   - scratch: `[B R, k^2 Ci]` (needed with `inputGrad`)
+  ///   - cols: im2col(x) from the forward pass `[k^2 Ci, B R]`
+  ///   - output: y `[Co, B R]` from the forward pass (read only with an activation)
+  ///   - inputGrad: dL/dx `[Ci, B S^2]`, or nil for a first layer
+  ///   - scratch: `[k^2 Ci, B R]` (needed with `inputGrad`)
   public func backward(
     cols: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGrad: UnsafeMutablePointer<Float>,
     inputGrad: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>?, batch: Int,
     parameters: ParameterSet, activation: Activation?, parallel: Parallel
   ) {
-    let rows = batch * geometry.rowsPerImage
-    Linear.activationBackwardAndColumnSums(
-      grad: outputGrad, output: output, columnSums: parameters.grads.pointer + matrix.bias, rows: rows,
-      columns: outputChannels, activation: activation, parallel: parallel)
-    guard let inputGrad, let scratch else {
-      matrix.backwardGEMMs(input: cols, outputGrad: outputGrad, inputGrad: nil, batch: rows, parameters: parameters, parallel: parallel)
-      return
-    }
-    matrix.backwardGEMMs(input: cols, outputGrad: outputGrad, inputGrad: scratch, batch: rows, parameters: parameters, parallel: parallel)
+    let pixels = batch * geometry.outputPixels
+    PlanarMaps.activationBackwardAndRowSums(
+      grad: outputGrad, output: output, sums: parameters.grads.pointer + matrix.bias, channels: outputChannels,
+      length: pixels, activation: activation, parallel: parallel)
+    let (taps, co) = (geometry.taps, outputChannels)
+    let (w, dw, dy) = (UnsafePointer(parameters.values.pointer + matrix.weight), parameters.grads.pointer + matrix.weight, UnsafePointer(outputGrad))
+    // dW [k^2 Ci, Co] = cols [k^2 Ci, B R] @ dy^T: each element summed over the pixels in order.
+    parallel.gemm(m: taps, n: co, k: pixels, a: cols, b: dy, transposeB: true, c: dw)
+    guard let inputGrad, let scratch else { return }
+    // dcols [k^2 Ci, B R] = W [k^2 Ci, Co] @ dy [Co, B R], then each term back onto its pixel.
+    parallel.gemm(m: taps, n: pixels, k: co, a: w, b: dy, c: scratch)
     geometry.scatter(scratch, into: inputGrad, count: batch, parallel: parallel)
   }
 }

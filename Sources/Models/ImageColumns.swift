@@ -1,23 +1,28 @@
+import CKernels
 import Compute
 
 // Legend: B = images, S = side of the (square) image a convolution reads, Si = its input
-// channels, So = S' = the side of its output, k = kernel side, s = stride, p = padding.
-// Images are NHWC (channels-last): pixel (y, x) of image b holds Si contiguous Floats at
-// ((b * S + y) * S + x) * Si. A column matrix has one row per output pixel (b, y', x'),
-// [B * S' * S', k * k * Si], its columns ordered (ky, kx, channel).
+// channels, S' = the side of its output, k = kernel side, s = stride, p = padding.
+// Maps are channel-major ("planar"): channel c of image b is one S x S plane, pixel
+// (y, x) at ((c * B + b) * S + y) * S + x, so [Si, B, S, S] is also [Si, B S^2]. A column
+// matrix is [k k Si, B, S', S']: one row per tap (ky, kx, channel), in that order, holding
+// the value the tap reads for every output pixel (b, y', x').
 
-/// The geometry of a square 2-D convolution over channels-last images, and its
-/// im2col / col2im kernels.
+/// The geometry of a square 2-D convolution over channel-major maps, and its im2col /
+/// col2im kernels.
 ///
-/// `gather` (im2col) copies, for every output pixel, the k x k x Si input patch it
-/// reads into one row of a column matrix, zeros where the patch hangs over the border;
-/// a convolution is then `cols [B S'^2, k^2 Si] @ W [k^2 Si, So]`. `scatter` (col2im)
-/// is its adjoint: it adds every row of a column matrix back onto the pixels that
-/// patch came from, which is the input gradient of a convolution and the forward pass
-/// of a transposed convolution.
+/// `gather` (im2col) writes, for every tap of the k x k x Si patch, the input value it
+/// reads at every output pixel, zeros where the patch hangs over the border; a
+/// convolution is then `W^T [So, k^2 Si] @ cols [k^2 Si, B S'^2]`, a product whose long
+/// side is the batch's pixels. `scatter` (col2im) is its adjoint: it adds every element of
+/// a column matrix back onto the pixel its tap read, which is the input gradient of a
+/// convolution and the forward pass of a transposed convolution.
 ///
-/// Both split the images across threads (whole images per thread), and `scatter` adds
-/// each pixel's terms in one fixed order, so results do not depend on the thread count.
+/// Both are C kernels (`dv_im2col_table`, `dv_col2im_table`) that gather through tables
+/// built here once per geometry (where each tap reads; which elements each pixel sums),
+/// over units of whole rows or planes split across threads. `scatter` adds each pixel's
+/// terms in one fixed order (patch order, from 0), so results do not depend on the
+/// thread count.
 public struct ImageColumns: Sendable, Equatable {
   /// S, the side of the image the convolution reads.
   public let side: Int
@@ -38,221 +43,109 @@ public struct ImageColumns: Sendable, Equatable {
     self.kernel = kernel
     self.stride = stride
     self.padding = padding
-    precondition(outputSide >= 1, "kernel \(kernel) does not fit a side of \(side) with padding \(padding)")
+    let outputSide = (side + 2 * padding - kernel) / stride + 1
+    precondition(
+      side + 2 * padding >= kernel && outputSide >= 1,
+      "kernel \(kernel) does not fit a side of \(side) with padding \(padding)")
+    (imageOffsets, patchTaps, patchPositions, terms) = Self.tables(
+      side: side, kernel: kernel, stride: stride, padding: padding, outputSide: outputSide)
+  }
+
+  /// For each tap (ky, kx) and output pixel (oy, ox), `[k^2, S'^2]`: where in an image plane
+  /// the tap reads, y S + x, or -1 outside the image (im2col's table).
+  let imageOffsets: [Int32]
+  /// For each term t and pixel (y, x), `[terms, S^2]`: the tap (ky k + kx) and the output
+  /// pixel (oy S' + ox) of the t-th patch covering the pixel, in patch order (oy, then ox,
+  /// ascending); tap -1 past a pixel's last term (col2im's tables).
+  let patchTaps: [Int32]
+  let patchPositions: [Int32]
+  /// The most patches covering one pixel.
+  let terms: Int
+
+  private static func tables(side s: Int, kernel k: Int, stride: Int, padding p: Int, outputSide so: Int)
+    -> (offsets: [Int32], taps: [Int32], positions: [Int32], terms: Int)
+  {
+    var offsets = [Int32](repeating: -1, count: k * k * so * so)
+    for ky in 0..<k {
+      for kx in 0..<k {
+        for oy in 0..<so {
+          for ox in 0..<so {
+            let (y, x) = (oy * stride - p + ky, ox * stride - p + kx)
+            if y >= 0 && y < s && x >= 0 && x < s { offsets[((ky * k + kx) * so + oy) * so + ox] = Int32(y * s + x) }
+          }
+        }
+      }
+    }
+    // The patches covering row (or column) y: o * stride - p <= y < o * stride - p + k, within 0 ..< so.
+    func covering(_ y: Int) -> [Int] { (0..<so).filter { $0 * stride - p <= y && y < $0 * stride - p + k } }
+    let lists = (0..<(s * s)).map { i -> [(tap: Int, position: Int)] in
+      let (y, x) = (i / s, i % s)
+      return covering(y).flatMap { oy in
+        covering(x).map { ox in (tap: (y + p - oy * stride) * k + (x + p - ox * stride), position: oy * so + ox) }
+      }
+    }
+    let terms = lists.map(\.count).max() ?? 0
+    var taps = [Int32](repeating: -1, count: terms * s * s)
+    var positions = [Int32](repeating: 0, count: terms * s * s)
+    for (i, list) in lists.enumerated() {
+      for (t, term) in list.enumerated() {
+        taps[t * s * s + i] = Int32(term.tap)
+        positions[t * s * s + i] = Int32(term.position)
+      }
+    }
+    return (offsets, taps, positions, terms)
   }
 
   /// S' = (S + 2p - k) / s + 1 (14 for S = 28, k = 4, s = 2, p = 1).
   public var outputSide: Int { (side + 2 * padding - kernel) / stride + 1 }
   /// Floats of one input image: S * S * Si.
   public var imageSize: Int { side * side * channels }
-  /// Rows of the column matrix per image: S' * S'.
-  public var rowsPerImage: Int { outputSide * outputSide }
-  /// Columns of the column matrix: k * k * Si.
-  public var columns: Int { kernel * kernel * channels }
+  /// Output pixels per image, S' * S' (the column matrix's columns per image).
+  public var outputPixels: Int { outputSide * outputSide }
+  /// Taps of a patch, k * k * Si (the column matrix's rows).
+  public var taps: Int { kernel * kernel * channels }
 
-  /// im2col: `cols` [B * S'^2, k^2 Si] from `images` [B, S, S, Si] (every element written).
+  /// im2col: `cols` [k^2 Si, B S'^2] from `images` [Si, B S^2] (every element written).
   public func gather(
     _ images: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>, count: Int, parallel: Parallel
   ) {
-    let (s, c, k, so, width, stride, padding, size) = (side, channels, kernel, outputSide, columns, stride, padding, imageSize)
-    parallel.forEachRange(count: count, alignment: 1, work: count * so * so * width) { range in
-      for b in range {
-        Self.gatherImage(
-          images + b * size, into: cols + b * so * so * width, side: s, channels: c, kernel: k, stride: stride,
-          padding: padding, outputSide: so)
+    let planes = channels * count
+    withPatchGeometry { geometry in
+      parallel.forEachRange(count: planes, alignment: 1, work: planes * taps * outputPixels) { range in
+        dv_im2col_planar(
+          geometry, Int32(channels), Int32(count), images, cols, Int64(range.lowerBound), Int64(range.upperBound))
       }
     }
   }
 
-  /// col2im: `images` [B, S, S, Si] = the sum, over every row of `cols` [B * S'^2, k^2 Si],
-  /// of that row added onto the patch it stands for (terms hanging over the border are
-  /// dropped). `images` is overwritten.
-  ///
-  /// Computed pixel by pixel: each pixel's value is the sum of its terms from the patches
-  /// that cover it, in patch order (row-major over the output pixels).
+  /// col2im: `images` [Si, B S^2] = every element of `cols` [k^2 Si, B S'^2] added onto the
+  /// pixel its tap reads (terms hanging over the border are dropped); `images` is overwritten.
+  /// Each pixel's value is the sum of its terms in patch order (row-major over the output
+  /// pixels), from 0.
   public func scatter(
     _ cols: UnsafePointer<Float>, into images: UnsafeMutablePointer<Float>, count: Int, parallel: Parallel
   ) {
-    let (s, c, k, so, width, stride, padding, size) = (side, channels, kernel, outputSide, columns, stride, padding, imageSize)
-    // The output pixels whose patches cover input row (or column) y are first[y] ... last[y]:
-    // o * stride - padding <= y < o * stride - padding + k, within 0 ..< so. Worked out once
-    // per call (on the stack) rather than per pixel: integer division is slow.
-    withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * s) { bounds in
-      guard let first = bounds.baseAddress else { return }
-      let last = first + s
-      for y in 0..<s {
-        let low = y + padding - k + 1
-        first[y] = low <= 0 ? 0 : (low + stride - 1) / stride
-        last[y] = min(so - 1, (y + padding) / stride)
+    let planes = channels * count
+    withPatchGeometry { geometry in
+      parallel.forEachRange(count: planes, alignment: 1, work: planes * side * side * terms) { range in
+        dv_col2im_planar(
+          geometry, Int32(channels), Int32(count), cols, images, Int64(range.lowerBound), Int64(range.upperBound))
       }
-      parallel.forEachRange(count: count, alignment: 1, work: count * so * so * width) { range in
-        for b in range {
-          Self.scatterImage(
-            cols + b * so * so * width, into: images + b * size, side: s, channels: c, kernel: k, stride: stride,
-            padding: padding, outputSide: so, first: first, last: last)
+    }
+  }
+
+  /// The geometry and its tables as the C kernels read them.
+  func withPatchGeometry<Result>(_ body: (UnsafePointer<DVPatchGeometry>) -> Result) -> Result {
+    imageOffsets.withUnsafeBufferPointer { offsets in
+      patchTaps.withUnsafeBufferPointer { taps in
+        patchPositions.withUnsafeBufferPointer { positions in
+          var geometry = DVPatchGeometry(
+            side: Int32(side), outputSide: Int32(outputSide), kernel: Int32(kernel), stride: Int32(stride),
+            padding: Int32(padding), terms: Int32(terms), offsets: offsets.baseAddress, taps: taps.baseAddress,
+            positions: positions.baseAddress)
+          return withUnsafePointer(to: &geometry) { body($0) }
         }
       }
     }
   }
-
-  // The per-image kernels take every size as an argument and use plain loops, which the
-  // compiler vectorises; measured on the VAE's shapes, this ran 2-4x faster than the same
-  // loops written inside the closures with eight-Float helpers.
-
-  /// im2col of one image: `patches` [S'^2, k^2 Si] from `image` [S, S, Si].
-  static func gatherImage(
-    _ image: UnsafePointer<Float>, into patches: UnsafeMutablePointer<Float>, side s: Int, channels c: Int, kernel k: Int,
-    stride: Int, padding: Int, outputSide so: Int
-  ) {
-    let (width, run) = (k * k * c, k * c)
-    // Output columns ox whose patch columns ox * stride - padding ..< + k all lie inside the
-    // image: their patch rows are plain copies of `run` contiguous Floats.
-    let low = min(so, (padding + stride - 1) / stride)
-    let high = max(low, min(so, s + padding - k >= 0 ? (s + padding - k) / stride + 1 : 0))
-    for oy in 0..<so {
-      for ky in 0..<k {
-        let y = oy * stride - padding + ky
-        let dst = patches + oy * so * width + ky * run
-        guard y >= 0 && y < s else {
-          for ox in 0..<so { zero(dst + ox * width, count: run) }
-          continue
-        }
-        let src = image + y * s * c
-        for ox in low..<high { copy(src + (ox * stride - padding) * c, into: dst + ox * width, count: run) }
-        // Patches hanging over the left or right border: zeros there.
-        for ox in 0..<low { gatherClipped(src, into: dst + ox * width, side: s, channels: c, kernel: k, x0: ox * stride - padding) }
-        for ox in high..<so { gatherClipped(src, into: dst + ox * width, side: s, channels: c, kernel: k, x0: ox * stride - padding) }
-      }
-    }
-  }
-
-  /// One patch row whose columns x0 ..< x0 + k may lie partly outside image row `src`.
-  @inline(__always)
-  static func gatherClipped(
-    _ src: UnsafePointer<Float>, into row: UnsafeMutablePointer<Float>, side s: Int, channels c: Int, kernel k: Int, x0: Int
-  ) {
-    let (left, right) = (min(k, max(0, -x0)), min(k, max(0, x0 + k - s)))
-    let inside = max(0, k - left - right) * c
-    zero(row, count: left * c)
-    if inside > 0 { copy(src + (x0 + left) * c, into: row + left * c, count: inside) }
-    zero(row + (k - right) * c, count: right * c)
-  }
-
-  /// `destination[i] = source[i]` for `count` Floats, four at a time when `count` is a
-  /// multiple of 4 (every patch row of a kernel of 4).
-  @inline(__always)
-  static func copy(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>, count: Int) {
-    if count % 4 == 0 {
-      var i = 0
-      while i < count {
-        UnsafeMutableRawPointer(destination + i).storeBytes(
-          of: UnsafeRawPointer(source + i).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
-        i += 4
-      }
-    } else {
-      for i in 0..<count { destination[i] = source[i] }
-    }
-  }
-
-  /// `destination[i] = 0` for `count` Floats.
-  @inline(__always)
-  static func zero(_ destination: UnsafeMutablePointer<Float>, count: Int) {
-    if count % 4 == 0 {
-      var i = 0
-      while i < count {
-        UnsafeMutableRawPointer(destination + i).storeBytes(of: SIMD4<Float>(), as: SIMD4<Float>.self)
-        i += 4
-      }
-    } else {
-      for i in 0..<count { destination[i] = 0 }
-    }
-  }
-
-  /// Where the terms of one image row y lie in the column matrix: patch row oy's terms
-  /// for pixel (y, x), channel i, are at base(oy)[x c + ox step + i].
-  struct PatchRows {
-    let patches: UnsafePointer<Float>
-    let y: Int, outputSide: Int, width: Int, stride: Int, padding: Int, kernel: Int, channels: Int
-
-    @inline(__always)
-    func base(_ oy: Int) -> UnsafePointer<Float> {
-      patches + oy * outputSide * width + ((y + padding - oy * stride) * kernel + padding) * channels
-    }
-  }
-
-  /// col2im of one image: `image` [S, S, Si] from `patches` [S'^2, k^2 Si]; pixel y is
-  /// covered by the patches first[y] ... last[y] of its row and column.
-  static func scatterImage(
-    _ patches: UnsafePointer<Float>, into image: UnsafeMutablePointer<Float>, side s: Int, channels c: Int, kernel k: Int,
-    stride: Int, padding: Int, outputSide so: Int, first: UnsafePointer<Int>, last: UnsafePointer<Int>
-  ) {
-    let width = k * k * c
-    // Moving one patch right moves a pixel's term by `step` Floats in the column matrix.
-    let step = width - stride * c
-    for y in 0..<s {
-      let dstRow = image + y * s * c
-      let (oy0, oy1) = (first[y], last[y])
-      if oy0 > oy1 {
-        for i in 0..<(s * c) { dstRow[i] = 0 }
-        continue
-      }
-      let rows = PatchRows(
-        patches: patches, y: y, outputSide: so, width: width, stride: stride, padding: padding, kernel: k, channels: c)
-      if c == 1 || c == 8 {
-        // One channel (the decoder's output) or eight (the default model's first convolution):
-        // each pixel's sum in a register. (Looping over 8-channel chunks for wider maps
-        // measured slower than the plain loop below.)
-        scatterRegisterRow(rows, into: dstRow, side: s, step: step, patchRows: oy0...oy1, first: first, last: last)
-        continue
-      }
-      for x in 0..<s {
-        let dst = dstRow + x * c
-        for i in 0..<c { dst[i] = 0 }
-        for oy in oy0...oy1 {
-          let base = rows.base(oy) + x * c
-          var ox = first[x]
-          while ox <= last[x] {
-            let src = base + ox * step
-            for i in 0..<c { dst[i] += src[i] }
-            ox += 1
-          }
-        }
-      }
-    }
-  }
-
-  /// One image row of one or eight channels, each pixel's sum kept in a register.
-  @inline(__always)
-  static func scatterRegisterRow(
-    _ rows: PatchRows, into dstRow: UnsafeMutablePointer<Float>, side s: Int, step: Int, patchRows: ClosedRange<Int>,
-    first: UnsafePointer<Int>, last: UnsafePointer<Int>
-  ) {
-    let c = rows.channels
-    for x in 0..<s {
-      if c == 1 {
-        var sum: Float = 0
-        for oy in patchRows {
-          let base = rows.base(oy) + x
-          var ox = first[x]
-          while ox <= last[x] {
-            sum += base[ox * step]
-            ox += 1
-          }
-        }
-        dstRow[x] = sum
-        continue
-      }
-      var sum = Vector()
-      for oy in patchRows {
-        let base = rows.base(oy) + x * c
-        var ox = first[x]
-        while ox <= last[x] {
-          sum += load(base + ox * step)
-          ox += 1
-        }
-      }
-      store(sum, dstRow + x * c)
-    }
-  }
-
 }

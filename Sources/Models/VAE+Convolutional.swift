@@ -4,7 +4,9 @@ import Compute
 //   S  = image side (28), n = convolutions (config.channels.count), Ci = config.channels[i]
 //   Si = S / 2^(i+1), the side after convolution i; Sf = S(n-1) the feature map's side
 //   F  = Sf^2 * C(n-1), the flattened feature map (config.features)
-// Images and feature maps are channels-last: [B, Si, Si, Ci] is [B * Si^2, Ci] and [B, Si^2 Ci].
+// Maps between the convolutions are channel-major (planar, ImageColumns.swift): [Ci, B Si^2].
+// The dense part reads and writes [B, F] with F in (y, x, channel) order, the flattened
+// channels-last map: one transpose at each crossing. An image [B, S, S, 1] is both.
 
 extension VAE {
   /// The convolutional front of the encoder and back of the decoder, with their buffers.
@@ -16,22 +18,26 @@ extension VAE {
     /// One convolution with its buffers.
     struct Stage {
       let layer: Convolution
-      let cols: FloatBuffer  // [Bm * Si^2, 16 C(i-1)] im2col of the input, kept for backward
-      let output: FloatBuffer  // [Bm, Si, Si, Ci]
-      let grad: FloatBuffer  // [Bm, Si, Si, Ci] dL/d(output)
+      let cols: FloatBuffer  // [16 C(i-1), Bm Si^2] im2col of the input, kept for backward
+      let output: FloatBuffer  // [Ci, Bm Si^2]
+      let grad: FloatBuffer  // [Ci, Bm Si^2] dL/d(output)
     }
 
     /// One transposed convolution with its buffers (the output layer has none: logits).
     struct TransposedStage {
       let layer: TransposedConvolution
-      let output: FloatBuffer  // [Bm, side, side, Co]
-      let grad: FloatBuffer  // [Bm, side, side, Co]
+      let output: FloatBuffer  // [Co, Bm side^2]
+      let grad: FloatBuffer  // [Co, Bm side^2]
     }
 
     let encoder: [Stage]
     let decoder: [TransposedStage]  // deconv 0 ... n-2
     let output: TransposedConvolution  // decoder.out
     let scratch: FloatBuffer  // [Bm * largest column matrix] dcols and the decoder's cols
+    let features: FloatBuffer  // [Bm, F] the encoder's last map as the dense part reads it
+    let featuresGrad: FloatBuffer  // [Bm, F] dL/d(features), written by the dense part
+    let decoderInput: FloatBuffer  // [C(n-1), Bm Sf^2] decoder.project's output, planar
+    let decoderInputGrad: FloatBuffer  // [C(n-1), Bm Sf^2] its gradient
 
     init(config: VAEConfig, maxBatch: Int, parameters: ParameterSet) {
       let side = config.imageSide ?? 0
@@ -39,7 +45,7 @@ extension VAE {
       var largest = 0
       for i in config.channels.indices {
         let layer = Convolution("encoder.conv.\(i)", side: side >> i, in: parameters)
-        let cols = maxBatch * layer.geometry.rowsPerImage * layer.geometry.columns
+        let cols = maxBatch * layer.geometry.outputPixels * layer.geometry.taps
         largest = max(largest, cols)
         let size = maxBatch * layer.outputSize
         stages.append(
@@ -50,14 +56,19 @@ extension VAE {
       let n = config.channels.count
       for j in 0..<(n - 1) {
         let layer = TransposedConvolution("decoder.deconv.\(j)", outputSide: side >> (n - 1 - j), in: parameters)
-        largest = max(largest, maxBatch * layer.geometry.rowsPerImage * layer.geometry.columns)
+        largest = max(largest, maxBatch * layer.geometry.outputPixels * layer.geometry.taps)
         let size = maxBatch * layer.geometry.imageSize
         transposed.append(TransposedStage(layer: layer, output: FloatBuffer(count: size), grad: FloatBuffer(count: size)))
       }
       decoder = transposed
       output = TransposedConvolution("decoder.out", outputSide: side, untiedBias: true, in: parameters)
-      largest = max(largest, maxBatch * output.geometry.rowsPerImage * output.geometry.columns)
+      largest = max(largest, maxBatch * output.geometry.outputPixels * output.geometry.taps)
       scratch = FloatBuffer(count: largest)
+      let f = maxBatch * config.features
+      features = FloatBuffer(count: f)
+      featuresGrad = FloatBuffer(count: f)
+      decoderInput = FloatBuffer(count: f)
+      decoderInputGrad = FloatBuffer(count: f)
     }
 
     /// The convolutions' tensors of `config`, in layout order, before (`encoder`) and after
@@ -104,7 +115,10 @@ extension VAE {
           activation: activation, parallel: parallel)
         x = UnsafePointer(stage.output.pointer)
       }
-      return UnsafeMutablePointer(mutating: x)
+      let last = encoder[encoder.count - 1].layer
+      PlanarMaps.transpose(
+        x, rows: last.outputChannels, columns: count * last.geometry.outputPixels, into: features.pointer, parallel: parallel)
+      return features.pointer
     }
 
     /// The decoder's transposed convolutions from `features` [B, F] to `logits` [B, D] (bias not added).
@@ -112,7 +126,11 @@ extension VAE {
       _ features: UnsafePointer<Float>, into logits: UnsafeMutablePointer<Float>, count: Int, parameters: ParameterSet,
       activation: Activation, parallel: Parallel
     ) {
-      var x = features
+      let first = decoder.first?.layer ?? output
+      PlanarMaps.transpose(
+        features, rows: count * first.geometry.outputPixels, columns: first.inputChannels, into: decoderInput.pointer,
+        parallel: parallel)
+      var x = UnsafePointer(decoderInput.pointer)
       for stage in decoder {
         stage.layer.forward(
           input: x, scratch: scratch.pointer, output: stage.output.pointer, batch: count, parameters: parameters,
@@ -125,14 +143,17 @@ extension VAE {
     }
 
     /// Back-propagates from `dlogits` [B, D] (already holding dL/dlogits, the output bias
-    /// gradient written) through the transposed convolutions; the gradient with respect to
-    /// the features they read ([B, F], what the dense stack produced) goes to `featuresGrad`.
+    /// gradient written) through the transposed convolutions of the last ``decode``; the
+    /// gradient with respect to the features they read ([B, F], what the dense stack
+    /// produced) goes to `featuresGrad`.
     func backwardDecoder(
-      features: UnsafePointer<Float>, dlogits: UnsafeMutablePointer<Float>, featuresGrad: UnsafeMutablePointer<Float>,
-      count: Int, parameters: ParameterSet, activation: Activation, parallel: Parallel
+      dlogits: UnsafeMutablePointer<Float>, featuresGrad: UnsafeMutablePointer<Float>, count: Int,
+      parameters: ParameterSet, activation: Activation, parallel: Parallel
     ) {
-      func input(_ j: Int) -> UnsafePointer<Float> { j == 0 ? features : UnsafePointer(decoder[j - 1].output.pointer) }
-      func inputGrad(_ j: Int) -> UnsafeMutablePointer<Float> { j == 0 ? featuresGrad : decoder[j - 1].grad.pointer }
+      func input(_ j: Int) -> UnsafePointer<Float> {
+        UnsafePointer(j == 0 ? decoderInput.pointer : decoder[j - 1].output.pointer)
+      }
+      func inputGrad(_ j: Int) -> UnsafeMutablePointer<Float> { j == 0 ? decoderInputGrad.pointer : decoder[j - 1].grad.pointer }
       let last = decoder.count
       output.backward(
         input: input(last), output: dlogits, outputGrad: dlogits, inputGrad: inputGrad(last), scratch: scratch.pointer,
@@ -143,11 +164,19 @@ extension VAE {
           input: input(j), output: stage.output.pointer, outputGrad: stage.grad.pointer, inputGrad: inputGrad(j),
           scratch: scratch.pointer, batch: count, parameters: parameters, activation: activation, parallel: parallel)
       }
+      let first = decoder.first?.layer ?? output
+      PlanarMaps.transpose(
+        decoderInputGrad.pointer, rows: first.inputChannels, columns: count * first.geometry.outputPixels,
+        into: featuresGrad, parallel: parallel)
     }
 
-    /// Back-propagates through the convolutions, from the last one's `grad` (filled by the
+    /// Back-propagates through the convolutions, from ``featuresGrad`` (filled by the
     /// caller with dL/dfeatures) to every convolution's weight and bias gradients.
     func backwardEncoder(count: Int, parameters: ParameterSet, activation: Activation, parallel: Parallel) {
+      let last = encoder[encoder.count - 1]
+      PlanarMaps.transpose(
+        featuresGrad.pointer, rows: count * last.layer.geometry.outputPixels, columns: last.layer.outputChannels,
+        into: last.grad.pointer, parallel: parallel)
       for i in encoder.indices.reversed() {
         let stage = encoder[i]
         stage.layer.backward(
@@ -156,8 +185,5 @@ extension VAE {
           parameters: parameters, activation: activation, parallel: parallel)
       }
     }
-
-    /// The last convolution's output gradient [B, F], which the dense part's input gradient fills.
-    var featuresGrad: UnsafeMutablePointer<Float> { encoder[encoder.count - 1].grad.pointer }
   }
 }

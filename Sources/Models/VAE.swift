@@ -730,7 +730,7 @@ public final class VAE {
     let last = decoder[decoder.count - 1]
     if let convolutional {
       convolutional.backwardDecoder(
-        features: last.result(training: true), dlogits: dlogits.pointer, featuresGrad: last.grad.pointer, count: count,
+        dlogits: dlogits.pointer, featuresGrad: last.grad.pointer, count: count,
         parameters: parameters, activation: config.activation, parallel: parallel)
     } else if let outputLayer {
       outputLayer.backwardGEMMs(
@@ -752,9 +752,9 @@ public final class VAE {
     // What the dense part read ([x or features, c] when C > 0) and, for conv, where its
     // input gradient goes (the features' gradient, or [features, c]'s when C > 0).
     let c = config.condition
-    let features = convolutional.map { UnsafePointer($0.encoder[$0.encoder.count - 1].output.pointer) }
+    let features = convolutional.map { UnsafePointer($0.features.pointer) }
     let denseInput = c > 0 ? UnsafePointer(encoderInput.pointer) : features ?? input
-    let denseInputGrad = convolutional.map { c > 0 ? encoderInputGrad.pointer : $0.featuresGrad }
+    let denseInputGrad = convolutional.map { c > 0 ? encoderInputGrad.pointer : $0.featuresGrad.pointer }
     let h = encoder.last.map { UnsafePointer($0.result(training: true)) } ?? denseInput
     backwardHeads(h, muHead, logVarHead, dmu: dmu, dlogVar: dlogVar, count: count)
     if let top = encoder.last {
@@ -769,7 +769,7 @@ public final class VAE {
     if c > 0 {
       // The dense part read [features, c]: the first F columns of its input gradient are the features'.
       let (f, row) = (config.features, config.features + c)
-      let featuresGrad = convolutional.featuresGrad
+      let featuresGrad = convolutional.featuresGrad.pointer
       for r in 0..<count { (featuresGrad + r * f).update(from: encoderInputGrad.pointer + r * row, count: f) }
     }
     convolutional.backwardEncoder(count: count, parameters: parameters, activation: config.activation, parallel: parallel)

@@ -26,7 +26,8 @@ import TestSupport
     // deconv 0 [6272, 32] x [32, 128] = 51,380,224 three times; out [25088, 8] x [8, 16] =
     // 6,422,528 three times. Total 412,647,424.
     #expect(flops == 412_647_424, "seen \(flops)")
-    #expect(shapes.contains { $0.m == 25088 && $0.n == 8 && $0.k == 16 && !$0.transposeA && !$0.transposeB })
+    // Channel-major: conv 0's forward product is W^T [8, 16] x cols [16, 25088].
+    #expect(shapes.contains { $0.m == 8 && $0.n == 25088 && $0.k == 16 && $0.transposeA && !$0.transposeB })
   }
 
   @Test func aSmallRunReportsConsistentFigures() throws {

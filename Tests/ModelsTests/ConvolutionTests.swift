@@ -4,6 +4,28 @@ import Testing
 @testable import Models
 
 @Suite struct ConvolutionTests {
+  /// Channels-last images [B, S, S, C] as the layers' channel-major maps [C, B, S, S].
+  static func planar(_ x: [Float], batch: Int, pixels: Int, channels: Int) -> [Float] {
+    var out = [Float](repeating: 0, count: x.count)
+    for b in 0..<batch {
+      for q in 0..<pixels {
+        for c in 0..<channels { out[(c * batch + b) * pixels + q] = x[(b * pixels + q) * channels + c] }
+      }
+    }
+    return out
+  }
+
+  /// Channel-major maps [C, B, S, S] back to channels-last images [B, S, S, C].
+  static func channelsLast(_ x: [Float], batch: Int, pixels: Int, channels: Int) -> [Float] {
+    var out = [Float](repeating: 0, count: x.count)
+    for b in 0..<batch {
+      for q in 0..<pixels {
+        for c in 0..<channels { out[(b * pixels + q) * channels + c] = x[(c * batch + b) * pixels + q] }
+      }
+    }
+    return out
+  }
+
   /// dW and db (read from `grads` at `layer`'s offsets) and dx against central differences of
   /// sum(reference(x, w, b) * r) in Double, each to 1e-3 relative; `label` names the case.
   static func expectFiniteDifferences(
@@ -31,7 +53,7 @@ import Testing
   /// that cover it; checked against a count by hand for 4 x 4 images, k = 4, s = 2, p = 1.
   @Test func scatterOfOnesCountsTheCoveringPatches() {
     let geometry = ImageColumns(side: 4, channels: 1)
-    #expect(geometry.outputSide == 2 && geometry.columns == 16 && geometry.rowsPerImage == 4)
+    #expect(geometry.outputSide == 2 && geometry.taps == 16 && geometry.outputPixels == 4)
     let cols = [Float](repeating: 1, count: 4 * 16)
     var image = [Float](repeating: .nan, count: 16)
     geometry.scatter(cols, into: &image, count: 1, parallel: Parallel(threads: 1))
@@ -42,11 +64,12 @@ import Testing
     #expect(image == expected, "seen \(image)")
   }
 
-  /// gather writes every element, zeros on the border, patch columns in (ky, kx, channel) order.
+  /// gather writes every element, zeros on the border, patch rows in (ky, kx, channel) order.
   @Test func gatherCopiesPatchesWithZeroPadding() {
     let geometry = ImageColumns(side: 4, channels: 2)
-    let image = (0..<32).map { Float($0 + 1) }  // pixel (y, x) channel c = (y * 4 + x) * 2 + c + 1
-    var cols = [Float](repeating: .nan, count: 4 * geometry.columns)
+    // Pixel (y, x) channel c = (y * 4 + x) * 2 + c + 1, stored channel-major.
+    let image = Self.planar((0..<32).map { Float($0 + 1) }, batch: 1, pixels: 16, channels: 2)
+    var cols = [Float](repeating: .nan, count: 4 * geometry.taps)
     geometry.gather(image, into: &cols, count: 1, parallel: Parallel(threads: 1))
     for row in 0..<4 {
       let (oy, ox) = (row / 2, row % 2)
@@ -55,7 +78,7 @@ import Testing
           for c in 0..<2 {
             let (y, x) = (oy * 2 - 1 + ky, ox * 2 - 1 + kx)
             let expected: Float = (0..<4).contains(y) && (0..<4).contains(x) ? Float((y * 4 + x) * 2 + c + 1) : 0
-            let seen = cols[row * geometry.columns + (ky * 4 + kx) * 2 + c]
+            let seen = cols[((ky * 4 + kx) * 2 + c) * 4 + row]
             #expect(seen == expected, "row \(row) tap (\(ky), \(kx)) channel \(c): expected \(expected) seen \(seen)")
           }
         }
@@ -85,9 +108,14 @@ import Testing
     let so = layer.geometry.outputSide
     let r = Reference.randomFloats(batch * so * so * g.outputs, seed: 4)
     let parallel = Parallel(threads: threads)
-    var cols = [Float](repeating: .nan, count: batch * layer.geometry.rowsPerImage * layer.geometry.columns)
-    var y = [Float](repeating: .nan, count: batch * so * so * g.outputs)
-    layer.forward(input: x, cols: &cols, output: &y, batch: batch, parameters: parameters, activation: .tanh, parallel: parallel)
+    var cols = [Float](repeating: .nan, count: batch * layer.geometry.outputPixels * layer.geometry.taps)
+    var planarY = [Float](repeating: .nan, count: batch * so * so * g.outputs)
+    // x, y, dy and dx are channels-last here (as the reference); the layer's maps are channel-major.
+    let planarX = Self.planar(x, batch: batch, pixels: g.side * g.side, channels: g.inputs)
+    layer.forward(
+      input: planarX, cols: &cols, output: &planarY, batch: batch, parameters: parameters, activation: .tanh,
+      parallel: parallel)
+    let y = Self.channelsLast(planarY, batch: batch, pixels: so * so, channels: g.outputs)
     func reference(_ x: [Double], _ w: [Double], _ b: [Double]) -> [Double] {
       ConvolutionReference.convolution(
         x, w, b, batch: batch, side: g.side, inputs: g.inputs, outputs: g.outputs, kernel: k, stride: g.stride,
@@ -97,12 +125,13 @@ import Testing
     let forwardError = zip(y, expected).map { abs(Double($0) - $1) }.max() ?? 1
     #expect(forwardError < 1e-5, "\(g): forward max difference \(forwardError)")
 
-    var dy = r
-    var dx = [Float](repeating: .nan, count: x.count)
+    var dy = Self.planar(r, batch: batch, pixels: so * so, channels: g.outputs)
+    var planarDx = [Float](repeating: .nan, count: x.count)
     var scratch = [Float](repeating: .nan, count: cols.count)
     layer.backward(
-      cols: cols, output: y, outputGrad: &dy, inputGrad: &dx, scratch: &scratch, batch: batch, parameters: parameters,
-      activation: .tanh, parallel: parallel)
+      cols: cols, output: planarY, outputGrad: &dy, inputGrad: &planarDx, scratch: &scratch, batch: batch,
+      parameters: parameters, activation: .tanh, parallel: parallel)
+    let dx = Self.channelsLast(planarDx, batch: batch, pixels: g.side * g.side, channels: g.inputs)
     Self.expectFiniteDifferences(
       grads: parameters.grads.array, layer: layer.matrix, w: w, b: b, x: x, dx: dx, r: r, label: "\(g)", reference: reference)
   }
@@ -131,11 +160,15 @@ import Testing
     let r = Reference.randomFloats(batch * outputSide * outputSide * g.inputs, seed: 8)
     let activation: Activation? = untied ? nil : .elu
     let parallel = Parallel(threads: 2)
-    var scratch = [Float](repeating: .nan, count: batch * layer.geometry.rowsPerImage * layer.geometry.columns)
-    var y = [Float](repeating: .nan, count: r.count)
+    var scratch = [Float](repeating: .nan, count: batch * layer.geometry.outputPixels * layer.geometry.taps)
+    var planarY = [Float](repeating: .nan, count: r.count)
+    // x, y, dy and dx are channels-last here (as the reference); the layer's maps are channel-major.
+    let (inputPixels, outputPixels) = (inputSide * inputSide, outputSide * outputSide)
+    let planarX = Self.planar(x, batch: batch, pixels: inputPixels, channels: g.outputs)
     layer.forward(
-      input: x, scratch: &scratch, output: &y, batch: batch, parameters: parameters, activation: activation,
+      input: planarX, scratch: &scratch, output: &planarY, batch: batch, parameters: parameters, activation: activation,
       addBias: !untied, parallel: parallel)
+    var y = Self.channelsLast(planarY, batch: batch, pixels: outputPixels, channels: g.inputs)
     if untied {
       // The caller adds an untied bias (as BernoulliLoss does).
       for i in y.indices { y[i] += b[i % biasCount] }
@@ -149,15 +182,16 @@ import Testing
     let forwardError = zip(y, expected).map { abs(Double($0) - $1) }.max() ?? 1
     #expect(forwardError < 1e-5, "\(g) untied \(untied): forward max difference \(forwardError)")
 
-    var dy = r
-    var dx = [Float](repeating: .nan, count: x.count)
+    var dy = Self.planar(r, batch: batch, pixels: outputPixels, channels: g.inputs)
+    var planarDx = [Float](repeating: .nan, count: x.count)
     if untied {
       // dL/db of an untied bias is the caller's: sums of dy per output value.
       for i in 0..<biasCount { parameters.grads.pointer[layer.matrix.bias + i] = (0..<batch).reduce(0) { $0 + r[$1 * biasCount + i] } }
     }
     layer.backward(
-      input: x, output: y, outputGrad: &dy, inputGrad: &dx, scratch: &scratch, batch: batch, parameters: parameters,
-      activation: activation, biasDone: untied, parallel: parallel)
+      input: planarX, output: planarY, outputGrad: &dy, inputGrad: &planarDx, scratch: &scratch, batch: batch,
+      parameters: parameters, activation: activation, biasDone: untied, parallel: parallel)
+    let dx = Self.channelsLast(planarDx, batch: batch, pixels: inputPixels, channels: g.outputs)
     Self.expectFiniteDifferences(
       grads: parameters.grads.array, layer: layer.matrix, w: w, b: b, x: x, dx: dx, r: r, label: "\(g) untied \(untied)",
       reference: reference)
@@ -176,8 +210,12 @@ import Testing
     try parameters.setValue("c.bias", b)
     let x = Reference.randomFloats(batch * side * side * ci, seed: 13)
     var cols = [Float](repeating: 0, count: batch * 196 * 16 * ci)
-    var y = [Float](repeating: 0, count: batch * 196 * co)
-    layer.forward(input: x, cols: &cols, output: &y, batch: batch, parameters: parameters, activation: nil, parallel: Parallel(threads: 1))
+    var planarY = [Float](repeating: 0, count: batch * 196 * co)
+    // One input channel: the channels-last x is also the channel-major map.
+    layer.forward(
+      input: x, cols: &cols, output: &planarY, batch: batch, parameters: parameters, activation: nil,
+      parallel: Parallel(threads: 1))
+    let y = Self.channelsLast(planarY, batch: batch, pixels: 196, channels: co)
     func list(_ v: [Float]) -> String { "[" + v.map { "\($0)" }.joined(separator: ",") + "]" }
     let script = """
       import numpy as np, sys
