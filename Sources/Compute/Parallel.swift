@@ -79,10 +79,17 @@ public struct Parallel: Sendable, Equatable {
   /// a [128, 400] x [400, 20] product across two threads gains nothing).
   public static let minimumParallelFlops = 8_000_000
 
+  /// From this inner dimension on, a product with a small C is still split across the
+  /// threads (when C has 16 rows or columns or more): a convolution's weight gradient,
+  /// [16, 8] summed over 25,088 pixels, reads 2.4 MB and ran at a fifth of one core's
+  /// FMA peak on one thread, bound by memory, not by its 6.4 MFLOP.
+  public static let longInnerDimension = 4_096
+
   /// True when a product of these dimensions runs as one single-threaded call.
   @inlinable
   public static func isSmallGEMM(m: Int, n: Int, k: Int) -> Bool {
-    max(m, n) < 32 || 2 * m * n * k < minimumParallelFlops
+    if k >= longInnerDimension && max(m, n) >= 16 { return false }
+    return max(m, n) < 32 || 2 * m * n * k < minimumParallelFlops
   }
 
   /// Runs two independent tasks, on two threads when there are several (each task
@@ -225,9 +232,9 @@ public struct Parallel: Sendable, Equatable {
   /// C once when `beta` is 1. `alpha` other than 1 or `beta` other than 0 and 1 (no
   /// caller uses them) go to OpenBLAS, as does everything with ``GEMMKernel/openBLAS``.
   ///
-  /// Products under ``minimumParallelFlops`` are one single-threaded call.
+  /// Small products (``isSmallGEMM(m:n:k:)``) are one single-threaded call.
   /// With ``GEMMThreading/split`` the larger of C's two dimensions is cut into one
-  /// block per thread (bounds multiples of 16), each computed by one single-threaded
+  /// block per thread (bounds multiples of 16, or of 8 under 32), each computed by one single-threaded
   /// call; the inner (k) sums are never split, so each element of C is computed by one
   /// call over the whole k range and, with the own kernel, the bits do not depend on
   /// the thread count. For OpenBLAS its thread count is set to 1 for that
@@ -273,12 +280,14 @@ public struct Parallel: Sendable, Equatable {
     }
     if !own && BLAS.threads != 1 { BLAS.setThreads(1) }
     let splitRows = m >= n
+    // Blocks of 16 (a vector of columns), or 8 when the split dimension is under 32.
+    let alignment = max(m, n) < 32 ? 8 : 16
     run { t in
       if splitRows {
-        let rows = Self.part(t, of: threads, count: m, alignment: 16)
+        let rows = Self.part(t, of: threads, count: m, alignment: alignment)
         if !rows.isEmpty { block(rows: rows, columns: 0..<n) }
       } else {
-        let columns = Self.part(t, of: threads, count: n, alignment: 16)
+        let columns = Self.part(t, of: threads, count: n, alignment: alignment)
         if !columns.isEmpty { block(rows: 0..<m, columns: columns) }
       }
     }
