@@ -27,11 +27,17 @@
 //   (im2col); one permute spreads an output row's terms onto the pixels they reach (col2im).
 // - AVX-512, wider rows: vector gathers through the tables.
 
-/// Row u of the column matrix for tap t and plane (c, b): its pixelsOut Floats.
-#define DV_TAP_ROW(cols, t, c, b) ((cols) + ((((int64_t)(t)) * channels + (c)) * batch + (b)) * pixelsOut)
+/// Image b's pixelsOut Floats in the column matrix's row (tap t, channel c); rows are rowLength apart.
+#define DV_TAP_ROW(cols, t, c, b) ((cols) + (((int64_t)(t)) * channels + (c)) * rowLength + (b) * pixelsOut)
+
+/// Where plane u = c batch + b starts in the column matrix's rows of channel c (tap 0).
+static inline int64_t plane_offset(int64_t u, int64_t batch, int64_t rowLength, int64_t pixelsOut) {
+  return (u / batch) * rowLength + (u % batch) * pixelsOut;
+}
 
 static void im2col_scalar(
-  const DVPatchGeometry *g, int64_t channels, int64_t batch, const float *images, float *cols, int64_t first, int64_t end) {
+  const DVPatchGeometry *g, int64_t channels, int64_t batch, int64_t rowLength, const float *images, float *cols,
+  int64_t first, int64_t end) {
   const int64_t pixelsOut = (int64_t)g->outputSide * g->outputSide, planeSize = (int64_t)g->side * g->side;
   const int64_t taps = (int64_t)g->kernel * g->kernel;
   for (int64_t u = first; u < end; u++) {
@@ -46,11 +52,12 @@ static void im2col_scalar(
 }
 
 static void col2im_scalar(
-  const DVPatchGeometry *g, int64_t channels, int64_t batch, const float *cols, float *images, int64_t first, int64_t end) {
+  const DVPatchGeometry *g, int64_t channels, int64_t batch, int64_t rowLength, const float *cols, float *images,
+  int64_t first, int64_t end) {
   const int64_t pixelsOut = (int64_t)g->outputSide * g->outputSide, planeSize = (int64_t)g->side * g->side;
-  const int64_t rowStride = channels * batch * pixelsOut;
+  const int64_t rowStride = channels * rowLength;  // between taps' rows
   for (int64_t u = first; u < end; u++) {
-    const float *base = cols + u * pixelsOut;  // tap 0's row of plane u = c B + b
+    const float *base = cols + plane_offset(u, batch, rowLength, pixelsOut);  // plane u = c B + b, tap 0
     float *plane = images + u * planeSize;
     for (int64_t i = 0; i < planeSize; i++) {
       float sum = 0.0f;
@@ -73,7 +80,8 @@ static int fits_permute(const DVPatchGeometry *g) {
 }
 
 DV_AVX512 static void im2col_permute(
-  const DVPatchGeometry *g, int64_t channels, int64_t batch, const float *images, float *cols, int64_t first, int64_t end) {
+  const DVPatchGeometry *g, int64_t channels, int64_t batch, int64_t rowLength, const float *images, float *cols,
+  int64_t first, int64_t end) {
   const int64_t s = g->side, so = g->outputSide, k = g->kernel, st = g->stride, p = g->padding, pixelsOut = so * so;
   // Lane j of tap column kx reads image column j st - p + kx (two-register index 0 ..< 32).
   __m512i index[DV_PERMUTE_KERNEL];
@@ -111,7 +119,8 @@ DV_AVX512 static void im2col_permute(
 }
 
 DV_AVX512 static void col2im_permute(
-  const DVPatchGeometry *g, int64_t channels, int64_t batch, const float *cols, float *images, int64_t first, int64_t end) {
+  const DVPatchGeometry *g, int64_t channels, int64_t batch, int64_t rowLength, const float *cols, float *images,
+  int64_t first, int64_t end) {
   const int64_t s = g->side, so = g->outputSide, k = g->kernel, st = g->stride, p = g->padding, pixelsOut = so * so;
   // Image column x (lane x of the low register, x - 16 of the high one) takes, from tap
   // column kx, output column (x + p - kx) / st when that divides and lies in 0 ..< so.
@@ -132,12 +141,14 @@ DV_AVX512 static void col2im_permute(
     }
   }
   const __mmask16 low = dv_lanes16(s), high = dv_lanes16(s > 16 ? s - 16 : 0), row = dv_lanes16(so);
-  const int64_t rowStride = channels * batch * pixelsOut;  // between taps' rows
+  const int64_t rowStride = channels * rowLength;  // between taps' rows
   // DV_PLANES planes at once: each pixel's sum is a chain of additions, so independent
   // planes side by side keep the adder busy.
   enum { DV_PLANES = 4 };
   for (int64_t u0 = first; u0 < end; u0 += DV_PLANES) {
     const int64_t count = end - u0 < DV_PLANES ? end - u0 : DV_PLANES;
+    int64_t offset[DV_PLANES];
+    for (int q = 0; q < DV_PLANES; q++) offset[q] = q < count ? plane_offset(u0 + q, batch, rowLength, pixelsOut) : 0;
     for (int64_t y = 0; y < s; y++) {
       __m512 sum0[DV_PLANES], sum1[DV_PLANES];
       for (int q = 0; q < DV_PLANES; q++) sum0[q] = sum1[q] = _mm512_setzero_ps();
@@ -147,11 +158,11 @@ DV_AVX512 static void col2im_permute(
       for (int64_t oy = oyFirst; oy < so && oy * st <= y + p; oy++) {
         const int64_t ky = y + p - oy * st;
         for (int64_t kx = k - 1; kx >= 0; kx--) {
-          // Plane u's row of tap (ky, kx): tap rows are rowStride apart, planes pixelsOut.
-          const float *terms = cols + (ky * k + kx) * rowStride + u0 * pixelsOut + oy * so;
+          // Each plane's part of the row of tap (ky, kx), output row oy.
+          const float *terms = cols + (ky * k + kx) * rowStride + oy * so;
           for (int q = 0; q < DV_PLANES; q++) {
             if (q >= count) break;
-            const __m512 t = _mm512_maskz_loadu_ps(row, terms + q * pixelsOut);
+            const __m512 t = _mm512_maskz_loadu_ps(row, terms + offset[q]);
             sum0[q] = _mm512_add_ps(sum0[q], _mm512_maskz_permutexvar_ps(reach[0][kx], index[0][kx], t));
             if (s > 16) sum1[q] = _mm512_add_ps(sum1[q], _mm512_maskz_permutexvar_ps(reach[1][kx], index[1][kx], t));
           }
@@ -167,7 +178,8 @@ DV_AVX512 static void col2im_permute(
 }
 
 DV_AVX512 static void im2col_gather(
-  const DVPatchGeometry *g, int64_t channels, int64_t batch, const float *images, float *cols, int64_t first, int64_t end) {
+  const DVPatchGeometry *g, int64_t channels, int64_t batch, int64_t rowLength, const float *images, float *cols,
+  int64_t first, int64_t end) {
   const int64_t pixelsOut = (int64_t)g->outputSide * g->outputSide, planeSize = (int64_t)g->side * g->side;
   const int64_t taps = (int64_t)g->kernel * g->kernel;
   const __m512i none = _mm512_set1_epi32(-1);
@@ -188,12 +200,13 @@ DV_AVX512 static void im2col_gather(
 }
 
 DV_AVX512 static void col2im_gather(
-  const DVPatchGeometry *g, int64_t channels, int64_t batch, const float *cols, float *images, int64_t first, int64_t end) {
+  const DVPatchGeometry *g, int64_t channels, int64_t batch, int64_t rowLength, const float *cols, float *images,
+  int64_t first, int64_t end) {
   const int64_t pixelsOut = (int64_t)g->outputSide * g->outputSide, planeSize = (int64_t)g->side * g->side;
   const __m512i none = _mm512_set1_epi32(-1);
-  const __m512i rowStride = _mm512_set1_epi32((int32_t)(channels * batch * pixelsOut));
+  const __m512i rowStride = _mm512_set1_epi32((int32_t)(channels * rowLength));
   for (int64_t u = first; u < end; u++) {
-    const float *base = cols + u * pixelsOut;
+    const float *base = cols + plane_offset(u, batch, rowLength, pixelsOut);
     float *plane = images + u * planeSize;
     for (int64_t i = 0; i < planeSize; i += 16) {
       const __mmask16 lanes = dv_lanes16(planeSize - i);
@@ -212,57 +225,56 @@ DV_AVX512 static void col2im_gather(
 #endif
 
 int dv_im2col_planar_body(
-  int32_t body, const DVPatchGeometry *geometry, int32_t channels, int32_t batch, const float *images, float *cols,
-  int64_t first, int64_t end) {
+  int32_t body, const DVPatchGeometry *geometry, int32_t channels, int32_t batch, int64_t rowLength, const float *images,
+  float *cols, int64_t first, int64_t end) {
 #if DV_X86
   if (body == 2 && dv_isa() == 2 && fits_permute(geometry)) {
-    im2col_permute(geometry, channels, batch, images, cols, first, end);
+    im2col_permute(geometry, channels, batch, rowLength, images, cols, first, end);
     return 1;
   }
   if (body == 1 && dv_isa() == 2) {
-    im2col_gather(geometry, channels, batch, images, cols, first, end);
+    im2col_gather(geometry, channels, batch, rowLength, images, cols, first, end);
     return 1;
   }
 #endif
   if (body != 0) return 0;
-  im2col_scalar(geometry, channels, batch, images, cols, first, end);
+  im2col_scalar(geometry, channels, batch, rowLength, images, cols, first, end);
   return 1;
 }
 
 int dv_col2im_planar_body(
-  int32_t body, const DVPatchGeometry *geometry, int32_t channels, int32_t batch, const float *cols, float *images,
-  int64_t first, int64_t end) {
+  int32_t body, const DVPatchGeometry *geometry, int32_t channels, int32_t batch, int64_t rowLength, const float *cols,
+  float *images, int64_t first, int64_t end) {
 #if DV_X86
   // The gathers' 32-bit indices reach at most kernel^2 rows into the matrix.
-  const int64_t farthest =
-    (int64_t)geometry->kernel * geometry->kernel * channels * batch * geometry->outputSide * geometry->outputSide;
+  const int64_t farthest = (int64_t)geometry->kernel * geometry->kernel * channels * rowLength;
   if (body == 2 && dv_isa() == 2 && fits_permute(geometry)) {
-    col2im_permute(geometry, channels, batch, cols, images, first, end);
+    col2im_permute(geometry, channels, batch, rowLength, cols, images, first, end);
     return 1;
   }
   if (body == 1 && dv_isa() == 2 && farthest < INT32_MAX) {
-    col2im_gather(geometry, channels, batch, cols, images, first, end);
+    col2im_gather(geometry, channels, batch, rowLength, cols, images, first, end);
     return 1;
   }
 #endif
   if (body != 0) return 0;
-  col2im_scalar(geometry, channels, batch, cols, images, first, end);
+  col2im_scalar(geometry, channels, batch, rowLength, cols, images, first, end);
   return 1;
 }
 
 void dv_im2col_planar(
-  const DVPatchGeometry *geometry, int32_t channels, int32_t batch, const float *images, float *cols, int64_t first,
-  int64_t end) {
+  const DVPatchGeometry *geometry, int32_t channels, int32_t batch, int64_t rowLength, const float *images, float *cols,
+  int64_t first, int64_t end) {
   for (int32_t body = 2; body >= 0; body--) {
-    if (dv_im2col_planar_body(body, geometry, channels, batch, images, cols, first, end)) return;
+    if (dv_im2col_planar_body(body, geometry, channels, batch, rowLength, images, cols, first, end)) return;
   }
 }
 
 void dv_col2im_planar(
-  const DVPatchGeometry *geometry, int32_t channels, int32_t batch, const float *cols, float *images, int64_t first,
-  int64_t end) {
+  const DVPatchGeometry *geometry, int32_t channels, int32_t batch, int64_t rowLength, const float *cols, float *images,
+  int64_t first, int64_t end) {
   for (int32_t body = 2; body >= 0; body--) {
-    if (dv_col2im_planar_body(body, geometry, channels, batch, cols, images, first, end)) return;
+    if (dv_col2im_planar_body(body, geometry, channels, batch, rowLength, cols, images, first, end)) return;
   }
 }
 

@@ -51,18 +51,19 @@ public struct Convolution: Sendable, Equatable {
   ///
   /// - Parameters:
   ///   - input: x `[Ci, B S^2]`
-  ///   - cols: `[k^2 Ci, B R]`, overwritten with im2col(x) (keep it for ``backward``)
+  ///   - cols: `[k^2 Ci, B R]` with rows `geometry.rowLength(count: batch)` apart, overwritten
+  ///     with im2col(x) (keep it for ``backward``)
   ///   - output: y `[Co, B R]`, overwritten
   public func forward(
     input: UnsafePointer<Float>, cols: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int,
     parameters: ParameterSet, activation: Activation?, parallel: Parallel
   ) {
     geometry.gather(input, into: cols, count: batch, parallel: parallel)
-    let pixels = batch * geometry.outputPixels
+    let (pixels, ld) = (batch * geometry.outputPixels, geometry.rowLength(count: batch))
     // y = W^T cols: W [k^2 Ci, Co] read as its transpose.
     parallel.gemm(
       m: outputChannels, n: pixels, k: geometry.taps, a: parameters.values.pointer + matrix.weight, transposeA: true,
-      b: cols, c: output)
+      b: cols, ldb: ld, c: output)
     PlanarMaps.addBias(
       UnsafePointer(parameters.values.pointer + matrix.bias), to: output, channels: outputChannels, length: pixels,
       activation: activation, parallel: parallel)
@@ -75,26 +76,26 @@ public struct Convolution: Sendable, Equatable {
   /// through `scratch` (dcols = W dy, then col2im).
   ///
   /// - Parameters:
-  ///   - cols: im2col(x) from the forward pass `[k^2 Ci, B R]`
+  ///   - cols: im2col(x) from the forward pass `[k^2 Ci, B R]` (rows `geometry.rowLength(count: batch)` apart)
   ///   - output: y `[Co, B R]` from the forward pass (read only with an activation)
   ///   - inputGrad: dL/dx `[Ci, B S^2]`, or nil for a first layer
-  ///   - scratch: `[k^2 Ci, B R]` (needed with `inputGrad`)
+  ///   - scratch: `[k^2 Ci, B R]` as cols (needed with `inputGrad`)
   public func backward(
     cols: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGrad: UnsafeMutablePointer<Float>,
     inputGrad: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>?, batch: Int,
     parameters: ParameterSet, activation: Activation?, parallel: Parallel
   ) {
-    let pixels = batch * geometry.outputPixels
+    let (pixels, ld) = (batch * geometry.outputPixels, geometry.rowLength(count: batch))
     PlanarMaps.activationBackwardAndRowSums(
       grad: outputGrad, output: output, sums: parameters.grads.pointer + matrix.bias, channels: outputChannels,
       length: pixels, activation: activation, parallel: parallel)
     let (taps, co) = (geometry.taps, outputChannels)
     let (w, dw, dy) = (UnsafePointer(parameters.values.pointer + matrix.weight), parameters.grads.pointer + matrix.weight, UnsafePointer(outputGrad))
     // dW [k^2 Ci, Co] = cols [k^2 Ci, B R] @ dy^T: each element summed over the pixels in order.
-    parallel.gemm(m: taps, n: co, k: pixels, a: cols, b: dy, transposeB: true, c: dw)
+    parallel.gemm(m: taps, n: co, k: pixels, a: cols, lda: ld, b: dy, transposeB: true, c: dw)
     guard let inputGrad, let scratch else { return }
     // dcols [k^2 Ci, B R] = W [k^2 Ci, Co] @ dy [Co, B R], then each term back onto its pixel.
-    parallel.gemm(m: taps, n: pixels, k: co, a: w, b: dy, c: scratch)
+    parallel.gemm(m: taps, n: pixels, k: co, a: w, b: dy, c: scratch, ldc: ld)
     geometry.scatter(scratch, into: inputGrad, count: batch, parallel: parallel)
   }
 }

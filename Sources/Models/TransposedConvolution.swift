@@ -59,17 +59,17 @@ public struct TransposedConvolution: Sendable, Equatable {
   ///
   /// - Parameters:
   ///   - input: x `[Ci, B P]`
-  ///   - scratch: `[k^2 Co, B P]`, overwritten
+  ///   - scratch: `[k^2 Co, B P]` with rows `geometry.rowLength(count: batch)` apart, overwritten
   ///   - output: y `[Co, B S''^2]`, overwritten
   public func forward(
     input: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int,
     parameters: ParameterSet, activation: Activation?, addBias: Bool = true, parallel: Parallel
   ) {
-    let pixels = batch * geometry.outputPixels
+    let (pixels, ld) = (batch * geometry.outputPixels, geometry.rowLength(count: batch))
     // cols = W^T x: W [Ci, k^2 Co] read as its transpose.
     parallel.gemm(
       m: geometry.taps, n: pixels, k: inputChannels, a: parameters.values.pointer + matrix.weight, transposeA: true,
-      b: input, c: scratch)
+      b: input, c: scratch, ldc: ld)
     geometry.scatter(scratch, into: output, count: batch, parallel: parallel)
     guard addBias else { return }
     PlanarMaps.addBias(
@@ -87,7 +87,7 @@ public struct TransposedConvolution: Sendable, Equatable {
   /// - Parameters:
   ///   - input: x `[Ci, B P]` as in the forward pass
   ///   - output: y `[Co, B S''^2]` from the forward pass (read only with an activation)
-  ///   - scratch: `[k^2 Co, B P]`, overwritten with im2col(dy)
+  ///   - scratch: `[k^2 Co, B P]` as in ``forward``, overwritten with im2col(dy)
   ///   - inputGrad: dL/dx `[Ci, B P]`, or nil to skip that GEMM
   public func backward(
     input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGrad: UnsafeMutablePointer<Float>,
@@ -101,11 +101,12 @@ public struct TransposedConvolution: Sendable, Equatable {
     }
     geometry.gather(outputGrad, into: scratch, count: batch, parallel: parallel)
     let (pixels, taps, ci) = (batch * geometry.outputPixels, geometry.taps, inputChannels)
+    let ld = geometry.rowLength(count: batch)
     let (w, dw, dcols) = (UnsafePointer(parameters.values.pointer + matrix.weight), parameters.grads.pointer + matrix.weight, UnsafePointer(scratch))
     // dW [Ci, k^2 Co] = x [Ci, B P] @ dcols^T: each element summed over the pixels in order.
-    parallel.gemm(m: ci, n: taps, k: pixels, a: input, b: dcols, transposeB: true, c: dw)
+    parallel.gemm(m: ci, n: taps, k: pixels, a: input, b: dcols, ldb: ld, transposeB: true, c: dw)
     guard let inputGrad else { return }
     // dx [Ci, B P] = W [Ci, k^2 Co] @ dcols [k^2 Co, B P].
-    parallel.gemm(m: ci, n: pixels, k: taps, a: w, b: dcols, c: inputGrad)
+    parallel.gemm(m: ci, n: pixels, k: taps, a: w, b: dcols, ldb: ld, c: inputGrad)
   }
 }

@@ -45,7 +45,7 @@ extension VAE {
       var largest = 0
       for i in config.channels.indices {
         let layer = Convolution("encoder.conv.\(i)", side: side >> i, in: parameters)
-        let cols = maxBatch * layer.geometry.outputPixels * layer.geometry.taps
+        let cols = layer.geometry.columnMatrixCount(count: maxBatch)
         largest = max(largest, cols)
         let size = maxBatch * layer.outputSize
         stages.append(
@@ -56,13 +56,13 @@ extension VAE {
       let n = config.channels.count
       for j in 0..<(n - 1) {
         let layer = TransposedConvolution("decoder.deconv.\(j)", outputSide: side >> (n - 1 - j), in: parameters)
-        largest = max(largest, maxBatch * layer.geometry.outputPixels * layer.geometry.taps)
+        largest = max(largest, layer.geometry.columnMatrixCount(count: maxBatch))
         let size = maxBatch * layer.geometry.imageSize
         transposed.append(TransposedStage(layer: layer, output: FloatBuffer(count: size), grad: FloatBuffer(count: size)))
       }
       decoder = transposed
       output = TransposedConvolution("decoder.out", outputSide: side, untiedBias: true, in: parameters)
-      largest = max(largest, maxBatch * output.geometry.outputPixels * output.geometry.taps)
+      largest = max(largest, output.geometry.columnMatrixCount(count: maxBatch))
       scratch = FloatBuffer(count: largest)
       let f = maxBatch * config.features
       features = FloatBuffer(count: f)

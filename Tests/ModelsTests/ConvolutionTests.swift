@@ -54,7 +54,7 @@ import Testing
   @Test func scatterOfOnesCountsTheCoveringPatches() {
     let geometry = ImageColumns(side: 4, channels: 1)
     #expect(geometry.outputSide == 2 && geometry.taps == 16 && geometry.outputPixels == 4)
-    let cols = [Float](repeating: 1, count: 4 * 16)
+    let cols = [Float](repeating: 1, count: geometry.columnMatrixCount(count: 1))
     var image = [Float](repeating: .nan, count: 16)
     geometry.scatter(cols, into: &image, count: 1, parallel: Parallel(threads: 1))
     // Output pixel ox covers input columns 2 ox - 1 ... 2 ox + 2: columns 0 and 3 by one patch,
@@ -69,7 +69,7 @@ import Testing
     let geometry = ImageColumns(side: 4, channels: 2)
     // Pixel (y, x) channel c = (y * 4 + x) * 2 + c + 1, stored channel-major.
     let image = Self.planar((0..<32).map { Float($0 + 1) }, batch: 1, pixels: 16, channels: 2)
-    var cols = [Float](repeating: .nan, count: 4 * geometry.taps)
+    var cols = [Float](repeating: .nan, count: geometry.columnMatrixCount(count: 1))
     geometry.gather(image, into: &cols, count: 1, parallel: Parallel(threads: 1))
     for row in 0..<4 {
       let (oy, ox) = (row / 2, row % 2)
@@ -78,7 +78,7 @@ import Testing
           for c in 0..<2 {
             let (y, x) = (oy * 2 - 1 + ky, ox * 2 - 1 + kx)
             let expected: Float = (0..<4).contains(y) && (0..<4).contains(x) ? Float((y * 4 + x) * 2 + c + 1) : 0
-            let seen = cols[((ky * 4 + kx) * 2 + c) * 4 + row]
+            let seen = cols[((ky * 4 + kx) * 2 + c) * geometry.rowLength(count: 1) + row]
             #expect(seen == expected, "row \(row) tap (\(ky), \(kx)) channel \(c): expected \(expected) seen \(seen)")
           }
         }
@@ -108,7 +108,7 @@ import Testing
     let so = layer.geometry.outputSide
     let r = Reference.randomFloats(batch * so * so * g.outputs, seed: 4)
     let parallel = Parallel(threads: threads)
-    var cols = [Float](repeating: .nan, count: batch * layer.geometry.outputPixels * layer.geometry.taps)
+    var cols = [Float](repeating: .nan, count: layer.geometry.columnMatrixCount(count: batch))
     var planarY = [Float](repeating: .nan, count: batch * so * so * g.outputs)
     // x, y, dy and dx are channels-last here (as the reference); the layer's maps are channel-major.
     let planarX = Self.planar(x, batch: batch, pixels: g.side * g.side, channels: g.inputs)
@@ -160,7 +160,7 @@ import Testing
     let r = Reference.randomFloats(batch * outputSide * outputSide * g.inputs, seed: 8)
     let activation: Activation? = untied ? nil : .elu
     let parallel = Parallel(threads: 2)
-    var scratch = [Float](repeating: .nan, count: batch * layer.geometry.outputPixels * layer.geometry.taps)
+    var scratch = [Float](repeating: .nan, count: layer.geometry.columnMatrixCount(count: batch))
     var planarY = [Float](repeating: .nan, count: r.count)
     // x, y, dy and dx are channels-last here (as the reference); the layer's maps are channel-major.
     let (inputPixels, outputPixels) = (inputSide * inputSide, outputSide * outputSide)
@@ -209,7 +209,7 @@ import Testing
     try parameters.setValue("c.weight", w)
     try parameters.setValue("c.bias", b)
     let x = Reference.randomFloats(batch * side * side * ci, seed: 13)
-    var cols = [Float](repeating: 0, count: batch * 196 * 16 * ci)
+    var cols = [Float](repeating: 0, count: layer.geometry.columnMatrixCount(count: batch))
     var planarY = [Float](repeating: 0, count: batch * 196 * co)
     // One input channel: the channels-last x is also the channel-major map.
     layer.forward(

@@ -13,10 +13,10 @@ import Testing
     (33, 2, 4, 2, 1, 2), (40, 1, 4, 2, 1, 1), (12, 1, 9, 1, 4, 1), (1, 3, 1, 1, 0, 4),
   ]
 
-  /// im2col by its definition: row (ky, kx, c), column (b, oy, ox).
+  /// im2col by its definition: row (ky, kx, c), column (b, oy, ox); the rows' padding NaN.
   static func im2col(_ images: [Float], _ g: ImageColumns, batch: Int) -> [Float] {
-    let (s, so, k, c) = (g.side, g.outputSide, g.kernel, g.channels)
-    var cols = [Float](repeating: 0, count: g.taps * batch * so * so)
+    let (s, so, k, c, ld) = (g.side, g.outputSide, g.kernel, g.channels, g.rowLength(count: batch))
+    var cols = [Float](repeating: .nan, count: g.columnMatrixCount(count: batch))
     for ky in 0..<k {
       for kx in 0..<k {
         for ch in 0..<c {
@@ -26,7 +26,7 @@ import Testing
                 let (y, x) = (oy * g.stride - g.padding + ky, ox * g.stride - g.padding + kx)
                 let row = (ky * k + kx) * c + ch
                 let inside = y >= 0 && y < s && x >= 0 && x < s
-                cols[((row * batch + b) * so + oy) * so + ox] = inside ? images[((ch * batch + b) * s + y) * s + x] : 0
+                cols[row * ld + (b * so + oy) * so + ox] = inside ? images[((ch * batch + b) * s + y) * s + x] : 0
               }
             }
           }
@@ -38,7 +38,7 @@ import Testing
 
   /// col2im by its definition: each pixel the Float sum, from 0, of its terms in patch order.
   static func col2im(_ cols: [Float], _ g: ImageColumns, batch: Int) -> [Float] {
-    let (s, so, k, c) = (g.side, g.outputSide, g.kernel, g.channels)
+    let (s, so, k, c, ld) = (g.side, g.outputSide, g.kernel, g.channels, g.rowLength(count: batch))
     var images = [Float](repeating: 0, count: c * batch * s * s)
     for ch in 0..<c {
       for b in 0..<batch {
@@ -51,7 +51,7 @@ import Testing
               for ox in 0..<so {
                 let kx = x + g.padding - ox * g.stride
                 guard kx >= 0 && kx < k else { continue }
-                sum += cols[((((ky * k + kx) * c + ch) * batch + b) * so + oy) * so + ox]
+                sum += cols[((ky * k + kx) * c + ch) * ld + (b * so + oy) * so + ox]
               }
             }
             images[((ch * batch + b) * s + y) * s + x] = sum
@@ -68,7 +68,9 @@ import Testing
     let g = ImageColumns(side: t.side, channels: t.channels, kernel: t.kernel, stride: t.stride, padding: t.padding)
     let (batch, planes) = (t.batch, t.channels * t.batch)
     let images = Reference.randomFloats(planes * t.side * t.side, seed: UInt64(10 + index))
-    let cols = Reference.randomFloats(g.taps * batch * g.outputPixels, seed: UInt64(30 + index))
+    // Rows padded as the layers' (ImageColumns.rowLength(count:)): the kernels skip the padding.
+    let ld = Int64(g.rowLength(count: batch))
+    let cols = Reference.randomFloats(g.columnMatrixCount(count: batch), seed: UInt64(30 + index))
     let expectedCols = Self.im2col(images, g, batch: batch)
     let expectedImages = Self.col2im(cols, g, batch: batch)
     var ran = 0
@@ -76,8 +78,10 @@ import Testing
       var seenCols = [Float](repeating: .nan, count: expectedCols.count)
       var seenImages = [Float](repeating: .nan, count: expectedImages.count)
       let done = g.withPatchGeometry { geometry in
-        let a = dv_im2col_planar_body(body, geometry, Int32(t.channels), Int32(batch), images, &seenCols, 0, Int64(planes))
-        let b = dv_col2im_planar_body(body, geometry, Int32(t.channels), Int32(batch), cols, &seenImages, 0, Int64(planes))
+        let a = dv_im2col_planar_body(
+          body, geometry, Int32(t.channels), Int32(batch), ld, images, &seenCols, 0, Int64(planes))
+        let b = dv_col2im_planar_body(
+          body, geometry, Int32(t.channels), Int32(batch), ld, cols, &seenImages, 0, Int64(planes))
         return (a, b)
       }
       // The portable body always runs; the vector ones where the CPU and geometry allow.

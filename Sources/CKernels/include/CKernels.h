@@ -144,30 +144,31 @@ typedef struct {
 } DVPatchGeometry;
 
 /// im2col over channel-major maps (planar.c): from images [channels, batch, side^2] to
-/// cols [kernel^2 channels, batch, S'^2], row (tap, c) holding for every output pixel
-/// (b, q) the value that tap of its patch reads in channel c, or 0 outside the image.
-/// Fills the rows of the planes first ..< end (plane u = c batch + b, all of them:
-/// 0 ..< channels batch), i.e. kernel^2 runs of S'^2 Floats per plane.
+/// cols [kernel^2 channels, batch S'^2] (rows `rowLength` >= batch S'^2 apart), row
+/// (tap, c) holding for every output pixel (b, q) the value that tap of its patch reads in
+/// channel c, or 0 outside the image. Fills the rows of the planes first ..< end (plane
+/// u = c batch + b, all of them: 0 ..< channels batch), i.e. kernel^2 runs of S'^2 Floats
+/// per plane; a row's Floats past batch S'^2 are not touched.
 void dv_im2col_planar(
-  const DVPatchGeometry *geometry, int32_t channels, int32_t batch, const float *images, float *cols, int64_t first,
-  int64_t end);
+  const DVPatchGeometry *geometry, int32_t channels, int32_t batch, int64_t rowLength, const float *images, float *cols,
+  int64_t first, int64_t end);
 
 /// col2im, the adjoint of dv_im2col_planar: images [channels, batch, side^2] where each
 /// pixel is the sum, from 0 and in patch order, of the column-matrix elements whose tap
 /// reads it. Writes the planes first ..< end.
 void dv_col2im_planar(
-  const DVPatchGeometry *geometry, int32_t channels, int32_t batch, const float *cols, float *images, int64_t first,
-  int64_t end);
+  const DVPatchGeometry *geometry, int32_t channels, int32_t batch, int64_t rowLength, const float *cols, float *images,
+  int64_t first, int64_t end);
 
 /// dv_im2col_planar and dv_col2im_planar through one body, for tests: 0 = portable,
 /// 1 = AVX-512 gathers, 2 = AVX-512 permutes (rows of at most 32 pixels, output rows of at
 /// most 16, kernels up to 8). Return 0, doing nothing, when the body does not apply here.
 int dv_im2col_planar_body(
-  int32_t body, const DVPatchGeometry *geometry, int32_t channels, int32_t batch, const float *images, float *cols,
-  int64_t first, int64_t end);
+  int32_t body, const DVPatchGeometry *geometry, int32_t channels, int32_t batch, int64_t rowLength, const float *images,
+  float *cols, int64_t first, int64_t end);
 int dv_col2im_planar_body(
-  int32_t body, const DVPatchGeometry *geometry, int32_t channels, int32_t batch, const float *cols, float *images,
-  int64_t first, int64_t end);
+  int32_t body, const DVPatchGeometry *geometry, int32_t channels, int32_t batch, int64_t rowLength, const float *cols,
+  float *images, int64_t first, int64_t end);
 
 /// sums[r] = the sum of row r of src [rows, length], added in order from 0 (each row one chain).
 void dv_row_sums(int64_t rows, int64_t length, const float *src, float *sums);
