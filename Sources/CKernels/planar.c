@@ -224,42 +224,52 @@ DV_AVX512 static void col2im_gather(
 }
 #endif
 
+/// One body of im2col or col2im (both read `in` and write `out`).
+typedef void (*PlanarBody)(
+  const DVPatchGeometry *, int64_t, int64_t, int64_t, const float *, float *, int64_t, int64_t);
+
+/// Runs body 2 (permute), 1 (gather, when `gatherFits`) or 0 (portable); 0 when it does not apply here.
+static int run_planar_body(
+  int32_t body, PlanarBody permute, PlanarBody gather, PlanarBody portable, int gatherFits,
+  const DVPatchGeometry *geometry, int32_t channels, int32_t batch, int64_t rowLength, const float *in, float *out,
+  int64_t first, int64_t end) {
+  PlanarBody chosen = body == 0 ? portable : NULL;
+#if DV_X86
+  if (body == 2 && dv_isa() == 2 && fits_permute(geometry)) chosen = permute;
+  if (body == 1 && dv_isa() == 2 && gatherFits) chosen = gather;
+#else
+  (void)permute;
+  (void)gather;
+  (void)gatherFits;
+#endif
+  if (!chosen) return 0;
+  chosen(geometry, channels, batch, rowLength, in, out, first, end);
+  return 1;
+}
+
 int dv_im2col_planar_body(
   int32_t body, const DVPatchGeometry *geometry, int32_t channels, int32_t batch, int64_t rowLength, const float *images,
   float *cols, int64_t first, int64_t end) {
 #if DV_X86
-  if (body == 2 && dv_isa() == 2 && fits_permute(geometry)) {
-    im2col_permute(geometry, channels, batch, rowLength, images, cols, first, end);
-    return 1;
-  }
-  if (body == 1 && dv_isa() == 2) {
-    im2col_gather(geometry, channels, batch, rowLength, images, cols, first, end);
-    return 1;
-  }
+  return run_planar_body(
+    body, im2col_permute, im2col_gather, im2col_scalar, 1, geometry, channels, batch, rowLength, images, cols, first, end);
+#else
+  return run_planar_body(body, NULL, NULL, im2col_scalar, 0, geometry, channels, batch, rowLength, images, cols, first, end);
 #endif
-  if (body != 0) return 0;
-  im2col_scalar(geometry, channels, batch, rowLength, images, cols, first, end);
-  return 1;
 }
 
 int dv_col2im_planar_body(
   int32_t body, const DVPatchGeometry *geometry, int32_t channels, int32_t batch, int64_t rowLength, const float *cols,
   float *images, int64_t first, int64_t end) {
-#if DV_X86
   // The gathers' 32-bit indices reach at most kernel^2 rows into the matrix.
-  const int64_t farthest = (int64_t)geometry->kernel * geometry->kernel * channels * rowLength;
-  if (body == 2 && dv_isa() == 2 && fits_permute(geometry)) {
-    col2im_permute(geometry, channels, batch, rowLength, cols, images, first, end);
-    return 1;
-  }
-  if (body == 1 && dv_isa() == 2 && farthest < INT32_MAX) {
-    col2im_gather(geometry, channels, batch, rowLength, cols, images, first, end);
-    return 1;
-  }
+  const int fits = (int64_t)geometry->kernel * geometry->kernel * channels * rowLength < INT32_MAX;
+#if DV_X86
+  return run_planar_body(
+    body, col2im_permute, col2im_gather, col2im_scalar, fits, geometry, channels, batch, rowLength, cols, images, first,
+    end);
+#else
+  return run_planar_body(body, NULL, NULL, col2im_scalar, fits, geometry, channels, batch, rowLength, cols, images, first, end);
 #endif
-  if (body != 0) return 0;
-  col2im_scalar(geometry, channels, batch, rowLength, cols, images, first, end);
-  return 1;
 }
 
 void dv_im2col_planar(
