@@ -18,7 +18,7 @@ extension VAE {
     /// One convolution with its buffers.
     struct Stage {
       let layer: Convolution
-      let cols: FloatBuffer  // [16 C(i-1), Bm Si^2] im2col of the input, kept for backward
+      let cols: FloatBuffer  // [16 C(i-1), Bm Si^2], rows padded (ImageColumns.rowLength): im2col of the input, kept for backward
       let output: FloatBuffer  // [Ci, Bm Si^2]
       let grad: FloatBuffer  // [Ci, Bm Si^2] dL/d(output)
     }
@@ -36,8 +36,8 @@ extension VAE {
     let scratch: FloatBuffer  // [Bm * largest column matrix] dcols and the decoder's cols
     let features: FloatBuffer  // [Bm, F] the encoder's last map as the dense part reads it
     let featuresGrad: FloatBuffer  // [Bm, F] dL/d(features), written by the dense part
-    let decoderInput: FloatBuffer  // [C(n-1), Bm Sf^2] decoder.project's output, planar
-    let decoderInputGrad: FloatBuffer  // [C(n-1), Bm Sf^2] its gradient
+    let projectMap: FloatBuffer  // [C(n-1), Bm Sf^2] decoder.project's output, planar
+    let projectMapGrad: FloatBuffer  // [C(n-1), Bm Sf^2] its gradient
 
     init(config: VAEConfig, maxBatch: Int, parameters: ParameterSet) {
       let side = config.imageSide ?? 0
@@ -67,8 +67,8 @@ extension VAE {
       let f = maxBatch * config.features
       features = FloatBuffer(count: f)
       featuresGrad = FloatBuffer(count: f)
-      decoderInput = FloatBuffer(count: f)
-      decoderInputGrad = FloatBuffer(count: f)
+      projectMap = FloatBuffer(count: f)
+      projectMapGrad = FloatBuffer(count: f)
     }
 
     /// The convolutions' tensors of `config`, in layout order, before (`encoder`) and after
@@ -128,9 +128,9 @@ extension VAE {
     ) {
       let first = decoder.first?.layer ?? output
       PlanarMaps.transpose(
-        features, rows: count * first.geometry.outputPixels, columns: first.inputChannels, into: decoderInput.pointer,
+        features, rows: count * first.geometry.outputPixels, columns: first.inputChannels, into: projectMap.pointer,
         parallel: parallel)
-      var x = UnsafePointer(decoderInput.pointer)
+      var x = UnsafePointer(projectMap.pointer)
       for stage in decoder {
         stage.layer.forward(
           input: x, scratch: scratch.pointer, output: stage.output.pointer, batch: count, parameters: parameters,
@@ -151,9 +151,9 @@ extension VAE {
       parameters: ParameterSet, activation: Activation, parallel: Parallel
     ) {
       func input(_ j: Int) -> UnsafePointer<Float> {
-        UnsafePointer(j == 0 ? decoderInput.pointer : decoder[j - 1].output.pointer)
+        UnsafePointer(j == 0 ? projectMap.pointer : decoder[j - 1].output.pointer)
       }
-      func inputGrad(_ j: Int) -> UnsafeMutablePointer<Float> { j == 0 ? decoderInputGrad.pointer : decoder[j - 1].grad.pointer }
+      func inputGrad(_ j: Int) -> UnsafeMutablePointer<Float> { j == 0 ? projectMapGrad.pointer : decoder[j - 1].grad.pointer }
       let last = decoder.count
       output.backward(
         input: input(last), output: dlogits, outputGrad: dlogits, inputGrad: inputGrad(last), scratch: scratch.pointer,
@@ -166,7 +166,7 @@ extension VAE {
       }
       let first = decoder.first?.layer ?? output
       PlanarMaps.transpose(
-        decoderInputGrad.pointer, rows: first.inputChannels, columns: count * first.geometry.outputPixels,
+        projectMapGrad.pointer, rows: first.inputChannels, columns: count * first.geometry.outputPixels,
         into: featuresGrad, parallel: parallel)
     }
 
