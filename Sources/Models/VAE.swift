@@ -66,9 +66,9 @@ import Compute
 ///     decoder.deconv.<j>.weight  [C(n-1-j), k, k, C(n-2-j)]           decoder.deconv.<j>.bias [C(n-2-j)]
 ///     decoder.out.weight         [C0, k, k, 1]                        decoder.out.bias       [D]
 ///
-/// A convolution's weight [k, k, Cin, Cout] is the GEMM operand [k k Cin, Cout] of its
-/// im2col rows (``Convolution``); a transposed one's [Cin, k, k, Cout] is [Cin, k k Cout]
-/// (``TransposedConvolution``). `decoder.project`'s output is the feature map [Sf, Sf, C(n-1)].
+/// A convolution's weight [k, k, Cin, Cout] is the GEMM operand [k k Cin, Cout], read
+/// transposed against its im2col matrix (``Convolution``); a transposed one's
+/// [Cin, k, k, Cout] is [Cin, k k Cout] (``TransposedConvolution``). `decoder.project`'s output is the feature map [Sf, Sf, C(n-1)].
 ///
 /// All activations and gradients live in buffers allocated once by `init` for
 /// up to ``maxBatch`` images and reused: a training step allocates no memory.
