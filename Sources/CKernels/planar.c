@@ -320,14 +320,20 @@ DV_AVX512 static void row_sums_avx512(int64_t rows, int64_t length, const float 
 }
 #endif
 
-void dv_row_sums(int64_t rows, int64_t length, const float *src, float *sums) {
+int dv_row_sums_isa(int32_t isa, int64_t rows, int64_t length, const float *src, float *sums) {
+  if (isa < 0 || isa > dv_isa()) return 0;
 #if DV_X86
-  if (dv_isa() == 2) {
+  if (isa == 2) {
     row_sums_avx512(rows, length, src, sums);
-    return;
+    return 1;
   }
 #endif
   row_sums_scalar(rows, length, src, sums);
+  return 1;
+}
+
+void dv_row_sums(int64_t rows, int64_t length, const float *src, float *sums) {
+  dv_row_sums_isa(dv_isa(), rows, length, src, sums);
 }
 
 // MARK: - Transpose
@@ -364,12 +370,19 @@ DV_AVX512 static void transpose_avx512(int64_t rows, int64_t columns, const floa
 }
 #endif
 
-void dv_transpose(int64_t rows, int64_t columns, const float *src, int64_t ldSrc, float *dst, int64_t ldDst) {
+int dv_transpose_isa(
+  int32_t isa, int64_t rows, int64_t columns, const float *src, int64_t ldSrc, float *dst, int64_t ldDst) {
+  if (isa < 0 || isa > dv_isa()) return 0;
 #if DV_X86
-  if (dv_isa() == 2) {
+  if (isa == 2) {
     transpose_avx512(rows, columns, src, ldSrc, dst, ldDst);
-    return;
+    return 1;
   }
 #endif
   transpose_scalar(rows, columns, src, ldSrc, dst, ldDst);
+  return 1;
+}
+
+void dv_transpose(int64_t rows, int64_t columns, const float *src, int64_t ldSrc, float *dst, int64_t ldDst) {
+  dv_transpose_isa(dv_isa(), rows, columns, src, ldSrc, dst, ldDst);
 }

@@ -107,14 +107,26 @@ import Testing
   }
 
   /// Row sums equal each row's Float sum in order, bit for bit, for every height and length
-  /// around the 16 x 16 blocks; the transpose is exact.
+  /// around the 16 x 16 blocks and in every variant; the transpose is exact.
   @Test func rowSumsAndTransposeMatchTheirDefinitions() {
     for (rows, length) in [(1, 1), (3, 17), (16, 16), (17, 50), (40, 33), (8, 25_088)] {
       let x = Reference.randomFloats(rows * length, seed: UInt64(rows * 1000 + length))
+      let expected = (0..<rows).map { r in (0..<length).reduce(Float(0)) { $0 + x[r * length + $1] } }
       var sums = [Float](repeating: .nan, count: rows)
       dv_row_sums(Int64(rows), Int64(length), x, &sums)
-      let expected = (0..<rows).map { r in (0..<length).reduce(Float(0)) { $0 + x[r * length + $1] } }
       #expect(sums.map(\.bitPattern) == expected.map(\.bitPattern), "row sums \(rows) x \(length)")
+      for isa: Int32 in [0, 2] {
+        var variantSums = [Float](repeating: .nan, count: rows)
+        var variantTranspose = [Float](repeating: .nan, count: rows * length)
+        guard dv_row_sums_isa(isa, Int64(rows), Int64(length), x, &variantSums) == 1 else { continue }
+        #expect(variantSums.map(\.bitPattern) == expected.map(\.bitPattern), "row sums \(rows) x \(length), isa \(isa)")
+        #expect(
+          dv_transpose_isa(isa, Int64(rows), Int64(length), x, Int64(length), &variantTranspose, Int64(rows)) == 1)
+        let exact = (0..<rows).allSatisfy { r in
+          (0..<length).allSatisfy { variantTranspose[$0 * rows + r].bitPattern == x[r * length + $0].bitPattern }
+        }
+        #expect(exact, "transpose \(rows) x \(length), isa \(isa)")
+      }
       var t = [Float](repeating: .nan, count: rows * length)
       PlanarMaps.transpose(x, rows: rows, columns: length, into: &t, parallel: Parallel(threads: 2))
       var worst = 0

@@ -176,6 +176,12 @@ void dv_row_sums(int64_t rows, int64_t length, const float *src, float *sums);
 /// dst [columns, rows] (row stride ldDst) = the transpose of src [rows, columns] (row stride ldSrc).
 void dv_transpose(int64_t rows, int64_t columns, const float *src, int64_t ldSrc, float *dst, int64_t ldDst);
 
+/// dv_row_sums and dv_transpose through one variant, for tests: `isa` as for dv_gemm_isa
+/// (0 portable, 2 AVX-512; 1 runs the portable body). Return 0 when this CPU lacks it.
+int dv_row_sums_isa(int32_t isa, int64_t rows, int64_t length, const float *src, float *sums);
+int dv_transpose_isa(
+  int32_t isa, int64_t rows, int64_t columns, const float *src, int64_t ldSrc, float *dst, int64_t ldDst);
+
 #ifdef __cplusplus
 }
 #endif
