@@ -95,7 +95,7 @@ public struct Convolution: Sendable, Equatable {
     parallel.gemm(m: taps, n: co, k: pixels, a: cols, lda: ld, b: dy, transposeB: true, c: dw)
     guard let inputGrad, let scratch else { return }
     // dcols [k^2 Ci, B R] = W [k^2 Ci, Co] @ dy [Co, B R], then each term back onto its pixel.
-    geometry.scatterProduct(
-      a: w, transposeA: false, inner: co, b: dy, scratch: scratch, into: inputGrad, count: batch, parallel: parallel)
+    parallel.gemm(m: taps, n: pixels, k: co, a: w, b: dy, c: scratch, ldc: ld)
+    geometry.scatter(scratch, into: inputGrad, count: batch, parallel: parallel)
   }
 }

@@ -151,43 +151,6 @@ public struct ImageColumns: Sendable, Equatable {
     }
   }
 
-  /// `images` = col2im(op(A) @ B): the column matrix `cols` [k^2 Si, B S'^2] = op(A)
-  /// [k^2 Si, inner] @ `b` [inner, B S'^2] made in `scratch` (rows ``rowLength(count:)``
-  /// apart) and scattered, a chunk of images at a time, each thread its own chunks, so
-  /// that a chunk's columns are still in that core's cache when col2im reads them.
-  ///
-  /// The same bits as one product then ``scatter(_:into:count:parallel:)``: a product's
-  /// columns do not depend on how they are split, nor a pixel's sum on which planes run.
-  public func scatterProduct(
-    a: UnsafePointer<Float>, transposeA: Bool, inner: Int, b: UnsafePointer<Float>,
-    scratch: UnsafeMutablePointer<Float>, into images: UnsafeMutablePointer<Float>, count: Int, parallel: Parallel
-  ) {
-    let (ld, width) = (rowLength(count: count), count * outputPixels)
-    // About 400 KB of column matrix per chunk (L2 is 2 MB or more on these machines).
-    let perChunk = max(1, 100_000 / max(1, taps * outputPixels))
-    let chunks = Parallel.chunks(count: count, size: perChunk)
-    let single = parallel.singleThreaded
-    single.prepareForConcurrentCalls()
-    withPatchGeometry { geometry in
-      parallel.forEachChunkRange(chunks, work: taps * width * inner) { range in
-        for chunk in range {
-          let images0 = chunk * perChunk
-          let imageCount = min(count - images0, perChunk)
-          let column = images0 * outputPixels
-          single.gemm(
-            m: taps, n: imageCount * outputPixels, k: inner, a: a, lda: transposeA ? taps : inner,
-            transposeA: transposeA, b: b + column, ldb: width, c: scratch + column, ldc: ld)
-          for c in 0..<channels {
-            let first = c * count + images0
-            dv_col2im_planar(
-              geometry, Int32(channels), Int32(count), Int64(ld), scratch, images, Int64(first),
-              Int64(first + imageCount))
-          }
-        }
-      }
-    }
-  }
-
   /// The geometry and its tables as the C kernels read them.
   func withPatchGeometry<Result>(_ body: (UnsafePointer<DVPatchGeometry>) -> Result) -> Result {
     imageOffsets.withUnsafeBufferPointer { offsets in

@@ -65,10 +65,12 @@ public struct TransposedConvolution: Sendable, Equatable {
     input: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int,
     parameters: ParameterSet, activation: Activation?, addBias: Bool = true, parallel: Parallel
   ) {
-    // cols = W^T x (W [Ci, k^2 Co] read as its transpose), then each term onto its pixel.
-    geometry.scatterProduct(
-      a: parameters.values.pointer + matrix.weight, transposeA: true, inner: inputChannels, b: input, scratch: scratch,
-      into: output, count: batch, parallel: parallel)
+    let (pixels, ld) = (batch * geometry.outputPixels, geometry.rowLength(count: batch))
+    // cols = W^T x: W [Ci, k^2 Co] read as its transpose.
+    parallel.gemm(
+      m: geometry.taps, n: pixels, k: inputChannels, a: parameters.values.pointer + matrix.weight, transposeA: true,
+      b: input, c: scratch, ldc: ld)
+    geometry.scatter(scratch, into: output, count: batch, parallel: parallel)
     guard addBias else { return }
     PlanarMaps.addBias(
       UnsafePointer(parameters.values.pointer + matrix.bias), to: output, channels: outputChannels,

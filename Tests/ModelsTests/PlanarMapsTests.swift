@@ -106,29 +106,6 @@ import Testing
     }
   }
 
-  /// The chunked product-then-col2im equals one product then col2im, bit for bit: here
-  /// 128 taps of 196 pixels make chunks of 3 images, so a batch of 7 takes three chunks.
-  @Test(arguments: [false, true], [1, 2])
-  func scatterProductMatchesProductThenScatter(transposeA: Bool, threads: Int) {
-    let g = ImageColumns(side: 28, channels: 8)
-    let (batch, inner) = (7, 5)
-    let width = batch * g.outputPixels
-    let a = Reference.randomFloats(g.taps * inner, seed: 51)
-    let b = Reference.randomFloats(inner * width, seed: 52)
-    let parallel = Parallel(threads: threads)
-    var scratch = [Float](repeating: .nan, count: g.columnMatrixCount(count: batch))
-    var expected = [Float](repeating: .nan, count: g.channels * batch * g.side * g.side)
-    parallel.gemm(
-      m: g.taps, n: width, k: inner, a: a, lda: transposeA ? g.taps : inner, transposeA: transposeA, b: b, c: &scratch,
-      ldc: g.rowLength(count: batch))
-    g.scatter(scratch, into: &expected, count: batch, parallel: parallel)
-    var seen = [Float](repeating: .nan, count: expected.count)
-    var scratch2 = [Float](repeating: .nan, count: scratch.count)
-    g.scatterProduct(
-      a: a, transposeA: transposeA, inner: inner, b: b, scratch: &scratch2, into: &seen, count: batch, parallel: parallel)
-    #expect(seen.map(\.bitPattern) == expected.map(\.bitPattern))
-  }
-
   /// Row sums equal each row's Float sum in order, bit for bit, for every height and length
   /// around the 16 x 16 blocks and in every variant; the transpose is exact.
   @Test func rowSumsAndTransposeMatchTheirDefinitions() {
