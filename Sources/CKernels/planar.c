@@ -2,8 +2,8 @@
 //
 // A planar map of C channels, B images and side S is [C, B, S, S]: channel c of image b
 // is one S x S plane at ((c B + b) S + y) S + x. A planar column matrix is
-// [k k C, B, S', S']: row (ky, kx, c) holds, for every output pixel (b, oy, ox), the
-// input value that tap of its patch reads. Every row of either is contiguous in the
+// [k k C, B, S', S'], rows rowLength >= B S'^2 apart: row (ky, kx, c) holds, for every
+// output pixel (b, oy, ox), the input value that tap of its patch reads. Every row of either is contiguous in the
 // pixels, so the convolutions' products have the batch's pixels along their long side.
 //
 // Only copies and additions happen here (no products), so the plain loops below give

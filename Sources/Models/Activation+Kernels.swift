@@ -39,3 +39,20 @@ extension Activation {
     }
   }
 }
+
+extension Optional where Wrapped == Activation {
+  /// Calls `body` once with f = this activation (the identity for nil) as a closure whose case
+  /// is fixed, so that a loop inside `body` does not switch on the activation for every vector
+  /// (on the conv layers' bias pass: 1.4-2.3% of a one-thread conv step in two runs, within
+  /// the noise in two later ones; the bits are the same either way).
+  @inline(__always)
+  func withKernel(_ body: ((Vector) -> Vector) -> Void) {
+    switch self {
+    case nil: body { $0 }
+    case .relu?: body { Activation.relu.apply($0) }
+    case .leakyRelu?: body { Activation.leakyRelu.apply($0) }
+    case .elu?: body { Activation.elu.apply($0) }
+    case .tanh?: body { Activation.tanh.apply($0) }
+    }
+  }
+}

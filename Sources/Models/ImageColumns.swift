@@ -6,7 +6,8 @@ import Compute
 // Maps are channel-major ("planar"): channel c of image b is one S x S plane, pixel
 // (y, x) at ((c * B + b) * S + y) * S + x, so [Si, B, S, S] is also [Si, B S^2]. A column
 // matrix is [k k Si, B, S', S']: one row per tap (ky, kx, channel), in that order, holding
-// the value the tap reads for every output pixel (b, y', x').
+// the value the tap reads for every output pixel (b, y', x'); its rows are padded
+// (rowLength(count:)).
 
 /// The geometry of a square 2-D convolution over channel-major maps, and its im2col /
 /// col2im kernels.
@@ -136,10 +137,9 @@ public struct ImageColumns: Sendable, Equatable {
   }
 
   /// col2im: `images` [Si, B S^2] = every element of `cols` [k^2 Si, B S'^2] (rows
-  /// ``rowLength(count:)`` apart) added onto the
-  /// pixel its tap reads (terms hanging over the border are dropped); `images` is overwritten.
-  /// Each pixel's value is the sum of its terms in patch order (row-major over the output
-  /// pixels), from 0.
+  /// ``rowLength(count:)`` apart) added onto the pixel its tap reads (terms hanging over the
+  /// border are dropped); `images` is overwritten. Each pixel's value is the sum of its terms
+  /// in patch order (row-major over the output pixels), from 0.
   public func scatter(
     _ cols: UnsafePointer<Float>, into images: UnsafeMutablePointer<Float>, count: Int, parallel: Parallel
   ) {

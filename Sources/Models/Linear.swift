@@ -73,13 +73,11 @@ public struct Linear: Sendable, Equatable {
     _ bias: UnsafePointer<Float>, to values: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
     activation: Activation?, parallel: Parallel
   ) {
-    parallel.forEachRange(count: rows, alignment: 1, work: rows * columns) { range in
-      for r in range {
-        let row = values + r * columns
-        strideVectors(columns) { c, width in
-          var v = load(row + c, width) + load(bias + c, width)
-          if let activation { v = activation.apply(v) }
-          store(v, row + c, width)
+    activation.withKernel { f in
+      parallel.forEachRange(count: rows, alignment: 1, work: rows * columns) { range in
+        for r in range {
+          let row = values + r * columns
+          strideVectors(columns) { c, width in store(f(load(row + c, width) + load(bias + c, width)), row + c, width) }
         }
       }
     }

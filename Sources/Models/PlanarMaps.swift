@@ -14,27 +14,13 @@ enum PlanarMaps {
     _ bias: UnsafePointer<Float>, to values: UnsafeMutablePointer<Float>, channels: Int, length: Int,
     activation: Activation?, parallel: Parallel
   ) {
-    // One loop per activation, each with its function known, so the switch is not in the loop.
-    switch activation {
-    case nil: addBias(bias, to: values, channels: channels, length: length, parallel: parallel) { $0 }
-    case .relu?: addBias(bias, to: values, channels: channels, length: length, parallel: parallel) { Activation.relu.apply($0) }
-    case .leakyRelu?:
-      addBias(bias, to: values, channels: channels, length: length, parallel: parallel) { Activation.leakyRelu.apply($0) }
-    case .elu?: addBias(bias, to: values, channels: channels, length: length, parallel: parallel) { Activation.elu.apply($0) }
-    case .tanh?: addBias(bias, to: values, channels: channels, length: length, parallel: parallel) { Activation.tanh.apply($0) }
-    }
-  }
-
-  @inline(__always)
-  private static func addBias(
-    _ bias: UnsafePointer<Float>, to values: UnsafeMutablePointer<Float>, channels: Int, length: Int,
-    parallel: Parallel, _ f: (Vector) -> Vector
-  ) {
-    parallel.forEachRange(count: channels, alignment: 1, work: channels * length) { range in
-      for c in range {
-        let row = values + c * length
-        let b = Vector(repeating: bias[c])
-        strideVectors(length) { i, width in store(f(load(row + i, width) + b), row + i, width) }
+    activation.withKernel { f in
+      parallel.forEachRange(count: channels, alignment: 1, work: channels * length) { range in
+        for c in range {
+          let row = values + c * length
+          let b = Vector(repeating: bias[c])
+          strideVectors(length) { i, width in store(f(load(row + i, width) + b), row + i, width) }
+        }
       }
     }
   }
