@@ -132,6 +132,15 @@ public enum VectorMath {
   @inlinable @inline(__always)
   public static func abs(_ x: Vector) -> Vector { float(bits: bits(x) & 0x7FFF_FFFF) }
 
+  /// `x` with its subnormal lanes replaced by zero of the same sign, by integer
+  /// operations on the bits (no floating-point operation touches the subnormals).
+  @inlinable @inline(__always)
+  public static func flushSubnormals(_ x: Vector) -> Vector {
+    let b = bits(x)
+    let tiny = (b & 0x7FFF_FFFF) .< 0x0080_0000
+    return float(bits: b & SIMD8(repeating: -1).replacing(with: Int32.min, where: tiny))
+  }
+
   /// The square root of each lane (SSE `sqrtps`).
   ///
   /// `SIMD8<Float>.squareRoot()` is compiled lane by lane with calls to `sqrtf`

@@ -36,7 +36,8 @@ extension BernoulliLoss {
           // Tail lanes load as 0: observed 0 makes their hole 1, so mask them out by width.
           loss += (width == 8 ? hole : Self.head(hole, width)) * softplus
           if let gradient {
-            let g = scale * hole * (VectorMath.sigmoid(x) - t)
+            // Subnormal gradients as zero, as the full loss's kernel stores them.
+            let g = VectorMath.flushSubnormals(scale * hole * (VectorMath.sigmoid(x) - t))
             store(g, gradient + at, width)
             biasSum += g
           }

@@ -17,7 +17,8 @@ public enum BernoulliLoss {
   ///   - logits: x `[B, D]` without the bias; read only
   ///   - bias: b `[D]` added to every row first (x + b are the logits), or nil
   ///   - targets: t `[B, D]`
-  ///   - gradient: receives `scale * (sigmoid(x + b) - t)` `[B, D]`, or nil to skip
+  ///   - gradient: receives `scale * (sigmoid(x + b) - t)` `[B, D]`, or nil to skip; a
+  ///     subnormal value is stored as zero of its sign (see `dv_bernoulli_chunks`)
   ///   - biasGradient: receives the column sums of `gradient` `[D]` (needs `gradient`)
   ///   - partials: scratch of at least `ceil(D / 8)` Doubles
   ///

@@ -34,6 +34,22 @@ import Testing
     #expect(worst.0 <= 2, "worst \(worst.0) ulp at x = \(worst.1)")
   }
 
+  @Test func flushSubnormalsZeroesOnlySubnormalsAndKeepsTheirSign() {
+    let tiny = Float.leastNormalMagnitude
+    let values: [Float] = [
+      tiny.nextDown, -tiny.nextDown, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
+      tiny, -tiny, 0, -0.0, 1, -3e-30, .infinity, .nan,
+    ]
+    let v = VectorMath.Vector(values[0..<8]), w = VectorMath.Vector(values[4..<12])
+    let out = [VectorMath.flushSubnormals(v), VectorMath.flushSubnormals(w)]
+    let seen = (0..<8).map { out[0][$0] } + (4..<8).map { out[1][$0] }
+    // The four subnormals become zero of their sign; everything else keeps its bits.
+    #expect(seen[0..<4].map(\.bitPattern) == [0, 0x8000_0000, 0, 0x8000_0000])
+    for i in 4..<12 {
+      #expect(seen[i].bitPattern == values[i].bitPattern, "lane \(i): \(values[i]) became \(seen[i])")
+    }
+  }
+
   @Test func expSpecialValues() {
     let inputs: [Float] = [100, .infinity, -200, -.infinity, .nan, -100]
     var outputs = [Float](repeating: 7, count: inputs.count)

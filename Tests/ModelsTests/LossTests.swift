@@ -65,6 +65,67 @@ import Testing
     #expect(outputs[0] == outputs[1] && outputs[1] == outputs[2])
   }
 
+  /// Logits and targets whose gradient scale (sigmoid(x) - t) is subnormal at scale
+  /// 1 / 128: stored as zero of its sign (the backward products would take a microcode
+  /// assist per FMA on Intel); a tiny normal gradient is kept. Columns 2 and 18: the
+  /// kernel's full 16-column path and its partial one; the hole loss's Swift path too.
+  static let tinyCases: [(x: Float, t: Float, sign: FloatingPointSign?)] = [
+    (-85, 0, .plus),  // e^-85 / 128, about 9.5e-40
+    (-87.5, 2e-38, .minus),  // (e^-87.5 - 2e-38) / 128, about -8e-41
+    (-70, 0, nil),  // e^-70 / 128, about 3e-33: normal, kept
+  ]
+
+  static func checkTinyGradients(
+    _ gradient: [Float], _ biasGradient: [Float], rows: Int, columns: Int, hole: Bool
+  ) {
+    for (i, item) in tinyCases.enumerated() {
+      for c in [2, 18] {
+        let g = gradient[i * columns + c]
+        if let sign = item.sign {
+          #expect(g == 0 && g.sign == sign, "x \(item.x), t \(item.t), column \(c): gradient \(g), hole \(hole)")
+        } else {
+          #expect(g.isNormal && g > 0, "x \(item.x), column \(c): gradient \(g) should be kept, hole \(hole)")
+        }
+      }
+    }
+    #expect(!gradient.contains { $0.isSubnormal }, "a subnormal gradient was stored, hole \(hole)")
+    // The bias gradient sums the stored values, rows in order, in Float.
+    for c in 0..<columns {
+      var sum: Float = 0
+      for r in 0..<rows { sum += gradient[r * columns + c] }
+      #expect(biasGradient[c] == sum, "column \(c): bias gradient \(biasGradient[c]) against \(sum), hole \(hole)")
+    }
+  }
+
+  @Test(arguments: [false, true])
+  func subnormalGradientsAreStoredAsZero(hole: Bool) {
+    let (rows, columns) = (Self.tinyCases.count + 2, 21)
+    var logits = Reference.randomFloats(rows * columns, scale: 3, seed: 21)
+    var targets = Reference.randomFloats(rows * columns, seed: 22).map { abs($0) }
+    for (i, item) in Self.tinyCases.enumerated() {
+      for c in [2, 18] {
+        logits[i * columns + c] = item.x
+        targets[i * columns + c] = item.t
+      }
+    }
+    let bias = [Float](repeating: 0, count: columns)
+    var gradient = [Float](repeating: .nan, count: rows * columns)
+    var biasGradient = [Float](repeating: .nan, count: columns)
+    var partials = [Double](repeating: 0, count: 3)
+    let observed = [Float](repeating: 0, count: rows * columns)  // every pixel hidden
+    let loss =
+      hole
+      ? BernoulliLoss.holeLossAndGradient(
+        logits: logits, bias: bias, targets: targets, observed: observed, observedStride: columns,
+        gradient: &gradient, biasGradient: &biasGradient, scale: 1.0 / 128, rows: rows, columns: columns,
+        partials: &partials, parallel: Parallel(threads: 1))
+      : BernoulliLoss.lossAndGradient(
+        logits: logits, bias: bias, targets: targets, gradient: &gradient, biasGradient: &biasGradient,
+        scale: 1.0 / 128, rows: rows, columns: columns, partials: &partials, parallel: Parallel(threads: 1))
+    #expect(loss.isFinite)
+    Self.checkTinyGradients(gradient, biasGradient, rows: rows, columns: columns, hole: hole)
+  }
+
   @Test func probabilitiesAreSigmoids() {
     var out = [Float](repeating: 0, count: 3)
     BernoulliLoss.probabilities(logits: [0, 2, -40], bias: [0, 0, 0], output: &out, rows: 1, columns: 3)

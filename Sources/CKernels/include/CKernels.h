@@ -71,6 +71,9 @@ void dv_adam(
 ///     loss = max(x, 0) - x t + log1p(e),  e = exp(-|x|)
 ///     gradient = scale (sigmoid(x) - t)   (when `gradient` is not null)
 ///
+/// A gradient that would be subnormal is stored as zero of its sign (it feeds the
+/// backward products, where an Intel core takes a microcode assist for every FMA that
+/// reads one); the bias gradient sums the stored values.
 /// Each chunk's losses are summed down the rows in Float per column: the linear parts
 /// max(x, 0) - x t term by term, and log1p(e) as the log of the product of 16 rows'
 /// factors 1 + e at a time (no log1p, and its division, per element). Each column's two
