@@ -564,6 +564,9 @@ DV_INLINE v16f vexp_beside_one(v16f x) {
   return p * vbits((k + 127) << 23);
 }
 
+/// The largest |x| at which vexp_nonpositive(-|x|) is normal (the next Float's is subnormal).
+#define DV_EXP_NORMAL_LIMIT 87.3365402f
+
 /// Factors 1 + e^-|x| (each in [1, 2]) multiplied per lane before one log: at most 2^16.
 #define DV_LOG_FACTORS 16
 
@@ -587,12 +590,20 @@ DV_INLINE v16f vlog_product(v16f u) {
 /// One element block: 16 logits (bias added) and their targets. Returns the loss's
 /// linear part max(x, 0) - x t; writes sigmoid(x) - t to `difference` and to `factor`
 /// 1 + e^-|x|, whose log is the rest of the loss (the callers take the log of products).
-DV_INLINE v16f bernoulli16(v16f x, v16f t, v16f *difference, v16f *factor) {
-  v16f e = vexp_nonpositive(vbits(ibits(x) | (int32_t)0x80000000));  // exp(-|x|)
+///
+/// sigmoid(x) is taken as 0 below `negligible`, where the gradient scale (sigmoid(x) - t)
+/// would be flushed to zero anyway (see bernoulli_block), and e^-|x| is taken at |x| <=
+/// DV_EXP_NORMAL_LIMIT only (beyond, 1 + e^-|x| rounds to 1 either way, and sigmoid(x) is
+/// below `negligible`). So no subnormal is made here (an Intel core takes a microcode
+/// assist for each), however far the logits fall in a long run.
+DV_INLINE v16f bernoulli16(v16f x, v16f t, v16f negligible, v16f *difference, v16f *factor) {
+  v16f minusMagnitude = vbits(ibits(x) | (int32_t)0x80000000);
+  v16f limit = vsplat(-DV_EXP_NORMAL_LIMIT);
+  v16f e = vexp_nonpositive(vselect(minusMagnitude < limit, limit, minusMagnitude));  // exp(-|x|)
   v16f onePlus = vsplat(1.0f) + e;
   v16f inverse = vsplat(1.0f) / onePlus;
   v16i nonnegative = x >= vsplat(0.0f);
-  *difference = vselect(nonnegative, inverse, e * inverse) - t;
+  *difference = vselect(nonnegative, inverse, vselect(x < negligible, vsplat(0.0f), e * inverse)) - t;
   *factor = onePlus;
   return vselect(nonnegative, x, vsplat(0.0f)) - x * t;
 }
@@ -631,6 +642,13 @@ DV_INLINE void bernoulli_block(
     b = load16(padX);
   }
   const v16f vscale = vsplat(scale);
+  // Below x = log(FLT_MIN / scale), less a margin of 1e-4 (far above the exponential's
+  // error), sigmoid(x) scale is subnormal: taken as 0. With targets 0 or of at least 1e-30
+  // this gives the stored gradients a flush of scale (sigmoid(x) - t) would, for scales up
+  // to 1 (the callers': a mean over the batch); every such lane's exponential is normal.
+  const double magnitude = fabs((double)scale);
+  const v16f negligible = vsplat(
+    magnitude > 0 ? fmaxf((float)(log((double)FLT_MIN / magnitude) - 1e-4), -DV_EXP_NORMAL_LIMIT) : -INFINITY);
   for (int32_t r = 0; r < rows; r++) {
     const int64_t at = (int64_t)r * columns + c0;
     v16f x, t;
@@ -647,7 +665,7 @@ DV_INLINE void bernoulli_block(
     }
     x = x + b;
     v16f difference, factor;
-    linearSum += bernoulli16(x, t, &difference, &factor);
+    linearSum += bernoulli16(x, t, negligible, &difference, &factor);
     product = product * factor;
     if (++factors == DV_LOG_FACTORS) {
       logSum += vlog_product(product);
@@ -657,7 +675,8 @@ DV_INLINE void bernoulli_block(
     if (gradient) {
       // A subnormal gradient (the logit below about -82.5 at scale 1/128) would be read by
       // the two backward products, where every FMA that takes one costs an Intel core a
-      // microcode assist (0.1% of such entries halves their speed): stored as zero.
+      // microcode assist (0.1% of such entries halves their speed): stored as zero. With
+      // `negligible` above, only targets below 1e-30 leave any to flush here.
       v16f g = vflush_subnormal(difference * vscale);
       gradSum += g;
       if (width == 16) {

@@ -75,6 +75,8 @@ import Testing
     (-70, 0, nil),  // e^-70 / 128, about 3e-33: normal, kept
   ]
 
+  static let farCases: [(x: Float, t: Float)] = [(-90, 3.0 / 255), (95, 1), (95, 0.2), (-200, 1)]
+
   static func checkTinyGradients(
     _ gradient: [Float], _ biasGradient: [Float], rows: Int, columns: Int, hole: Bool
   ) {
@@ -88,6 +90,17 @@ import Testing
         }
       }
     }
+    // Far logits with ordinary targets: the plain formula's values (sigmoid(-90) and
+    // e^-95 vanish beside the targets and beside 1).
+    let scale: Float = 1.0 / 128
+    for (i, item) in farCases.enumerated() {
+      let row = tinyCases.count + i
+      for c in [2, 18] {
+        let g = gradient[row * columns + c]
+        let expected = ((item.x > 0 ? 1 : 0) - item.t) * scale
+        #expect(g == expected, "x \(item.x), t \(item.t), column \(c): gradient \(g), expected \(expected), hole \(hole)")
+      }
+    }
     #expect(!gradient.contains { $0.isSubnormal }, "a subnormal gradient was stored, hole \(hole)")
     // The bias gradient sums the stored values, rows in order, in Float.
     for c in 0..<columns {
@@ -99,13 +112,14 @@ import Testing
 
   @Test(arguments: [false, true])
   func subnormalGradientsAreStoredAsZero(hole: Bool) {
-    let (rows, columns) = (Self.tinyCases.count + 2, 21)
+    let (rows, columns) = (Self.tinyCases.count + Self.farCases.count + 1, 21)
     var logits = Reference.randomFloats(rows * columns, scale: 3, seed: 21)
     var targets = Reference.randomFloats(rows * columns, seed: 22).map { abs($0) }
-    for (i, item) in Self.tinyCases.enumerated() {
+    let cases = Self.tinyCases.map { ($0.x, $0.t) } + Self.farCases.map { ($0.x, $0.t) }
+    for (i, (x, t)) in cases.enumerated() {
       for c in [2, 18] {
-        logits[i * columns + c] = item.x
-        targets[i * columns + c] = item.t
+        logits[i * columns + c] = x
+        targets[i * columns + c] = t
       }
     }
     let bias = [Float](repeating: 0, count: columns)

@@ -71,9 +71,13 @@ void dv_adam(
 ///     loss = max(x, 0) - x t + log1p(e),  e = exp(-|x|)
 ///     gradient = scale (sigmoid(x) - t)   (when `gradient` is not null)
 ///
-/// A gradient that would be subnormal is stored as zero of its sign (it feeds the
-/// backward products, where an Intel core takes a microcode assist for every FMA that
-/// reads one); the bias gradient sums the stored values.
+/// No subnormal is made or stored, since it would feed the backward products, where an
+/// Intel core takes a microcode assist for every FMA that reads one: sigmoid(x) is taken
+/// as 0 below log(FLT_MIN / |scale|) - 1e-4 (a scaled value that would be subnormal),
+/// e^-|x| is evaluated at |x| <= 87.3365402 only (1 + e^-|x| is 1 beyond), and any
+/// gradient still subnormal (targets below 1e-30) is stored as zero of its sign; the bias
+/// gradient sums the stored values. For |scale| <= 1 and targets 0 or of at least 1e-30
+/// the gradients are those of the plain formula with subnormals flushed to zero.
 /// Each chunk's losses are summed down the rows in Float per column: the linear parts
 /// max(x, 0) - x t term by term, and log1p(e) as the log of the product of 16 rows'
 /// factors 1 + e at a time (no log1p, and its division, per element). Each column's two
