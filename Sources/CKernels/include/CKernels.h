@@ -71,13 +71,6 @@ void dv_adam(
 ///     loss = max(x, 0) - x t + log1p(e),  e = exp(-|x|)
 ///     gradient = scale (sigmoid(x) - t)   (when `gradient` is not null)
 ///
-/// No subnormal is made or stored, since it would feed the backward products, where an
-/// Intel core takes a microcode assist for every FMA that reads one: sigmoid(x) is taken
-/// as 0 below log(FLT_MIN / |scale|) - 1e-4 (a scaled value that would be subnormal),
-/// e^-|x| is evaluated at |x| <= 87.3365402 only (1 + e^-|x| is 1 beyond), and any
-/// gradient still subnormal (targets below 1e-30) is stored as zero of its sign; the bias
-/// gradient sums the stored values. For |scale| <= 1 and targets 0 or of at least 1e-30
-/// the gradients are those of the plain formula with subnormals flushed to zero.
 /// Each chunk's losses are summed down the rows in Float per column: the linear parts
 /// max(x, 0) - x t term by term, and log1p(e) as the log of the product of 16 rows'
 /// factors 1 + e at a time (no log1p, and its division, per element). Each column's two
@@ -85,6 +78,14 @@ void dv_adam(
 /// with `biasGradient`, the column sums of the gradient go there. exp and log are
 /// polynomials within a few ulp (as Compute's VectorMath's, with fused multiply-adds);
 /// the gradient does not depend on how the log is taken.
+///
+/// No subnormal is made or stored, since it would feed the backward products, where an
+/// Intel core takes a microcode assist for every FMA that reads one: sigmoid(x) is taken
+/// as 0 below log(FLT_MIN / |scale|) - 1e-4 (a scaled value that would be subnormal),
+/// e^-|x| is evaluated at |x| <= 87.3365402 only (1 + e^-|x| is 1 beyond), and any
+/// gradient still subnormal (targets below 1e-30) is stored as zero of its sign; the bias
+/// gradient sums the stored values. For |scale| <= 1 and targets 0 or of at least 1e-30
+/// the gradients are those of the plain formula with subnormals flushed to zero.
 void dv_bernoulli_chunks(
   int32_t rows, int32_t columns, int32_t firstChunk, int32_t endChunk, const float *logits, const float *bias,
   const float *targets, float *gradient, float *biasGradient, float scale, double *partials);
