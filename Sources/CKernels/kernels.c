@@ -592,7 +592,7 @@ DV_INLINE v16f vlog_product(v16f u) {
 /// 1 + e^-|x|, whose log is the rest of the loss (the callers take the log of products).
 ///
 /// sigmoid(x) is taken as 0 below `negligible`, where the gradient scale (sigmoid(x) - t)
-/// would be flushed to zero anyway (see bernoulli_block), and e^-|x| is taken at |x| <=
+/// would be flushed to zero anyway (see negligible_logit), and e^-|x| is taken at |x| <=
 /// DV_EXP_NORMAL_LIMIT only (beyond, 1 + e^-|x| rounds to 1 either way, and sigmoid(x) is
 /// below `negligible`). So no subnormal is made here (an Intel core takes a microcode
 /// assist for each), however far the logits fall in a long run.
@@ -628,9 +628,20 @@ DV_INLINE void store16(v16f v, float *p) { __builtin_memcpy(p, &v, sizeof v); }
 /// order. Per lane, the linear parts of the loss are summed, and its log parts are the logs
 /// of products of DV_LOG_FACTORS successive rows' factors 1 + e^-|x| (one log per 16 rows
 /// instead of a log1p, with its division, per element); the gradient does not use them.
+/// The logit below which sigmoid(x) scale is subnormal: log(FLT_MIN / |scale|), less a
+/// margin of 1e-4 (far above the exponential's error); sigmoid(x) is taken as 0 there.
+/// With targets 0 or of at least 1e-30 this gives the stored gradients a flush of
+/// scale (sigmoid(x) - t) would, for scales up to 1 (the callers': a mean over the
+/// batch); every such lane's exponential is normal.
+DV_INLINE float negligible_logit(float scale) {
+  const double magnitude = fabs((double)scale);
+  return magnitude > 0 ? fmaxf((float)(log((double)FLT_MIN / magnitude) - 1e-4), -DV_EXP_NORMAL_LIMIT) : -INFINITY;
+}
+
+/// `negligibleLogit` is negligible_logit(scale), taken once per call.
 DV_INLINE void bernoulli_block(
   int32_t rows, int32_t columns, int32_t c0, int32_t width, const float *logits, const float *bias,
-  const float *targets, float *gradient, float *biasGradient, float scale, double *partials) {
+  const float *targets, float *gradient, float *biasGradient, float scale, float negligibleLogit, double *partials) {
   v16f linearSum = vsplat(0.0f), logSum = vsplat(0.0f), product = vsplat(1.0f), gradSum = vsplat(0.0f);
   int32_t factors = 0;
   v16f b = vsplat(0.0f);
@@ -642,13 +653,7 @@ DV_INLINE void bernoulli_block(
     b = load16(padX);
   }
   const v16f vscale = vsplat(scale);
-  // Below x = log(FLT_MIN / scale), less a margin of 1e-4 (far above the exponential's
-  // error), sigmoid(x) scale is subnormal: taken as 0. With targets 0 or of at least 1e-30
-  // this gives the stored gradients a flush of scale (sigmoid(x) - t) would, for scales up
-  // to 1 (the callers': a mean over the batch); every such lane's exponential is normal.
-  const double magnitude = fabs((double)scale);
-  const v16f negligible = vsplat(
-    magnitude > 0 ? fmaxf((float)(log((double)FLT_MIN / magnitude) - 1e-4), -DV_EXP_NORMAL_LIMIT) : -INFINITY);
+  const v16f negligible = vsplat(negligibleLogit);
   for (int32_t r = 0; r < rows; r++) {
     const int64_t at = (int64_t)r * columns + c0;
     v16f x, t;
@@ -707,9 +712,10 @@ DV_INLINE void bernoulli_chunks_generic(
   const float *targets, float *gradient, float *biasGradient, float scale, double *partials) {
   int32_t c0 = firstChunk * 8;
   int32_t end = endChunk * 8 < columns ? endChunk * 8 : columns;
+  const float negligible = negligible_logit(scale);
   while (c0 < end) {
     int32_t width = end - c0 < 16 ? end - c0 : 16;
-    bernoulli_block(rows, columns, c0, width, logits, bias, targets, gradient, biasGradient, scale, partials);
+    bernoulli_block(rows, columns, c0, width, logits, bias, targets, gradient, biasGradient, scale, negligible, partials);
     c0 += width;
   }
 }
